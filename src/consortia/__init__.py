@@ -1,0 +1,38 @@
+"""consortia — plan buying consortia: who buys together, from which supplier, when.
+
+The library API::
+
+    from consortia import read_instance, solve, write_result, check_plan
+
+    inst = read_instance("instances/demo")
+    result = solve(inst, SolveOptions(time_limit=60))
+    write_result(result, "out/demo")
+    assert check_plan(inst, "out/demo").ok
+"""
+
+from consortia.checker import CheckReport, check_plan
+from consortia.errors import ConsortiaError, InvalidInstanceError, Problem, UsageError
+from consortia.instance import Instance
+from consortia.plan import Lot, assess_plan
+from consortia.reader import read_instance
+from consortia.result import Result
+from consortia.solve import SolveOptions, solve
+from consortia.writer import write_result
+
+__all__ = [
+    "CheckReport",
+    "ConsortiaError",
+    "Instance",
+    "InvalidInstanceError",
+    "Lot",
+    "Problem",
+    "Result",
+    "SolveOptions",
+    "UsageError",
+    "assess_plan",
+    "check_plan",
+    "read_instance",
+    "solve",
+    "write_result",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""The compact MILP of the whole problem, one module per constraint family."""

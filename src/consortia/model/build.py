@@ -1,0 +1,23 @@
+"""Assemble the compact MILP: a readable list of constraint families."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from consortia.model.connectivity import add_connectivity
+from consortia.model.index import ModelIndex
+from consortia.model.membership import add_membership
+from consortia.model.pricing import add_tier_pricing
+from consortia.model.savings import add_savings
+from consortia.model.timing import add_timing
+
+
+def build_model(idx: ModelIndex) -> pyo.ConcreteModel:
+    """The compact formulation of ``models/compact.md`` over the sparse index sets."""
+    m = pyo.ConcreteModel(name="consortia-compact")
+    add_membership(m, idx)
+    add_tier_pricing(m, idx)
+    add_timing(m, idx)
+    add_connectivity(m, idx)
+    add_savings(m, idx)
+    return m

@@ -1,0 +1,137 @@
+"""The instance tables of spec section 6: columns, types, defaults and bounds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["text", "int", "real", "enum", "list"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table.
+
+    ``minimum`` is inclusive unless ``strict`` (then the value must exceed it).
+    ``default`` applies to an empty cell or an absent optional column.
+    """
+
+    name: str
+    kind: Kind = "text"
+    required: bool = False
+    default: object = None
+    minimum: float | None = None
+    strict: bool = False
+    choices: tuple[str, ...] = ()
+    nullable: bool = False  # a required column whose cells may still be empty
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    required: bool = True
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+UNLIMITED = float("inf")
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "settings",
+            (Column("key", required=True), Column("value", required=True, nullable=True)),
+        ),
+        Table(
+            "organizations",
+            (
+                Column("org_id", required=True),
+                Column("name", default=""),
+                Column("sector", default=""),
+                Column("region", default=""),
+                Column("ready_period", "int", default=1, minimum=1),
+            ),
+        ),
+        Table(
+            "categories",
+            (
+                Column("category_id", required=True),
+                Column("name", default=""),
+                Column("unit", default=""),
+                Column("base_lead", "int", default=0, minimum=0),
+                Column("member_lead", "real", default=0.0, minimum=0),
+                Column("min_members", "int", default=1, minimum=1),
+                Column("max_members", "int", default=None, minimum=1),
+                Column("coordination_cost", "real", default=0.0, minimum=0),
+            ),
+        ),
+        Table(
+            "demand",
+            (
+                Column("org_id", required=True),
+                Column("category_id", required=True),
+                Column("quantity", "real", required=True, minimum=0, strict=True),
+                Column("baseline_price", "real", required=True, minimum=0, strict=True),
+            ),
+        ),
+        Table(
+            "suppliers",
+            (Column("supplier_id", required=True), Column("name", default="")),
+        ),
+        Table(
+            "offers",
+            (
+                Column("supplier_id", required=True),
+                Column("category_id", required=True),
+                Column("capacity", "real", default=UNLIMITED, minimum=0, strict=True),
+                Column("available_from", "int", default=1, minimum=1),
+                Column("fixed_cost", "real", default=0.0, minimum=0),
+                Column(
+                    "discount", "enum", default="all_units", choices=("all_units", "incremental")
+                ),
+                Column("regions", "list", default=()),
+            ),
+        ),
+        Table(
+            "tiers",
+            (
+                Column("supplier_id", required=True),
+                Column("category_id", required=True),
+                Column("min_quantity", "real", required=True, minimum=0),
+                Column("unit_price", "real", required=True, minimum=0, strict=True),
+            ),
+        ),
+        Table(
+            "surcharges",
+            (
+                Column("org_id", required=True),
+                Column("supplier_id", required=True),
+                Column("category_id", required=True),
+                Column("unit_surcharge", "real", required=True, minimum=0),
+            ),
+            required=False,
+        ),
+        Table(
+            "collaboration",
+            (Column("org_a", required=True), Column("org_b", required=True)),
+            required=False,
+        ),
+    )
+}
+
+# Columns whose values must be present (not just the column header).
+NON_EMPTY = {"key", "org_id", "category_id", "supplier_id", "org_a", "org_b"}
+
+SETTING_KEYS = (
+    "horizon",
+    "max_parallel_formations",
+    "individually_rational",
+    "discount_rate",
+    "savings_target",
+    "currency",
+    "period_start",
+)

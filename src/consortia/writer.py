@@ -1,0 +1,55 @@
+"""Write a result as the solution files of spec section 7, atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from consortia.result import Result
+
+
+def write_result(result: Result, out_dir: str | Path) -> Path:
+    """Write lots.csv, lot_members.csv, timeline.csv and summary.json into out_dir.
+
+    Files go to a temporary folder beside out_dir first, which then replaces
+    out_dir in one rename, so a reader never sees a half-written plan.
+    """
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        result.lots_table().to_csv(tmp / "lots.csv", index=False)
+        result.members_table().to_csv(tmp / "lot_members.csv", index=False)
+        result.timeline_table().to_csv(tmp / "timeline.csv", index=False)
+        with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
+            json.dump(_jsonable(result.summary()), fh, indent=2)
+            fh.write("\n")
+        replace_dir(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def replace_dir(new: Path, target: Path) -> None:
+    """Put folder `new` in place of `target` (which may exist)."""
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+        os.rename(target, old / "x")
+        os.rename(new, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(new, target)
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    if isinstance(value, float) and value in (float("inf"), float("-inf")):
+        return None
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
