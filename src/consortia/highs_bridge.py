@@ -7,6 +7,8 @@ than walking the model constraint by constraint.
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
 
 import highspy
@@ -24,6 +26,11 @@ class SolverModel:
     nonzeros: int
     binaries: int
     offset: float
+    cost: np.ndarray
+
+    def objective_of(self, col_value: np.ndarray) -> float:
+        """The model objective of a column vector, computed here rather than trusted."""
+        return float(self.cost @ col_value) + self.offset
 
     def col(self, var: object) -> int:
         return self.column[id(var)]
@@ -38,12 +45,11 @@ def to_highs(model: pyo.ConcreteModel, *, threads: int = 1) -> SolverModel:
     upper = np.array([np.inf if v.ub is None else v.ub for v in columns], dtype=float)
     integer = np.array([i for i, v in enumerate(columns) if v.is_integer()], dtype=np.int32)
 
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = new_highs()
     h.setOptionValue("threads", threads)
     h.addVars(n, lower, upper)
-    cost = form.c.toarray()[0] if form.c.shape[0] else np.zeros(n)
-    h.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(cost, dtype=float))
+    cost = np.asarray(form.c.toarray()[0] if form.c.shape[0] else np.zeros(n), dtype=float)
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
     offset = float(form.c_offset[0]) if len(form.c_offset) else 0.0
     if offset:
@@ -76,7 +82,23 @@ def to_highs(model: pyo.ConcreteModel, *, threads: int = 1) -> SolverModel:
         nonzeros=int(A.nnz),
         binaries=len(integer),
         offset=offset,
+        cost=cost,
     )
+
+
+def new_highs() -> highspy.Highs:
+    """A silent Highs object (the library prints a banner on first construction)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as sink:
+            os.dup2(sink.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    h.setOptionValue("output_flag", False)
+    return h
 
 
 def add_row(

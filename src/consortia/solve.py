@@ -73,6 +73,14 @@ def solve(inst: Instance, options: SolveOptions | None = None) -> Result:
         _give_start(sm, model, idx, best)
         t = time.perf_counter()
         h.run()
+        if not _solution_consistent(sm):
+            # HiGHS can report the objective of a presolved MIP start while
+            # returning other column values; solve again without the start.
+            messages.append("solver returned a solution inconsistent with its objective; re-solved")
+            h.clearSolver()
+            if deadline is not None:
+                h.setOptionValue("time_limit", max(0.05, deadline - time.perf_counter()))
+            h.run()
         solve_time += time.perf_counter() - t
         t = time.perf_counter()
         info = h.getInfo()
@@ -149,7 +157,20 @@ def _value(sm: SolverModel, col_value: np.ndarray, var: object) -> float:
     return 0.0 if col is None else float(col_value[col])
 
 
+def _solution_consistent(sm: SolverModel) -> bool:
+    info = sm.highs.getInfo()
+    if info.primal_solution_status == 0:
+        return True
+    col_value = np.asarray(sm.highs.getSolution().col_value)
+    if len(col_value) != sm.num_cols:
+        return True
+    reported = float(info.objective_function_value)
+    return abs(sm.objective_of(col_value) - reported) <= 1e-6 * max(1.0, abs(reported))
+
+
 def _give_start(sm: SolverModel, model: object, idx: ModelIndex, plan: list[LotOutcome]) -> None:
+    if not plan:
+        return
     values = encode_plan(model, idx, plan)  # type: ignore[arg-type]
     if values is None:
         return

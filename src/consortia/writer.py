@@ -20,6 +20,9 @@ def write_result(result: Result, out_dir: str | Path) -> Path:
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)
     try:
         result.lots_table().to_csv(tmp / "lots.csv", index=False)
         result.members_table().to_csv(tmp / "lot_members.csv", index=False)

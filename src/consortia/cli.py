@@ -1,0 +1,148 @@
+"""Command-line interface (spec section 8). It parses, calls the library and prints.
+
+Exit codes: 0 success; 1 a plan failed its check, or an internal error; 2 bad
+input or usage. Errors reach users as sentences; --debug shows the traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from consortia.errors import ConsortiaError, InvalidInstanceError
+
+
+def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn library errors into messages and exit codes."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = click.get_current_context().find_root().params.get("debug", False)
+        try:
+            return func(*args, **kwargs)
+        except InvalidInstanceError as exc:
+            click.echo(f"Invalid instance: {exc}", err=True)
+            sys.exit(2)
+        except ConsortiaError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            if debug:
+                traceback.print_exc()
+            sys.exit(2)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # an internal error: say so, keep the traceback for --debug
+            if debug:
+                traceback.print_exc()
+            click.echo(
+                f"Internal error ({type(exc).__name__}: {exc}). Run again with --debug "
+                "for the traceback, and please report it.",
+                err=True,
+            )
+            sys.exit(1)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+@click.version_option(package_name="consortia")
+def main(debug: bool) -> None:
+    """Plan buying consortia: who buys together, from which supplier, starting when."""
+
+
+@main.command()
+@click.argument("instance", type=click.Path(path_type=Path))
+@_friendly
+def validate(instance: Path) -> None:
+    """Check an instance (CSV folder or .xlsx workbook); list every problem."""
+    from consortia.reader import read_instance
+
+    inst = read_instance(instance)
+    click.echo(
+        f"{instance}: valid — {len(inst.organizations)} organizations, "
+        f"{len(inst.categories)} categories, {len(inst.offers)} offers, "
+        f"horizon {inst.settings.horizon}"
+    )
+
+
+@main.command()
+@click.argument("instance", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Folder for the plan files (replaced atomically).")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Stop the search after this many seconds with the best plan found.")
+@click.option("--gap", type=click.FloatRange(min=0), default=1e-6, show_default=True,
+              help="Relative optimality gap at which the search may stop (0 = proven optimum).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Solver random seed.")
+@click.option("--formulation", type=click.Choice(["compact"]), default="compact",
+              show_default=True, help="Model formulation.")
+@_friendly
+def solve(instance: Path, out_dir: Path, time_limit: float | None, gap: float, seed: int,
+          formulation: str) -> None:
+    """Find the savings-maximising plan and write it to --out."""
+    from consortia.checker import check_plan
+    from consortia.reader import read_instance
+    from consortia.report import plan_table
+    from consortia.solve import SolveOptions
+    from consortia.solve import solve as run
+    from consortia.writer import write_result
+
+    inst = read_instance(instance)
+    result = run(inst, SolveOptions(time_limit=time_limit, gap=gap, seed=seed))
+    written = write_result(result, out_dir)
+    report = check_plan(inst, written)
+    if not report.ok:
+        raise RuntimeError("the written plan failed its own check: " + "; ".join(report.violations))
+    click.echo(plan_table(result))
+    click.echo(f"Plan written to {written}/")
+
+
+@main.command()
+@click.argument("instance", type=click.Path(path_type=Path))
+@click.argument("plan_dir", type=click.Path(path_type=Path))
+@_friendly
+def check(instance: Path, plan_dir: Path) -> None:
+    """Recompute a written plan from the rules; exit 1 listing every violation."""
+    from consortia.checker import check_plan
+    from consortia.errors import UsageError
+    from consortia.reader import read_instance
+
+    inst = read_instance(instance)
+    if not plan_dir.is_dir():
+        raise UsageError(f"no plan folder at '{plan_dir}'")
+    report = check_plan(inst, plan_dir)
+    if report.ok:
+        click.echo(f"Plan is feasible; net savings {report.objective:,.2f} match the rules.")
+        return
+    click.echo(f"Plan fails {len(report.violations)} check(s):")
+    for v in report.violations:
+        click.echo(f"  - {v}")
+    sys.exit(1)
+
+
+@main.command()
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--orgs", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--categories", type=click.IntRange(min=1, max=9), default=3, show_default=True)
+@click.option("--suppliers", type=click.IntRange(min=1), default=6, show_default=True)
+@click.option("--periods", type=click.IntRange(min=1), default=12, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@_friendly
+def generate(out: Path, orgs: int, categories: int, suppliers: int, periods: int,
+             seed: int) -> None:
+    """Write a synthetic instance calibrated to the UK public sector."""
+    from consortia.generator import GeneratorOptions, generate_instance, write_instance_tables
+
+    tables = generate_instance(GeneratorOptions(orgs, categories, suppliers, periods, seed))
+    write_instance_tables(tables, out)
+    click.echo(f"Instance written to {out}/ ({orgs} organizations, seed {seed})")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,132 @@
+"""Random tiny instances that exercise every rule, for differential tests."""
+
+from __future__ import annotations
+
+import random
+
+import pandas as pd
+
+
+def _frame(rows: list[dict[str, object]], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame([{c: str(r.get(c, "")) for c in columns} for r in rows], columns=columns)
+
+
+def random_tiny_tables(seed: int) -> dict[str, pd.DataFrame]:
+    """Raw string tables of a random instance with at most 5 organizations."""
+    rng = random.Random(seed)
+    horizon = rng.randint(2, 5)
+    n_orgs = rng.randint(1, 4) if rng.random() < 0.8 else 5
+    regions = ["north", "south", ""]
+    orgs = [
+        {
+            "org_id": f"O{i}",
+            "region": rng.choice(regions[:2]) if rng.random() < 0.85 else "",
+            "ready_period": rng.choice([1, 1, 1, 2, 3]),
+        }
+        for i in range(n_orgs)
+    ]
+    n_cats = 1 if n_orgs == 5 else rng.randint(1, 2)
+    cats = []
+    for c in range(n_cats):
+        min_m = rng.choice([1, 1, 1, 2])
+        cats.append(
+            {
+                "category_id": f"C{c}",
+                "base_lead": rng.choice([0, 1, 1, 2]),
+                "member_lead": rng.choice([0, 0, 0.5, 1, 0.34]),
+                "min_members": min_m,
+                "max_members": rng.choice(["", "", min_m + 1, min_m + 2]),
+                "coordination_cost": rng.choice([0, 0, 1, 3]),
+            }
+        )
+    demand = []
+    for o in orgs:
+        for c in cats:
+            if rng.random() < 0.8:
+                demand.append(
+                    {
+                        "org_id": o["org_id"],
+                        "category_id": c["category_id"],
+                        "quantity": rng.choice([5, 10, 20, 30, 40]),
+                        "baseline_price": rng.choice([9.5, 10, 10.5, 11, 12]),
+                    }
+                )
+    suppliers = [{"supplier_id": f"S{s}"} for s in range(2)]
+    offers, tiers, surcharges = [], [], []
+    for c in cats:
+        for s in suppliers:
+            if rng.random() < 0.3:
+                continue
+            kind = rng.choice(["all_units", "incremental"])
+            offers.append(
+                {
+                    "supplier_id": s["supplier_id"],
+                    "category_id": c["category_id"],
+                    "capacity": rng.choice(["", "", 50, 80, 120]),
+                    "available_from": rng.choice([1, 1, 1, 2, 3]),
+                    "fixed_cost": rng.choice([0, 0, 5, 20]),
+                    "discount": kind,
+                    "regions": rng.choice(["", "", "north", "south", "north;south"]),
+                }
+            )
+            price = rng.choice([9.0, 10.0, 10.5, 11.5])
+            q = 0 if kind == "incremental" else rng.choice([0, 0, 10, 25])
+            for _ in range(rng.randint(1, 3)):
+                tiers.append(
+                    {
+                        "supplier_id": s["supplier_id"],
+                        "category_id": c["category_id"],
+                        "min_quantity": q,
+                        "unit_price": round(price, 2),
+                    }
+                )
+                q += rng.choice([15, 30, 45])
+                price -= rng.choice([0.3, 0.8, 1.5])
+                price = max(price, 5.0)
+            for o in orgs:
+                if rng.random() < 0.15:
+                    surcharges.append(
+                        {
+                            "org_id": o["org_id"],
+                            "supplier_id": s["supplier_id"],
+                            "category_id": c["category_id"],
+                            "unit_surcharge": rng.choice([0.2, 0.5, 1.0]),
+                        }
+                    )
+    settings = [{"key": "horizon", "value": horizon}]
+    if rng.random() < 0.5:
+        settings.append({"key": "max_parallel_formations", "value": rng.choice([1, 1, 2])})
+    if rng.random() < 0.25:
+        settings.append({"key": "individually_rational", "value": "false"})
+    if rng.random() < 0.25:
+        settings.append({"key": "discount_rate", "value": rng.choice([0.02, 0.1])})
+    if rng.random() < 0.3:
+        settings.append({"key": "savings_target", "value": rng.choice([10, 100, 500])})
+    tables = {
+        "settings": _frame(settings, ["key", "value"]),
+        "organizations": _frame(orgs, ["org_id", "region", "ready_period"]),
+        "categories": _frame(
+            cats,
+            ["category_id", "base_lead", "member_lead", "min_members", "max_members",
+             "coordination_cost"],
+        ),
+        "demand": _frame(demand, ["org_id", "category_id", "quantity", "baseline_price"]),
+        "suppliers": _frame(suppliers, ["supplier_id"]),
+        "offers": _frame(
+            offers,
+            ["supplier_id", "category_id", "capacity", "available_from", "fixed_cost",
+             "discount", "regions"],
+        ),
+        "tiers": _frame(tiers, ["supplier_id", "category_id", "min_quantity", "unit_price"]),
+    }
+    if surcharges:
+        tables["surcharges"] = _frame(
+            surcharges, ["org_id", "supplier_id", "category_id", "unit_surcharge"]
+        )
+    if rng.random() < 0.6:
+        ids = [o["org_id"] for o in orgs]
+        edges = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :] if rng.random() < 0.45]
+        tables["collaboration"] = _frame(
+            [{"org_a": a, "org_b": b} for a, b in edges], ["org_a", "org_b"]
+        )
+    return tables
