@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+INSTANCES = ROOT / "instances"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+@pytest.fixture
+def demo_copy(tmp_path: Path) -> Path:
+    """A writable copy of the demo instance."""
+    target = tmp_path / "demo"
+    shutil.copytree(INSTANCES / "demo", target)
+    return target
+
+
+@pytest.fixture
+def pooling_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "pooling"
+    shutil.copytree(FIXTURES / "pooling", target)
+    return target

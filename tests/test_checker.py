@@ -1,0 +1,162 @@
+"""The independent checker catches every kind of violation in hand-broken plans."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import FIXTURES, INSTANCES
+
+from consortia import check_plan, read_instance, solve, write_result
+
+
+@pytest.fixture
+def timeline_plan(tmp_path: Path) -> tuple[object, Path]:
+    inst = read_instance(FIXTURES / "timeline")
+    return inst, write_result(solve(inst), tmp_path / "plan")
+
+
+@pytest.fixture
+def pooling_plan(tmp_path: Path) -> tuple[object, Path]:
+    inst = read_instance(FIXTURES / "pooling")
+    return inst, write_result(solve(inst), tmp_path / "plan")
+
+
+def _edit(plan: Path, table: str, change) -> None:
+    frame = pd.read_csv(plan / f"{table}.csv", dtype={"lot_id": str, "org_id": str})
+    frame = change(frame)
+    frame.to_csv(plan / f"{table}.csv", index=False)
+
+
+def _violations(inst, plan: Path) -> str:
+    report = check_plan(inst, plan)
+    assert not report.ok
+    return "\n".join(report.violations)
+
+
+def test_solver_plan_passes(timeline_plan) -> None:
+    inst, plan = timeline_plan
+    report = check_plan(inst, plan)
+    assert report.ok, report.violations
+    assert report.objective == pytest.approx(130)
+
+
+def test_member_in_two_lots(timeline_plan) -> None:
+    inst, plan = timeline_plan
+    # F joins D's ict lot as well as keeping its own: (F, ict) is in two lots.
+    _edit(plan, "lot_members", lambda f: pd.concat(
+        [f, pd.DataFrame([{"lot_id": "L002", "org_id": "F", "quantity": 10,
+                           "baseline_price": 50, "unit_price": 49, "savings_per_period": 10}])]))
+    assert "F is in 2 lots of ict" in _violations(inst, plan)
+
+
+def test_member_without_demand(timeline_plan) -> None:
+    inst, plan = timeline_plan
+    _edit(plan, "lot_members", lambda f: f.replace({"org_id": {"F": "E"}}))
+    assert "has no demand in ict" in _violations(inst, plan)
+
+
+def test_readiness(timeline_plan) -> None:
+    inst, plan = timeline_plan
+    _edit(plan, "lots", lambda f: f.assign(
+        formation_start=[1 if lid == "L003" else s for lid, s in zip(f.lot_id, f.formation_start)]))
+    assert "before a member is ready" in _violations(inst, plan)
+
+
+def test_live_after_horizon(timeline_plan) -> None:
+    inst, plan = timeline_plan
+    _edit(plan, "lots", lambda f: f.assign(formation_start=6))
+    assert "after the horizon" in _violations(inst, plan)
+
+
+def test_parallel_formation_limit(timeline_plan) -> None:
+    inst, plan = timeline_plan
+    _edit(plan, "lots", lambda f: f.assign(
+        formation_start=[3 if lid == "L001" else s for lid, s in zip(f.lot_id, f.formation_start)]))
+    assert "lots are forming in period 3, more than 1" in _violations(inst, plan)
+
+
+def test_connectivity(timeline_plan) -> None:
+    inst, plan = timeline_plan
+    # D and F in one ict lot: E is not in it, so D and F are not connected.
+    _edit(plan, "lot_members", lambda f: f.replace({"lot_id": {"L003": "L002"}}))
+    _edit(plan, "lots", lambda f: f[f.lot_id != "L003"])
+    assert "not connected" in _violations(inst, plan)
+
+
+def test_region_not_served(tmp_path) -> None:
+    inst = read_instance(INSTANCES / "tiny" / "regions")
+    plan = write_result(solve(inst), tmp_path / "plan")
+    _edit(plan, "lots", lambda f: f.assign(supplier_id="S1"))
+    assert "does not serve the region of B" in _violations(inst, plan)
+
+
+def test_capacity(tmp_path) -> None:
+    inst = read_instance(INSTANCES / "tiny" / "capacity")
+    plan = write_result(solve(inst), tmp_path / "plan")
+    _edit(plan, "lots", lambda f: f.assign(supplier_id="S1"))
+    assert "over capacity 50" in _violations(inst, plan)
+
+
+def test_min_volume_and_member_limits(tmp_path) -> None:
+    inst = read_instance(INSTANCES / "tiny" / "lead_time")
+    plan = write_result(solve(inst), tmp_path / "plan")
+    _edit(plan, "lot_members", lambda f: pd.concat([f, f.assign(org_id="C").head(1)]))
+    # three members: lead 3, live 4 > horizon 3
+    assert "after the horizon" in _violations(inst, plan)
+
+
+def test_individual_rationality(tmp_path) -> None:
+    inst_off = read_instance(INSTANCES / "tiny" / "rationality_off")
+    plan = write_result(solve(inst_off), tmp_path / "plan")
+    inst_on = read_instance(INSTANCES / "tiny" / "rationality")
+    text = _violations(inst_on, plan)
+    assert "B would pay more than its baseline" in text
+
+
+def test_wrong_numbers(pooling_plan) -> None:
+    inst, plan = pooling_plan
+    _edit(plan, "lots", lambda f: f.assign(net_savings=f.net_savings + 1, volume=f.volume * 2))
+    _edit(plan, "lot_members", lambda f: f.assign(unit_price=f.unit_price - 0.5))
+    _edit(plan, "timeline", lambda f: f.assign(savings=f.savings + 1))
+    text = _violations(inst, plan)
+    assert "net_savings is" in text and "volume is" in text
+    assert "member A: unit_price" in text
+    assert "timeline period 1: savings" in text
+
+
+def test_objective_mismatch_and_hash(pooling_plan) -> None:
+    inst, plan = pooling_plan
+    summary = json.loads((plan / "summary.json").read_text())
+    summary["objective"] = 171
+    summary["instance_sha256"] = "0" * 64
+    (plan / "summary.json").write_text(json.dumps(summary))
+    text = _violations(inst, plan)
+    assert "summary objective 171" in text
+    assert "instance_sha256" in text
+
+
+def test_missing_files(pooling_plan) -> None:
+    inst, plan = pooling_plan
+    (plan / "lot_members.csv").unlink()
+    (plan / "summary.json").write_text("{not json")
+    text = _violations(inst, plan)
+    assert "lot_members.csv is missing" in text
+    assert "summary.json cannot be read" in text
+
+
+def test_below_first_tier(tmp_path) -> None:
+    import shutil
+
+    folder = tmp_path / "inst"
+    shutil.copytree(INSTANCES / "tiny" / "tier_threshold", folder)
+    (folder / "tiers.csv").write_text(
+        "supplier_id,category_id,min_quantity,unit_price\nS1,paper,40,10\nS1,paper,50,9\n"
+    )
+    inst = read_instance(folder)
+    from consortia.plan import Lot, assess_plan
+
+    assessment = assess_plan(inst, [Lot("paper", "S1", ("A",), 1)])
+    assert any("below the first tier" in v for v in assessment.violations)

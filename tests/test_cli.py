@@ -1,0 +1,114 @@
+"""The command-line contract of spec section 8: exit codes, messages, files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+from click.testing import CliRunner
+from conftest import FIXTURES, INSTANCES
+
+from consortia.cli import main
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+def test_validate_ok() -> None:
+    code, out = run("validate", INSTANCES / "demo")
+    assert code == 0 and "valid" in out
+
+
+def test_validate_lists_every_problem(pooling_copy: Path) -> None:
+    (pooling_copy / "demand.csv").write_text(
+        "org_id,category_id,quantity,baseline_price\nA,paper,x,10\nZ,paper,3,10\n"
+    )
+    code, out = run("validate", pooling_copy)
+    assert code == 2
+    assert "demand, row 1, column 'quantity': 'x' is not a number" in out
+    assert "demand, row 2, column 'org_id': unknown organization 'Z'" in out
+    assert "Traceback" not in out
+
+
+def test_solve_writes_the_plan_and_check_accepts_it(tmp_path: Path) -> None:
+    out_dir = tmp_path / "plan"
+    code, out = run("solve", FIXTURES / "pooling", "--out", out_dir, "--gap", "0")
+    assert code == 0, out
+    assert "170.00" in out and "optimal" in out
+    assert {p.name for p in out_dir.iterdir()} == {
+        "lots.csv", "lot_members.csv", "timeline.csv", "summary.json"
+    }
+    summary = json.loads((out_dir / "summary.json").read_text())
+    assert summary["status"] == "optimal" and abs(summary["objective"] - 170) < 1e-6
+    assert summary["target_period"] is None and len(summary["instance_sha256"]) == 64
+    code, out = run("check", FIXTURES / "pooling", out_dir)
+    assert code == 0 and "feasible" in out
+
+
+def test_solve_invalid_input_writes_nothing(pooling_copy: Path, tmp_path: Path) -> None:
+    (pooling_copy / "settings.csv").write_text("key,value\nhorizon,-1\n")
+    out_dir = tmp_path / "plan"
+    code, out = run("solve", pooling_copy, "--out", out_dir)
+    assert code == 2 and "settings, row 1, column 'value'" in out
+    assert not out_dir.exists()
+    assert not list(tmp_path.glob(".plan*"))
+
+
+def test_solve_replaces_an_existing_plan(tmp_path: Path) -> None:
+    out_dir = tmp_path / "plan"
+    out_dir.mkdir()
+    (out_dir / "stale.txt").write_text("old")
+    code, _ = run("solve", FIXTURES / "timeline", "--out", out_dir)
+    assert code == 0
+    assert not (out_dir / "stale.txt").exists()
+    assert not list(tmp_path.glob(".plan*"))
+
+
+def test_check_reports_violations_with_exit_1(tmp_path: Path) -> None:
+    out_dir = tmp_path / "plan"
+    run("solve", FIXTURES / "timeline", "--out", out_dir)
+    lots = pd.read_csv(out_dir / "lots.csv")
+    lots["formation_start"] = 1
+    lots.to_csv(out_dir / "lots.csv", index=False)
+    code, out = run("check", FIXTURES / "timeline", out_dir)
+    assert code == 1
+    assert "forming in period 1" in out and "before a member is ready" in out
+
+
+def test_check_bad_instance_exit_2(pooling_copy: Path, tmp_path: Path) -> None:
+    (pooling_copy / "offers.csv").write_text("supplier_id\nS1\n")
+    code, out = run("check", pooling_copy, tmp_path)
+    assert code == 2 and "offers" in out
+
+
+def test_missing_instance_is_a_sentence(tmp_path: Path) -> None:
+    code, out = run("solve", tmp_path / "nope", "--out", tmp_path / "o")
+    assert code == 2 and "no instance at" in out and "Traceback" not in out
+
+
+def test_bad_option_is_exit_2(tmp_path: Path) -> None:
+    code, _ = run("solve", FIXTURES / "pooling", "--out", tmp_path / "o", "--gap", "-1")
+    assert code == 2
+
+
+def test_generate_then_validate(tmp_path: Path) -> None:
+    code, _ = run("generate", tmp_path / "g", "--orgs", "12", "--categories", "3",
+                  "--suppliers", "4", "--periods", "8", "--seed", "7")
+    assert code == 0
+    code, out = run("validate", tmp_path / "g")
+    assert code == 0 and "12 organizations" in out
+
+
+def test_console_script_has_no_traceback_on_bad_input(pooling_copy: Path, tmp_path: Path) -> None:
+    (pooling_copy / "tiers.csv").write_text("supplier_id,category_id,min_quantity,unit_price\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "consortia.cli", "solve", str(pooling_copy), "--out", str(tmp_path / "o")],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 2
+    assert "has no tiers" in proc.stderr and "Traceback" not in proc.stderr + proc.stdout
