@@ -19,6 +19,12 @@ from consortia.spec import lead_time, tier_cost, within
 
 
 def greedy_plan(cands: Candidates) -> list[LotOutcome]:
+    """A feasible plan built from the proposed lots, best first."""
+    return _accept(cands.inst, proposed_lots(cands))
+
+
+def proposed_lots(cands: Candidates) -> list[Lot]:
+    """Lots grown per category and offer, best first (start 0: not yet scheduled)."""
     inst = cands.inst
     proposals: list[tuple[float, Lot]] = []
     for cat_id in inst.category:
@@ -26,9 +32,9 @@ def greedy_plan(cands: Candidates) -> list[LotOutcome]:
             pool = [
                 o for (o, s, c) in cands.threshold if s == off.supplier_id and c == cat_id
             ]
-            proposals += [(v, lot) for v, lot in _grow_lots(inst, cat_id, off.supplier_id, pool)]
+            proposals += _grow_lots(inst, cat_id, off.supplier_id, pool)
     proposals.sort(key=lambda item: (-item[0], item[1]))
-    return _accept(inst, [lot for _, lot in proposals])
+    return [lot for _, lot in proposals]
 
 
 def _value(inst: Instance, cat_id: str, sup: str, members: list[str]) -> float:

@@ -36,7 +36,7 @@ class SolverModel:
         return self.column[id(var)]
 
 
-def to_highs(model: pyo.ConcreteModel, *, threads: int = 1) -> SolverModel:
+def to_highs(model: pyo.ConcreteModel) -> SolverModel:
     """Pass the (maximising) model to a fresh Highs object."""
     form = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
     columns = form.columns
@@ -46,7 +46,6 @@ def to_highs(model: pyo.ConcreteModel, *, threads: int = 1) -> SolverModel:
     integer = np.array([i for i, v in enumerate(columns) if v.is_integer()], dtype=np.int32)
 
     h = new_highs()
-    h.setOptionValue("threads", threads)
     h.addVars(n, lower, upper)
     cost = np.asarray(form.c.toarray()[0] if form.c.shape[0] else np.zeros(n), dtype=float)
     h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
@@ -98,7 +97,18 @@ def new_highs() -> highspy.Highs:
         os.dup2(saved, 1)
         os.close(saved)
     h.setOptionValue("output_flag", False)
+    # HiGHS keeps one thread scheduler per process and refuses a run whose thread
+    # count differs from it; its MIP search uses one core anyway, so every Highs
+    # object here uses one thread and parallelism comes from processes.
+    h.setOptionValue("threads", 1)
     return h
+
+
+def run(h: highspy.Highs) -> None:
+    """Run HiGHS; a refused run is an internal error, never a silent empty answer."""
+    status = h.run()
+    if status == highspy.HighsStatus.kError:
+        raise RuntimeError(f"HiGHS refused to solve (model status {h.getModelStatus()})")
 
 
 def add_row(

@@ -19,7 +19,7 @@ import numpy as np
 
 from consortia.candidates import build_candidates
 from consortia.heuristic import greedy_plan
-from consortia.highs_bridge import SolverModel, add_row, to_highs
+from consortia.highs_bridge import SolverModel, add_row, run, to_highs
 from consortia.instance import Instance
 from consortia.model.build import build_model
 from consortia.model.connectivity import separator_terms
@@ -36,7 +36,6 @@ class SolveOptions:
     time_limit: float | None = None
     gap: float = 1e-6
     seed: int = 0
-    threads: int = 1
 
 
 def solve(inst: Instance, options: SolveOptions | None = None) -> Result:
@@ -50,7 +49,7 @@ def solve(inst: Instance, options: SolveOptions | None = None) -> Result:
     clock.lap("build")
     if not idx.slots:
         return Result(inst, "optimal", 0.0, 0.0, [], timings=clock.laps)
-    sm = to_highs(model, threads=options.threads)
+    sm = to_highs(model)
     clock.lap("handoff")
     best = greedy_plan(cands)
     clock.lap("heuristic")
@@ -72,7 +71,7 @@ def solve(inst: Instance, options: SolveOptions | None = None) -> Result:
             h.setOptionValue("time_limit", max(0.05, deadline - time.perf_counter()))
         _give_start(sm, model, idx, best)
         t = time.perf_counter()
-        h.run()
+        run(h)
         if not _solution_consistent(sm):
             # HiGHS can report the objective of a presolved MIP start while
             # returning other column values; solve again without the start.
@@ -80,7 +79,7 @@ def solve(inst: Instance, options: SolveOptions | None = None) -> Result:
             h.clearSolver()
             if deadline is not None:
                 h.setOptionValue("time_limit", max(0.05, deadline - time.perf_counter()))
-            h.run()
+            run(h)
         solve_time += time.perf_counter() - t
         t = time.perf_counter()
         info = h.getInfo()

@@ -1,0 +1,1 @@
+"""Extended formulation: lots as columns, priced by a single-lot MILP per category."""
