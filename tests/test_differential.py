@@ -9,6 +9,7 @@ from consortia.bruteforce import enumerate_optimum
 from consortia.plan import assess_plan
 from consortia.reader import instance_from_tables
 from consortia.solve import solve
+from consortia.solve_options import SolveOptions
 
 SEEDS = range(400)
 
@@ -45,13 +46,14 @@ def test_random_instances_cover_every_rule() -> None:
     }
 
 
-@pytest.mark.parametrize("chunk", range(8))
-def test_milp_matches_brute_force(chunk: int) -> None:
+@pytest.mark.parametrize("formulation", ["auto", "compact"])
+@pytest.mark.parametrize("chunk", range(4))
+def test_exact_formulations_match_brute_force(formulation: str, chunk: int) -> None:
     mismatches = []
-    for seed in SEEDS[chunk::8]:
+    for seed in SEEDS[chunk::4]:
         inst = instance_from_tables(random_tiny_tables(seed))
         expected, _ = enumerate_optimum(inst)
-        result = solve(inst)
+        result = solve(inst, SolveOptions(formulation=formulation))
         plan = assess_plan(inst, [o.lot for o in result.outcomes])
         if (
             not plan.feasible
@@ -62,3 +64,23 @@ def test_milp_matches_brute_force(chunk: int) -> None:
         ):
             mismatches.append((seed, expected, result.objective, result.status))
     assert not mismatches
+
+
+@pytest.mark.parametrize("chunk", range(2))
+def test_column_generation_is_honest(chunk: int) -> None:
+    """Price-and-branch may stop short of the optimum, but never claims more than it
+    proves: plan <= optimum <= bound, and 'optimal' only when it is."""
+    problems = []
+    for seed in SEEDS[chunk::2]:
+        inst = instance_from_tables(random_tiny_tables(seed))
+        expected, _ = enumerate_optimum(inst)
+        result = solve(inst, SolveOptions(formulation="columns"))
+        tol = 1e-6 * max(1.0, abs(expected))
+        plan = assess_plan(inst, [o.lot for o in result.outcomes])
+        if not plan.feasible or result.objective > expected + tol:
+            problems.append((seed, "plan", expected, result.objective))
+        if result.best_bound < expected - tol:
+            problems.append((seed, "bound", expected, result.best_bound))
+        if result.status == "optimal" and abs(result.objective - expected) > tol:
+            problems.append((seed, "claim", expected, result.objective))
+    assert not problems

@@ -16,7 +16,8 @@ from consortia.instance import Instance
 from consortia.plan import Lot, assess_plan
 from consortia.reader import read_instance
 from consortia.result import Result
-from consortia.solve import SolveOptions, solve
+from consortia.solve import solve
+from consortia.solve_options import SolveOptions
 from consortia.writer import write_result
 
 __all__ = [

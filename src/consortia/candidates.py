@@ -150,10 +150,9 @@ def build_candidates(inst: Instance) -> Candidates:
                 cands.slots.append(slot)
         for sup in usable:
             off = inst.offer[(sup, cat_id)]
-            reach = max(
-                (s.max_volume[sup] for s in cands.slots if s.category_id == cat_id and sup in s.offers),
-                default=0.0,
-            )
+            reach = min(off.capacity, sum(
+                inst.demand_of[(o, cat_id)][0] for o in orgs if off.serves(inst.region[o])
+            ))
             cands.segments[(sup, cat_id)] = tier_segments(off, reach)
     return cands
 

@@ -80,8 +80,10 @@ def validate(instance: Path) -> None:
 @click.option("--gap", type=click.FloatRange(min=0), default=1e-6, show_default=True,
               help="Relative optimality gap at which the search may stop (0 = proven optimum).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Solver random seed.")
-@click.option("--formulation", type=click.Choice(["compact"]), default="compact",
-              show_default=True, help="Model formulation.")
+@click.option("--formulation", type=click.Choice(["auto", "columns", "compact"]),
+              default="auto", show_default=True,
+              help="columns: column generation over lots; compact: one MILP; auto: columns, "
+                   "finished by the compact model when it is small.")
 @_friendly
 def solve(instance: Path, out_dir: Path, time_limit: float | None, gap: float, seed: int,
           formulation: str) -> None:
@@ -89,12 +91,12 @@ def solve(instance: Path, out_dir: Path, time_limit: float | None, gap: float, s
     from consortia.checker import check_plan
     from consortia.reader import read_instance
     from consortia.report import plan_table
-    from consortia.solve import SolveOptions
     from consortia.solve import solve as run
+    from consortia.solve_options import SolveOptions
     from consortia.writer import write_result
 
     inst = read_instance(instance)
-    result = run(inst, SolveOptions(time_limit=time_limit, gap=gap, seed=seed))
+    result = run(inst, SolveOptions(time_limit, gap, seed, formulation))
     written = write_result(result, out_dir)
     report = check_plan(inst, written)
     if not report.ok:

@@ -1,231 +1,51 @@
-"""Solve an instance: candidate sets, model build, hand-off, search, read-back.
-
-Each step is timed separately. HiGHS always receives a starting plan (the greedy
-plan, or the best plan so far), so a time-limited run returns a plan. Lots that
-come back disconnected in the collaboration graph get exact separator cuts and the
-model is solved again; every plan returned is re-priced and checked by the spec
-rules in :mod:`consortia.plan`.
-"""
+"""Solve an instance with the chosen formulation (``consortia solve``)."""
 
 from __future__ import annotations
 
-import math
 import time
-from dataclasses import dataclass
-
-import highspy
-import networkx as nx
-import numpy as np
 
 from consortia.candidates import build_candidates
-from consortia.heuristic import greedy_plan
-from consortia.highs_bridge import SolverModel, add_row, run, to_highs
+from consortia.columns.generate import solve_columns
+from consortia.compact import solve_compact
+from consortia.errors import UsageError
 from consortia.instance import Instance
-from consortia.model.build import build_model
-from consortia.model.connectivity import separator_terms
-from consortia.model.index import ModelIndex, build_index
-from consortia.model.solution import decode_plan, encode_plan
-from consortia.plan import Lot, LotOutcome, assess_plan
-from consortia.result import Result, relative_gap
+from consortia.model.index import build_index
+from consortia.result import Result
+from consortia.solve_options import FORMULATIONS, SolveOptions
 
-PROVEN_GAP = 1e-4
+# The compact model finishes the job of the column generation only while it is
+# small: its membership variables grow with the square of the organizations.
+COMPACT_MEMBERSHIP_LIMIT = 5000
 
-
-@dataclass(frozen=True)
-class SolveOptions:
-    time_limit: float | None = None
-    gap: float = 1e-6
-    seed: int = 0
+__all__ = ["SolveOptions", "solve"]
 
 
 def solve(inst: Instance, options: SolveOptions | None = None) -> Result:
     """The savings-maximising plan of an instance, with a proven bound."""
     options = options or SolveOptions()
-    clock = _Clock()
-    cands = build_candidates(inst)
-    clock.lap("candidates")
-    idx = build_index(cands)
-    model = build_model(idx)
-    clock.lap("build")
-    if not idx.slots:
-        return Result(inst, "optimal", 0.0, 0.0, [], timings=clock.laps)
-    sm = to_highs(model)
-    clock.lap("handoff")
-    best = greedy_plan(cands)
-    clock.lap("heuristic")
-
-    h = sm.highs
-    h.setOptionValue("mip_rel_gap", max(options.gap, 0.0))
-    h.setOptionValue("random_seed", int(options.seed))
-    deadline = None if options.time_limit is None else time.perf_counter() + options.time_limit
-    bound = math.inf
-    proven = False
-    iterations = 0
-    nodes = 0
-    messages: list[str] = []
-    solve_time = 0.0
-    readback_time = 0.0
-    while True:
-        iterations += 1
-        if deadline is not None:
-            h.setOptionValue("time_limit", max(0.05, deadline - time.perf_counter()))
-        _give_start(sm, model, idx, best)
-        t = time.perf_counter()
-        run(h)
-        if not _solution_consistent(sm):
-            # HiGHS can report the objective of a presolved MIP start while
-            # returning other column values; solve again without the start.
-            messages.append("solver returned a solution inconsistent with its objective; re-solved")
-            h.clearSolver()
-            if deadline is not None:
-                h.setOptionValue("time_limit", max(0.05, deadline - time.perf_counter()))
-            run(h)
-        solve_time += time.perf_counter() - t
-        t = time.perf_counter()
-        info = h.getInfo()
-        nodes += int(max(info.mip_node_count, 0))
-        status = h.getModelStatus()
-        dual = float(info.mip_dual_bound)
-        if math.isfinite(dual):
-            bound = min(bound, dual)
-        col_value = np.asarray(h.getSolution().col_value)
-        if info.primal_solution_status == 0 or len(col_value) != sm.num_cols:
-            readback_time += time.perf_counter() - t
-            break
-        lots = decode_plan(model, idx, lambda var: _value(sm, col_value, var))
-        islands = _disconnected(inst, lots)
-        for lot, component in islands:
-            _cut_island(sm, model, idx, lot, component)
-        candidate = _repaired(inst, lots, islands)
-        if candidate is not None and _total(candidate) > _total(best) + 1e-9:
-            best = candidate
-        readback_time += time.perf_counter() - t
-        if not islands:
-            proven = status == highspy.HighsModelStatus.kOptimal
-            break
-        messages.append(f"added {len(islands)} connectivity cut(s)")
-        if deadline is not None and time.perf_counter() >= deadline:
-            break
-    clock.laps["solve"] = solve_time
-    clock.laps["readback"] = readback_time
-    objective = _total(best)
-    best_bound = max(bound, objective)
-    status_name = (
-        "optimal" if proven and relative_gap(best_bound, objective) <= PROVEN_GAP else "feasible"
+    if options.formulation not in FORMULATIONS:
+        raise UsageError(
+            f"unknown formulation '{options.formulation}' (known: {', '.join(FORMULATIONS)})"
+        )
+    if options.formulation == "compact":
+        return solve_compact(inst, options)
+    started = time.perf_counter()
+    result = solve_columns(inst, options)
+    if options.formulation == "columns" or result.status == "optimal":
+        return result
+    if len(build_index(build_candidates(inst)).members) > COMPACT_MEMBERSHIP_LIMIT:
+        return result
+    remaining = None
+    if options.time_limit is not None:
+        remaining = options.time_limit - (time.perf_counter() - started)
+        if remaining < 1.0:
+            return result
+    finish = solve_compact(
+        inst, options.with_time_limit(remaining), start=result.outcomes,
+        known_bound=result.best_bound,
     )
-    return Result(
-        inst,
-        status_name,
-        objective,
-        best_bound,
-        sorted(best, key=_lot_order),
-        timings=clock.laps,
-        model_size={
-            "variables": sm.num_cols,
-            "binaries": sm.binaries,
-            "constraints": sm.num_rows,
-            "nonzeros": sm.nonzeros,
-        },
-        iterations=iterations,
-        nodes=nodes,
-        messages=messages,
-    )
-
-
-class _Clock:
-    def __init__(self) -> None:
-        self.laps: dict[str, float] = {}
-        self._t = time.perf_counter()
-
-    def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.laps[name] = now - self._t
-        self._t = now
-
-
-def _lot_order(out: LotOutcome) -> tuple:
-    return (out.lot.category_id, out.live, out.lot.start, out.lot.supplier_id, out.lot.members)
-
-
-def _total(outcomes: list[LotOutcome]) -> float:
-    return math.fsum(o.net for o in outcomes)
-
-
-def _value(sm: SolverModel, col_value: np.ndarray, var: object) -> float:
-    col = sm.column.get(id(var))
-    return 0.0 if col is None else float(col_value[col])
-
-
-def _solution_consistent(sm: SolverModel) -> bool:
-    info = sm.highs.getInfo()
-    if info.primal_solution_status == 0:
-        return True
-    col_value = np.asarray(sm.highs.getSolution().col_value)
-    if len(col_value) != sm.num_cols:
-        return True
-    reported = float(info.objective_function_value)
-    return abs(sm.objective_of(col_value) - reported) <= 1e-6 * max(1.0, abs(reported))
-
-
-def _give_start(sm: SolverModel, model: object, idx: ModelIndex, plan: list[LotOutcome]) -> None:
-    if not plan:
-        return
-    values = encode_plan(model, idx, plan)  # type: ignore[arg-type]
-    if values is None:
-        return
-    cols = [(sm.column[id(v)], x) for v, x in values.items() if id(v) in sm.column]
-    index = np.array([c for c, _ in cols], dtype=np.int32)
-    value = np.array([x for _, x in cols], dtype=float)
-    sm.highs.setSolution(len(index), index, value)
-
-
-def _disconnected(inst: Instance, lots: list[Lot]) -> list[tuple[Lot, set[str]]]:
-    """Lots whose members are not connected, with the representative's component."""
-    if inst.neighbours is None:
-        return []
-    out = []
-    for lot in lots:
-        members = set(lot.members)
-        graph = nx.Graph()
-        graph.add_nodes_from(members)
-        graph.add_edges_from((a, b) for a in members for b in inst.neighbours[a] & members)
-        component = nx.node_connected_component(graph, lot.members[0])
-        if len(component) < len(members):
-            out.append((lot, set(component)))
-    return out
-
-
-def _cut_island(sm: SolverModel, model: object, idx: ModelIndex, lot: Lot, component: set[str]) -> None:
-    c, s, r = lot.category_id, lot.supplier_id, lot.members[0]
-    separator = separator_terms(idx, c, r, s, set(lot.members) - component, component)
-    for j in lot.members:
-        if j in component:
-            continue
-        terms = [(model.y[c, r, j, s], 1.0)]  # type: ignore[attr-defined]
-        terms += [(model.y[key], -1.0) for key in separator]  # type: ignore[attr-defined]
-        add_row(sm, -math.inf, 0.0, terms)
-
-
-def _repaired(
-    inst: Instance, lots: list[Lot], islands: list[tuple[Lot, set[str]]]
-) -> list[LotOutcome] | None:
-    """The plan with every lot cut down to its representative's component; lots that
-    then break a rule are dropped. None if the plan is still infeasible."""
-    shrunk = {lot: comp for lot, comp in islands}
-    fixed = []
-    for lot in lots:
-        if lot in shrunk:
-            keep = tuple(o for o in lot.members if o in shrunk[lot])
-            lot = Lot(lot.category_id, lot.supplier_id, keep, lot.start)
-        fixed.append(lot)
-    assessment = assess_plan(inst, fixed)
-    if not assessment.feasible:
-        kept = [o.lot for o in assessment.outcomes if not _breaks(inst, o.lot)]
-        assessment = assess_plan(inst, kept)
-        if not assessment.feasible:
-            return None
-    return [o for o in assessment.outcomes if o.net > 0]
-
-
-def _breaks(inst: Instance, lot: Lot) -> bool:
-    return bool(assess_plan(inst, [lot]).violations)
+    finish.formulation = "columns+compact"
+    for key, value in result.timings.items():
+        finish.timings[f"columns_{key}"] = value
+    finish.timings["solve"] = finish.timings.get("solve", 0.0) + result.timings.get("solve", 0.0)
+    return finish

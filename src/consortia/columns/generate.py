@@ -19,13 +19,44 @@ import time
 
 from consortia.candidates import Candidates, build_candidates
 from consortia.columns.master import Master
+from consortia.columns.greedy_pricing import CategoryPricer, plan_bound
 from consortia.columns.pricing import PricingProblem, category_sets
 from consortia.heuristic import greedy_plan, proposed_lots
 from consortia.instance import Instance
 from consortia.plan import Lot, LotOutcome, assess_plan, price_lot
 from consortia.result import Result, relative_gap
+from consortia.solve_options import SolveOptions
 
 PROVEN_GAP = 1e-4
+EXACT_PRICING_ORGS = 30  # categories up to this size also get exact MILP pricing
+MAX_ROUNDS = 500
+COLUMNS_PER_ROUND = 10
+SEARCH_WIDTHS = ((3, 25), (10, 80), (40, 400))  # greedy pricing: (seeds, breadth)
+
+
+def _add_priced(
+    master: Master,
+    inst: Instance,
+    lot: Lot,
+    pi: dict[tuple[str, str], float],
+    mu: dict[tuple[str, str], float],
+    nu: dict[int, float],
+    lp_value: float,
+) -> int:
+    """Price a lot by the spec and add it if its reduced cost is positive."""
+    outcome, problems = price_lot(inst, lot)
+    if outcome is None or problems:
+        return 0
+    c = lot.category_id
+    rc = (
+        outcome.net
+        - sum(pi.get((o, c), 0.0) for o in lot.members)
+        - mu.get((lot.supplier_id, c), 0.0) * outcome.volume
+        - sum(nu.get(p, 0.0) for p in outcome.forming)
+    )
+    if rc > 1e-7 * max(1.0, abs(lp_value)) and master.add(outcome):
+        return 1
+    return 0
 
 
 def initial_columns(cands: Candidates) -> list[LotOutcome]:
@@ -42,7 +73,9 @@ def initial_columns(cands: Candidates) -> list[LotOutcome]:
     return out
 
 
-def solve_columns(inst: Instance, time_limit: float | None = None, gap: float = 1e-6) -> Result:
+def solve_columns(inst: Instance, options: SolveOptions) -> Result:
+    """Column generation, then the integer master; see the module docstring."""
+    time_limit = options.time_limit
     started = time.perf_counter()
     deadline = None if time_limit is None else started + time_limit
     laps: dict[str, float] = {}
@@ -54,23 +87,29 @@ def solve_columns(inst: Instance, time_limit: float | None = None, gap: float = 
     laps["candidates"] = time.perf_counter() - started
 
     t = time.perf_counter()
-    pricing: dict[str, PricingProblem] = {}
+    pricers = {c: CategoryPricer(cands, c) for c in inst.category}
+    pricers = {c: p for c, p in pricers.items() if p.pool}
+    exact: dict[str, PricingProblem | None] = {}
     capacity_k: dict[str, int] = {}
     for cat_id, cat in inst.category.items():
         cs = category_sets(cands, cat_id)
         if cs is not None:
-            pricing[cat_id] = PricingProblem(cands, cs)
             capacity_k[cat_id] = max(1, len(cs.orgs) // cat.min_members)
+            exact[cat_id] = PricingProblem(cands, cs) if len(cs.orgs) <= EXACT_PRICING_ORGS else None
     laps["build"] = time.perf_counter() - t
 
     bound = math.inf
     rounds = 0
     lp_time = price_time = 0.0
     converged = False
-    price_limit = 5.0
+    width = 0
     messages: list[str] = []
-    cg_deadline = None if deadline is None else started + 0.75 * (deadline - started)
-    while True:
+    cg_deadline = None if deadline is None else started + 0.7 * (deadline - started)
+
+    def out_of_time() -> bool:
+        return cg_deadline is not None and time.perf_counter() > cg_deadline
+
+    while rounds < MAX_ROUNDS:
         rounds += 1
         t = time.perf_counter()
         lp_value, duals = master.solve_lp()
@@ -79,45 +118,55 @@ def solve_columns(inst: Instance, time_limit: float | None = None, gap: float = 
         mu = {(s, c): v for (kind, *key), v in duals.items() if kind == "cap" for s, c in [key]}
         nu = {key[0]: v for (kind, *key), v in duals.items() if kind == "form"}
         t = time.perf_counter()
+        bound = min(bound, plan_bound(inst, pricers, pi, mu, nu))
         added = 0
-        slack = 0.0
-        complete = True
-        for cat_id, problem in pricing.items():
-            if cg_deadline is not None and time.perf_counter() > cg_deadline:
-                complete = False
-                break
-            problem.set_duals(
+        for cat_id, pricer in pricers.items():
+            found = pricer.grow(
                 {o: v for (o, c), v in pi.items() if c == cat_id},
                 {s: v for (s, c), v in mu.items() if c == cat_id},
                 nu,
+                seeds=SEARCH_WIDTHS[width][0],
+                breadth=SEARCH_WIDTHS[width][1],
             )
-            limit = price_limit
-            if cg_deadline is not None:
-                limit = min(limit, max(0.1, cg_deadline - time.perf_counter()))
-            lots, rc_bound = problem.solve(limit)
-            slack += capacity_k[cat_id] * rc_bound
-            for lot in lots:
-                outcome, problems = price_lot(inst, lot)
-                if outcome is None or problems:
-                    continue
-                rc = (
-                    outcome.net
-                    - sum(pi.get((o, cat_id), 0.0) for o in lot.members)
-                    - mu.get((lot.supplier_id, cat_id), 0.0) * outcome.volume
-                    - sum(nu.get(p, 0.0) for p in outcome.forming)
-                )
-                if rc > 1e-7 * max(1.0, abs(lp_value)) and master.add(outcome):
-                    added += 1
-        price_time += time.perf_counter() - t
-        if complete:
-            bound = min(bound, lp_value + slack)
-        if complete and added == 0:
-            if slack <= 1e-7 * max(1.0, abs(lp_value)):
-                converged = True
-                bound = min(bound, lp_value)
+            for _, lot in found[:COLUMNS_PER_ROUND]:
+                added += _add_priced(master, inst, lot, pi, mu, nu, lp_value)
+            if out_of_time():
                 break
-            price_limit *= 2
-        if cg_deadline is not None and time.perf_counter() > cg_deadline:
+        if added == 0 and not out_of_time():
+            # Greedy pricing is stuck: price exactly where the category is small
+            # enough; a proven reduced-cost bound for every category proves the LP.
+            slack = 0.0
+            proven = True
+            for cat_id, problem in exact.items():
+                if problem is None:
+                    proven = False
+                    continue
+                problem.set_duals(
+                    {o: v for (o, c), v in pi.items() if c == cat_id},
+                    {s: v for (s, c), v in mu.items() if c == cat_id},
+                    nu,
+                )
+                limit = 30.0 if cg_deadline is None else max(0.1, cg_deadline - time.perf_counter())
+                lots, rc_bound = problem.solve(limit)
+                slack += capacity_k[cat_id] * rc_bound
+                for lot in lots:
+                    added += _add_priced(master, inst, lot, pi, mu, nu, lp_value)
+                if out_of_time():
+                    proven = False
+                    break
+            if proven:
+                bound = min(bound, lp_value + slack)
+                if added == 0 and slack <= 1e-7 * max(1.0, abs(lp_value)):
+                    converged = True
+        price_time += time.perf_counter() - t
+        if converged:
+            break
+        if added == 0:
+            if width + 1 == len(SEARCH_WIDTHS):
+                break
+            width += 1  # search wider before giving up
+        
+        if out_of_time():
             messages.append("column generation stopped at its time share")
             break
     laps["lp"] = lp_time
@@ -137,7 +186,7 @@ def solve_columns(inst: Instance, time_limit: float | None = None, gap: float = 
         outcomes, objective = greedy, math.fsum(o.net for o in greedy)
     best_bound = max(bound, objective)
     status = "optimal" if relative_gap(best_bound, objective) <= PROVEN_GAP else "feasible"
-    size = sum(p.solver.num_cols for p in pricing.values())
+    size = sum(p.solver.num_cols for p in exact.values() if p is not None)
     return Result(
         inst,
         status,

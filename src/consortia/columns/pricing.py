@@ -18,6 +18,7 @@ coefficients, and cuts stay valid for every iteration.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 
 import highspy
@@ -48,21 +49,24 @@ def category_sets(cands: Candidates, cat_id: str) -> CategorySets | None:
     inst = cands.inst
     horizon = inst.settings.horizon
     cat = inst.category[cat_id]
+    pairs = [(o, s) for (o, s, c) in cands.threshold if c == cat_id]
+    volume_on: dict[str, float] = {}
+    for o, s in pairs:
+        volume_on[s] = volume_on.get(s, 0.0) + inst.demand_of[(o, cat_id)][0]
+    reach = {s: min(inst.offer[(s, cat_id)].capacity, v) for s, v in volume_on.items()}
+    # an offer whose first tier is out of reach can serve no lot
+    reach = {
+        s: r for s, r in reach.items()
+        if any(seg.lo <= r for seg in cands.segments.get((s, cat_id), ()))
+    }
     pairs = sorted(
-        ((o, s) for (o, s, c) in cands.threshold if c == cat_id),
+        ((o, s) for o, s in pairs if s in reach and cands.threshold[(o, s, cat_id)] <= reach[s]),
         key=lambda p: (inst.org_index[p[0]], p[1]),
     )
     if not pairs:
         return None
     orgs = sorted({o for o, _ in pairs}, key=inst.org_index.__getitem__)
     offers = sorted({s for _, s in pairs})
-    reach = {
-        s: min(
-            inst.offer[(s, cat_id)].capacity,
-            sum(inst.demand_of[(o, cat_id)][0] for o, ss in pairs if ss == s),
-        )
-        for s in offers
-    }
     largest = len(orgs) if cat.max_members is None else min(cat.max_members, len(orgs))
     earliest = min(inst.ready[o] for o in orgs)
     by_lead: dict[int, list[int]] = {}
@@ -168,7 +172,7 @@ def build_pricing_model(cands: Candidates, cs: CategorySets) -> pyo.ConcreteMode
     m.live_by_horizon = pyo.Constraint(expr=m.live[horizon] >= is_open)
 
     surcharge = inst.surcharge
-    best_price = {s: min(sg.price for sg in cands.segments[(s, c)]) for s in cs.offers}
+    best_price = {s: min(seg[key].price for key in cs.tiers if key[0] == s) for s in cs.offers}
     gains = {
         (o, s): demand[o, c][0] * (demand[o, c][1] - surcharge.get((o, s, c), 0.0))
         for o, s in cs.pairs
@@ -256,8 +260,9 @@ class PricingProblem:
         h = self.solver.highs
         lots: list[Lot] = []
         bound = math.inf
-        for _ in range(25):
-            h.setOptionValue("time_limit", max(0.05, time_limit))
+        deadline = time.perf_counter() + time_limit
+        for _ in range(50):
+            h.setOptionValue("time_limit", max(0.05, deadline - time.perf_counter()))
             run(h)
             info = h.getInfo()
             dual = float(info.mip_dual_bound)
@@ -278,6 +283,8 @@ class PricingProblem:
             for cut in islands:
                 add_row(self.solver, -math.inf, 1.0, cut)
                 self.cuts += 1
+            if time.perf_counter() >= deadline:
+                break
         return lots, max(bound, 0.0)
 
     def _decode(self, values: np.ndarray) -> Lot | None:
