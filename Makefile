@@ -15,6 +15,8 @@ demo: $(STAMP)
 	$(BIN)/consortia solve instances/demo --out out/demo
 
 test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

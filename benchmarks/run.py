@@ -20,8 +20,21 @@ import time
 from pathlib import Path
 
 FIELDS = [
-    "set", "instance", "orgs", "categories", "offers", "formulation", "status", "objective",
-    "best_bound", "gap", "model_size", "build_s", "solve_s", "total_s", "peak_mib",
+    "set",
+    "instance",
+    "orgs",
+    "categories",
+    "offers",
+    "formulation",
+    "status",
+    "objective",
+    "best_bound",
+    "gap",
+    "model_size",
+    "build_s",
+    "solve_s",
+    "total_s",
+    "peak_mib",
 ]
 
 
@@ -67,17 +80,32 @@ def main() -> None:
     rows = []
     for set_dir in args.sets:
         for inst in sorted(p for p in Path(set_dir).iterdir() if p.is_dir()):
-            cmd = [sys.executable, __file__, "--one", str(inst), "--time-limit",
-                   str(args.time_limit), "--formulation", args.formulation, set_dir]
+            cmd = [
+                sys.executable,
+                __file__,
+                "--one",
+                str(inst),
+                "--time-limit",
+                str(args.time_limit),
+                "--formulation",
+                args.formulation,
+                set_dir,
+            ]
             proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
             if proc.returncode != 0:
                 print(f"{inst}: failed\n{proc.stderr}", file=sys.stderr)
                 continue
-            row = {"set": Path(set_dir).name, "instance": inst.name,
-                   **json.loads(proc.stdout.strip().splitlines()[-1])}
+            row = {
+                "set": Path(set_dir).name,
+                "instance": inst.name,
+                **json.loads(proc.stdout.strip().splitlines()[-1]),
+            }
             rows.append(row)
-            print(f"{inst.name}: {row['status']} {row['objective']} gap {row['gap']} "
-                  f"in {row['total_s']} s", file=sys.stderr)
+            print(
+                f"{inst.name}: {row['status']} {row['objective']} gap {row['gap']} "
+                f"in {row['total_s']} s",
+                file=sys.stderr,
+            )
     out_dir = Path(__file__).resolve().parent / "results"
     out_dir.mkdir(exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")

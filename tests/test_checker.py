@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import FIXTURES, INSTANCES
 
+from conftest import FIXTURES, INSTANCES
 from consortia import check_plan, read_instance, solve, write_result
 
 
@@ -46,9 +46,27 @@ def test_solver_plan_passes(timeline_plan) -> None:
 def test_member_in_two_lots(timeline_plan) -> None:
     inst, plan = timeline_plan
     # F joins D's ict lot as well as keeping its own: (F, ict) is in two lots.
-    _edit(plan, "lot_members", lambda f: pd.concat(
-        [f, pd.DataFrame([{"lot_id": "L002", "org_id": "F", "quantity": 10,
-                           "baseline_price": 50, "unit_price": 49, "savings_per_period": 10}])]))
+    _edit(
+        plan,
+        "lot_members",
+        lambda f: pd.concat(
+            [
+                f,
+                pd.DataFrame(
+                    [
+                        {
+                            "lot_id": "L002",
+                            "org_id": "F",
+                            "quantity": 10,
+                            "baseline_price": 50,
+                            "unit_price": 49,
+                            "savings_per_period": 10,
+                        }
+                    ]
+                ),
+            ]
+        ),
+    )
     assert "F is in 2 lots of ict" in _violations(inst, plan)
 
 
@@ -60,8 +78,16 @@ def test_member_without_demand(timeline_plan) -> None:
 
 def test_readiness(timeline_plan) -> None:
     inst, plan = timeline_plan
-    _edit(plan, "lots", lambda f: f.assign(
-        formation_start=[1 if lid == "L003" else s for lid, s in zip(f.lot_id, f.formation_start)]))
+    _edit(
+        plan,
+        "lots",
+        lambda f: f.assign(
+            formation_start=[
+                1 if lid == "L003" else s
+                for lid, s in zip(f.lot_id, f.formation_start, strict=True)
+            ]
+        ),
+    )
     assert "before a member is ready" in _violations(inst, plan)
 
 
@@ -73,8 +99,16 @@ def test_live_after_horizon(timeline_plan) -> None:
 
 def test_parallel_formation_limit(timeline_plan) -> None:
     inst, plan = timeline_plan
-    _edit(plan, "lots", lambda f: f.assign(
-        formation_start=[3 if lid == "L001" else s for lid, s in zip(f.lot_id, f.formation_start)]))
+    _edit(
+        plan,
+        "lots",
+        lambda f: f.assign(
+            formation_start=[
+                3 if lid == "L001" else s
+                for lid, s in zip(f.lot_id, f.formation_start, strict=True)
+            ]
+        ),
+    )
     assert "lots are forming in period 3, more than 1" in _violations(inst, plan)
 
 

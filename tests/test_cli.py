@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 from click.testing import CliRunner
-from conftest import FIXTURES, INSTANCES
 
+from conftest import FIXTURES, INSTANCES
 from consortia.cli import main
 
 
@@ -41,7 +41,10 @@ def test_solve_writes_the_plan_and_check_accepts_it(tmp_path: Path) -> None:
     assert code == 0, out
     assert "170.00" in out and "optimal" in out
     assert {p.name for p in out_dir.iterdir()} == {
-        "lots.csv", "lot_members.csv", "timeline.csv", "summary.json"
+        "lots.csv",
+        "lot_members.csv",
+        "timeline.csv",
+        "summary.json",
     }
     summary = json.loads((out_dir / "summary.json").read_text())
     assert summary["status"] == "optimal" and abs(summary["objective"] - 170) < 1e-6
@@ -97,8 +100,20 @@ def test_bad_option_is_exit_2(tmp_path: Path) -> None:
 
 
 def test_generate_then_validate(tmp_path: Path) -> None:
-    code, _ = run("generate", tmp_path / "g", "--orgs", "12", "--categories", "3",
-                  "--suppliers", "4", "--periods", "8", "--seed", "7")
+    code, _ = run(
+        "generate",
+        tmp_path / "g",
+        "--orgs",
+        "12",
+        "--categories",
+        "3",
+        "--suppliers",
+        "4",
+        "--periods",
+        "8",
+        "--seed",
+        "7",
+    )
     assert code == 0
     code, out = run("validate", tmp_path / "g")
     assert code == 0 and "12 organizations" in out
@@ -107,8 +122,18 @@ def test_generate_then_validate(tmp_path: Path) -> None:
 def test_console_script_has_no_traceback_on_bad_input(pooling_copy: Path, tmp_path: Path) -> None:
     (pooling_copy / "tiers.csv").write_text("supplier_id,category_id,min_quantity,unit_price\n")
     proc = subprocess.run(
-        [sys.executable, "-m", "consortia.cli", "solve", str(pooling_copy), "--out", str(tmp_path / "o")],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "consortia.cli",
+            "solve",
+            str(pooling_copy),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 2
     assert "has no tiers" in proc.stderr and "Traceback" not in proc.stderr + proc.stdout

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from tiny_random import random_tiny_tables
 
 from consortia.bruteforce import enumerate_optimum
 from consortia.plan import assess_plan
 from consortia.reader import instance_from_tables
 from consortia.solve import solve
 from consortia.solve_options import SolveOptions
+from tiny_random import random_tiny_tables
 
 SEEDS = range(400)
 
@@ -40,9 +40,17 @@ def test_random_instances_cover_every_rule() -> None:
     for seed in SEEDS:
         covered |= _rules_exercised(random_tiny_tables(seed))
     assert covered >= {
-        "graph", "surcharges", "all_units", "incremental", "capacity", "regions",
-        "max_parallel_formations", "individually_rational", "discount_rate",
-        "member_lead", "min_members",
+        "graph",
+        "surcharges",
+        "all_units",
+        "incremental",
+        "capacity",
+        "regions",
+        "max_parallel_formations",
+        "individually_rational",
+        "discount_rate",
+        "member_lead",
+        "min_members",
     }
 
 

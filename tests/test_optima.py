@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import FIXTURES, INSTANCES
 
+from conftest import FIXTURES, INSTANCES
 from consortia import Lot, check_plan, read_instance, solve, write_result
 
 TINY = {
@@ -61,8 +61,10 @@ def test_demo_optimum_is_the_documented_plan() -> None:
     result = solve(read_instance(INSTANCES / "demo"))
     assert result.status == "optimal"
     assert result.objective == pytest.approx(189343.66620107525, rel=1e-9)
-    lots = {(o.lot.category_id, o.lot.supplier_id, o.lot.members, o.lot.start, o.live)
-            for o in result.outcomes}
+    lots = {
+        (o.lot.category_id, o.lot.supplier_id, o.lot.members, o.lot.start, o.live)
+        for o in result.outcomes
+    }
     assert lots == {
         ("energy", "KPW", ("MBC",), 1, 3),
         ("energy", "CEB", ("KCC", "KAT", "EKH", "KFR", "LBB"), 3, 7),

@@ -53,7 +53,8 @@ def test_rational_threshold_is_the_smallest_rational_volume() -> None:
         o = offer(kind, tiers)
         limit = rng.choice([7.0, 8.5, 9.0, 9.7, 10.0])
         t = rational_threshold(o, limit)
-        def rational(v: float) -> bool:
+
+        def rational(v: float, o: Offer = o, limit: float = limit) -> bool:
             cost = tier_cost(o, v)
             return cost is not None and cost / v <= limit + 1e-9
 

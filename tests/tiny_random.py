@@ -107,15 +107,28 @@ def random_tiny_tables(seed: int) -> dict[str, pd.DataFrame]:
         "organizations": _frame(orgs, ["org_id", "region", "ready_period"]),
         "categories": _frame(
             cats,
-            ["category_id", "base_lead", "member_lead", "min_members", "max_members",
-             "coordination_cost"],
+            [
+                "category_id",
+                "base_lead",
+                "member_lead",
+                "min_members",
+                "max_members",
+                "coordination_cost",
+            ],
         ),
         "demand": _frame(demand, ["org_id", "category_id", "quantity", "baseline_price"]),
         "suppliers": _frame(suppliers, ["supplier_id"]),
         "offers": _frame(
             offers,
-            ["supplier_id", "category_id", "capacity", "available_from", "fixed_cost",
-             "discount", "regions"],
+            [
+                "supplier_id",
+                "category_id",
+                "capacity",
+                "available_from",
+                "fixed_cost",
+                "discount",
+                "regions",
+            ],
         ),
         "tiers": _frame(tiers, ["supplier_id", "category_id", "min_quantity", "unit_price"]),
     }

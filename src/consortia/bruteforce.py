@@ -11,7 +11,7 @@ Cost grows exponentially: keep to about five organizations and a short horizon.
 from __future__ import annotations
 
 import itertools
-from collections import Counter
+from collections import defaultdict
 
 from consortia.instance import Instance
 from consortia.plan import Lot, LotOutcome, assess_plan, price_lot
@@ -67,7 +67,7 @@ def _packings(inst: Instance, cat_id: str) -> dict[Profile, tuple[float, list[Lo
         by_first.setdefault(out.lot.members[0], []).append(out)
     orgs = [o for o in inst.org_ids if (o, cat_id) in inst.demand_of]
     best: dict[Profile, tuple[float, list[LotOutcome]]] = {}
-    load: Counter[str] = Counter()
+    load: defaultdict[str, float] = defaultdict(float)
 
     def visit(i: int, used: frozenset[str], chosen: list[LotOutcome], value: float) -> None:
         while i < len(orgs) and orgs[i] in used:

@@ -116,7 +116,11 @@ def build_candidates(inst: Instance) -> Candidates:
     for cat_id, cat in inst.category.items():
         offers = [o for o in inst.offers_in[cat_id] if o.available_from <= horizon]
         orgs = sorted(
-            (o for (o, c) in inst.demand_of if c == cat_id and inst.ready[o] + cat.base_lead <= horizon),
+            (
+                o
+                for (o, c) in inst.demand_of
+                if c == cat_id and inst.ready[o] + cat.base_lead <= horizon
+            ),
             key=order.__getitem__,
         )
         if not offers or not orgs:
@@ -150,9 +154,10 @@ def build_candidates(inst: Instance) -> Candidates:
                 cands.slots.append(slot)
         for sup in usable:
             off = inst.offer[(sup, cat_id)]
-            reach = min(off.capacity, sum(
-                inst.demand_of[(o, cat_id)][0] for o in orgs if off.serves(inst.region[o])
-            ))
+            reach = min(
+                off.capacity,
+                sum(inst.demand_of[(o, cat_id)][0] for o in orgs if off.serves(inst.region[o])),
+            )
             cands.segments[(sup, cat_id)] = tier_segments(off, reach)
     return cands
 
@@ -178,7 +183,9 @@ def _slot(
         off = inst.offer[(sup, cat_id)]
         later = [o for o in members if order[o] > rank and o in can_join] if max_n > 1 else []
         later = _component(inst, rep, later)
-        volume = inst.demand_of[(rep, cat_id)][0] + sum(inst.demand_of[(o, cat_id)][0] for o in later)
+        volume = inst.demand_of[(rep, cat_id)][0] + sum(
+            inst.demand_of[(o, cat_id)][0] for o in later
+        )
         volume = min(volume, off.capacity)
         later = [o for o in later if cands.threshold[(o, sup, cat_id)] <= volume * (1 + 1e-12)]
         if cands.threshold[(rep, sup, cat_id)] > volume * (1 + 1e-12):

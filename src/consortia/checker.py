@@ -78,7 +78,15 @@ def check_plan(inst: Instance, plan_dir: str | Path) -> CheckReport:
             report.violations.append(f"lot {lid} has no members in lot_members.csv")
             continue
         decided.append(
-            (lid, Lot(str(row.category_id), str(row.supplier_id), tuple(by_lot[lid]), int(row.formation_start)))
+            (
+                lid,
+                Lot(
+                    str(row.category_id),
+                    str(row.supplier_id),
+                    tuple(by_lot[lid]),
+                    int(row.formation_start),
+                ),
+            )
         )
     for lid in set(by_lot) - {lid for lid, _ in decided}:
         report.violations.append(f"lot_members.csv names lot {lid}, which lots.csv lacks")
@@ -128,7 +136,9 @@ def check_plan(inst: Instance, plan_dir: str | Path) -> CheckReport:
     return report
 
 
-def _check_timeline(inst: Instance, outcomes: list, times: pd.DataFrame, report: CheckReport) -> None:
+def _check_timeline(
+    inst: Instance, outcomes: list, times: pd.DataFrame, report: CheckReport
+) -> None:
     expected = timeline(inst, outcomes)
     if len(times) != len(expected):
         report.violations.append(
@@ -153,11 +163,16 @@ def _check_summary(inst: Instance, outcomes: list, summary: dict, report: CheckR
             f"summary objective {objective} differs from the recomputed {recomputed:.10g}"
         )
     bound = summary.get("best_bound")
-    if isinstance(bound, (int, float)) and isinstance(objective, (int, float)):
-        if float(bound) < float(objective) - REL * max(1.0, abs(float(objective))):
-            report.violations.append(f"best_bound {bound} is below the objective {objective}")
+    if (
+        isinstance(bound, (int, float))
+        and isinstance(objective, (int, float))
+        and float(bound) < float(objective) - REL * max(1.0, abs(float(objective)))
+    ):
+        report.violations.append(f"best_bound {bound} is below the objective {objective}")
     if summary.get("status") not in ("optimal", "feasible"):
-        report.violations.append(f"summary status {summary.get('status')!r} is not optimal/feasible")
+        report.violations.append(
+            f"summary status {summary.get('status')!r} is not optimal/feasible"
+        )
     want = target_period(inst, outcomes)
     if summary.get("target_period") != want:
         report.violations.append(

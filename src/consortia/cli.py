@@ -73,20 +73,39 @@ def validate(instance: Path) -> None:
 
 @main.command()
 @click.argument("instance", type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
-              help="Folder for the plan files (replaced atomically).")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Stop the search after this many seconds with the best plan found.")
-@click.option("--gap", type=click.FloatRange(min=0), default=1e-6, show_default=True,
-              help="Relative optimality gap at which the search may stop (0 = proven optimum).")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder for the plan files (replaced atomically).",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Stop the search after this many seconds with the best plan found.",
+)
+@click.option(
+    "--gap",
+    type=click.FloatRange(min=0),
+    default=1e-6,
+    show_default=True,
+    help="Relative optimality gap at which the search may stop (0 = proven optimum).",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Solver random seed.")
-@click.option("--formulation", type=click.Choice(["auto", "columns", "compact"]),
-              default="auto", show_default=True,
-              help="columns: column generation over lots; compact: one MILP; auto: columns, "
-                   "finished by the compact model when it is small.")
+@click.option(
+    "--formulation",
+    type=click.Choice(["auto", "columns", "compact"]),
+    default="auto",
+    show_default=True,
+    help="columns: column generation over lots; compact: one MILP; auto: columns, "
+    "finished by the compact model when it is small.",
+)
 @_friendly
-def solve(instance: Path, out_dir: Path, time_limit: float | None, gap: float, seed: int,
-          formulation: str) -> None:
+def solve(
+    instance: Path, out_dir: Path, time_limit: float | None, gap: float, seed: int, formulation: str
+) -> None:
     """Find the savings-maximising plan and write it to --out."""
     from consortia.checker import check_plan
     from consortia.reader import read_instance
@@ -136,8 +155,9 @@ def check(instance: Path, plan_dir: Path) -> None:
 @click.option("--periods", type=click.IntRange(min=1), default=12, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
 @_friendly
-def generate(out: Path, orgs: int, categories: int, suppliers: int, periods: int,
-             seed: int) -> None:
+def generate(
+    out: Path, orgs: int, categories: int, suppliers: int, periods: int, seed: int
+) -> None:
     """Write a synthetic instance calibrated to the UK public sector."""
     from consortia.generator import GeneratorOptions, generate_instance, write_instance_tables
 

@@ -9,6 +9,7 @@ rules in :mod:`consortia.plan`.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 
@@ -95,7 +96,7 @@ def solve_compact(
         if info.primal_solution_status == 0 or len(col_value) != sm.num_cols:
             readback_time += time.perf_counter() - t
             break
-        lots = decode_plan(model, idx, lambda var: _value(sm, col_value, var))
+        lots = decode_plan(model, idx, functools.partial(_value, sm, col_value))
         islands = _disconnected(inst, lots)
         for lot, component in islands:
             _cut_island(sm, model, idx, lot, component)
@@ -198,7 +199,9 @@ def _disconnected(inst: Instance, lots: list[Lot]) -> list[tuple[Lot, set[str]]]
     return out
 
 
-def _cut_island(sm: SolverModel, model: object, idx: ModelIndex, lot: Lot, component: set[str]) -> None:
+def _cut_island(
+    sm: SolverModel, model: object, idx: ModelIndex, lot: Lot, component: set[str]
+) -> None:
     c, s, r = lot.category_id, lot.supplier_id, lot.members[0]
     separator = separator_terms(idx, c, r, s, set(lot.members) - component, component)
     for j in lot.members:

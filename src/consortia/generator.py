@@ -32,6 +32,7 @@ import math
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -46,9 +47,18 @@ SECTORS = {  # share of bodies, log-normal median annual spend (GBP), sigma
     "fire": (0.01, 40e6, 0.5),
 }
 REGIONS = {  # population, millions
-    "north_east": 2.7, "north_west": 7.5, "yorkshire": 5.5, "east_midlands": 4.9,
-    "west_midlands": 6.0, "east": 6.4, "london": 8.9, "south_east": 9.3,
-    "south_west": 5.7, "wales": 3.1, "scotland": 5.5, "northern_ireland": 1.9,
+    "north_east": 2.7,
+    "north_west": 7.5,
+    "yorkshire": 5.5,
+    "east_midlands": 4.9,
+    "west_midlands": 6.0,
+    "east": 6.4,
+    "london": 8.9,
+    "south_east": 9.3,
+    "south_west": 5.7,
+    "wales": 3.1,
+    "scotland": 5.5,
+    "northern_ireland": 1.9,
 }
 REMOTE = {"scotland", "northern_ireland", "wales"}
 CATEGORIES = {  # share of spend, list unit price, base lead (quarters), sectors that buy it
@@ -88,7 +98,7 @@ def generate_instance(opt: GeneratorOptions) -> dict[str, pd.DataFrame]:
     # A small instance is a local consortium: it draws from fewer regions.
     region_count = min(len(REGIONS), max(2, opt.orgs // 16))
     region_pool = {r: REGIONS[r] for r in rng.sample(list(REGIONS), region_count)}
-    orgs = []
+    orgs: list[dict[str, Any]] = []
     for i in range(opt.orgs):
         sector = _weighted(rng, {s: v[0] for s, v in SECTORS.items()})
         _, median, sigma = SECTORS[sector]
@@ -105,7 +115,8 @@ def generate_instance(opt: GeneratorOptions) -> dict[str, pd.DataFrame]:
             }
         )
 
-    categories, demand = [], []
+    categories: list[dict[str, Any]] = []
+    demand: list[dict[str, Any]] = []
     for c in cat_ids:
         share, price, base, buyers = CATEGORIES[c]
         categories.append(
@@ -143,13 +154,21 @@ def generate_instance(opt: GeneratorOptions) -> dict[str, pd.DataFrame]:
         c: sorted(float(d["quantity"]) for d in demand if d["category_id"] == c) or [1.0]
         for c in cat_ids
     }
-    median = {c: q[len(q) // 2] for c, q in typical.items()}
-    suppliers, offers, tiers, surcharges = [], [], [], []
+    median_demand = {c: q[len(q) // 2] for c, q in typical.items()}
+    suppliers: list[dict[str, Any]] = []
+    offers: list[dict[str, Any]] = []
+    tiers: list[dict[str, Any]] = []
+    surcharges: list[dict[str, Any]] = []
     regions = list(region_pool)
     for j in range(opt.suppliers):
         national = rng.random() < 0.4
         sid = f"SUP{j + 1:03d}"
-        suppliers.append({"supplier_id": sid, "name": f"{'National' if national else 'Regional'} supplier {j + 1}"})
+        suppliers.append(
+            {
+                "supplier_id": sid,
+                "name": f"{'National' if national else 'Regional'} supplier {j + 1}",
+            }
+        )
         served = [] if national else rng.sample(regions, min(len(regions), rng.randint(1, 3)))
         offered = rng.sample(cat_ids, min(len(cat_ids), rng.choice([1, 1, 2, 3])))
         if j < len(cat_ids):  # every category gets at least one offer
@@ -163,8 +182,10 @@ def generate_instance(opt: GeneratorOptions) -> dict[str, pd.DataFrame]:
             # Volume breaks at multiples of a typical body's demand, so that deep
             # discounts need pooling.
             multiples = sorted(rng.sample([2, 4, 8, 15, 30, 60], k - 1))
-            qs = [0.0 if kind == "incremental" else round(median[c] * rng.uniform(0.0, 0.5), 1)]
-            qs += [round(median[c] * f, 1) for f in multiples]
+            qs = [
+                0.0 if kind == "incremental" else round(median_demand[c] * rng.uniform(0.0, 0.5), 1)
+            ]
+            qs += [round(median_demand[c] * f, 1) for f in multiples]
             for t, q in enumerate(qs):
                 off = deepest * t / (k - 1)
                 tiers.append(
@@ -179,8 +200,12 @@ def generate_instance(opt: GeneratorOptions) -> dict[str, pd.DataFrame]:
                 {
                     "supplier_id": sid,
                     "category_id": c,
-                    "capacity": round(total[c] * rng.uniform(0.3, 1.5), 1) if rng.random() < 0.5 else "",
-                    "available_from": 1 if rng.random() < 0.7 else rng.randint(2, max(2, horizon // 3)),
+                    "capacity": round(total[c] * rng.uniform(0.3, 1.5), 1)
+                    if rng.random() < 0.5
+                    else "",
+                    "available_from": 1
+                    if rng.random() < 0.7
+                    else rng.randint(2, max(2, horizon // 3)),
                     "fixed_cost": round(rng.uniform(5, 40) * 1000, 0),
                     "discount": kind,
                     "regions": ";".join(sorted(served)),
@@ -222,7 +247,7 @@ def generate_instance(opt: GeneratorOptions) -> dict[str, pd.DataFrame]:
         ("period_start", "2027Q1"),
     ]
 
-    def frame(rows: list[dict[str, object]], columns: list[str]) -> pd.DataFrame:
+    def frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
         return pd.DataFrame([{c: str(r[c]) for c in columns} for r in rows], columns=columns)
 
     return {
@@ -230,15 +255,30 @@ def generate_instance(opt: GeneratorOptions) -> dict[str, pd.DataFrame]:
         "organizations": frame(orgs, ["org_id", "name", "sector", "region", "ready_period"]),
         "categories": frame(
             categories,
-            ["category_id", "name", "unit", "base_lead", "member_lead", "min_members",
-             "max_members", "coordination_cost"],
+            [
+                "category_id",
+                "name",
+                "unit",
+                "base_lead",
+                "member_lead",
+                "min_members",
+                "max_members",
+                "coordination_cost",
+            ],
         ),
         "demand": frame(demand, ["org_id", "category_id", "quantity", "baseline_price"]),
         "suppliers": frame(suppliers, ["supplier_id", "name"]),
         "offers": frame(
             offers,
-            ["supplier_id", "category_id", "capacity", "available_from", "fixed_cost",
-             "discount", "regions"],
+            [
+                "supplier_id",
+                "category_id",
+                "capacity",
+                "available_from",
+                "fixed_cost",
+                "discount",
+                "regions",
+            ],
         ),
         "tiers": frame(tiers, ["supplier_id", "category_id", "min_quantity", "unit_price"]),
         "surcharges": frame(surcharges, ["org_id", "supplier_id", "category_id", "unit_surcharge"]),

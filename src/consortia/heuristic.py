@@ -10,7 +10,7 @@ priced and checked by :mod:`consortia.plan`; anything infeasible is dropped.
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 
 from consortia.candidates import Candidates
 from consortia.instance import Instance
@@ -29,9 +29,7 @@ def proposed_lots(cands: Candidates) -> list[Lot]:
     proposals: list[tuple[float, Lot]] = []
     for cat_id in inst.category:
         for off in inst.offers_in[cat_id]:
-            pool = [
-                o for (o, s, c) in cands.threshold if s == off.supplier_id and c == cat_id
-            ]
+            pool = [o for (o, s, c) in cands.threshold if s == off.supplier_id and c == cat_id]
             proposals += _grow_lots(inst, cat_id, off.supplier_id, pool)
     proposals.sort(key=lambda item: (-item[0], item[1]))
     return [lot for _, lot in proposals]
@@ -65,9 +63,7 @@ def _value(inst: Instance, cat_id: str, sup: str, members: list[str]) -> float:
     return inst.live_weight(live) * savings - off.fixed_cost - cat.coordination_cost * n
 
 
-def _grow_lots(
-    inst: Instance, cat_id: str, sup: str, pool: list[str]
-) -> list[tuple[float, Lot]]:
+def _grow_lots(inst: Instance, cat_id: str, sup: str, pool: list[str]) -> list[tuple[float, Lot]]:
     size = {o: inst.demand_of[(o, cat_id)][0] for o in pool}
     remaining = sorted(pool, key=lambda o: (-size[o], inst.org_index[o]))
     neighbours = inst.neighbours
@@ -102,7 +98,7 @@ def _accept(inst: Instance, proposals: list[Lot]) -> list[LotOutcome]:
     horizon = inst.settings.horizon
     limit = inst.settings.max_parallel_formations
     used_pairs: set[tuple[str, str]] = set()
-    load: Counter[tuple[str, str]] = Counter()
+    load: defaultdict[tuple[str, str], float] = defaultdict(float)
     forming: Counter[int] = Counter()
     accepted: list[LotOutcome] = []
     for lot in proposals:
@@ -111,7 +107,9 @@ def _accept(inst: Instance, proposals: list[Lot]) -> list[LotOutcome]:
         key = (lot.supplier_id, lot.category_id)
         first = max(inst.ready[o] for o in lot.members)
         for start in range(first, horizon + 1):
-            outcome, problems = price_lot(inst, Lot(lot.category_id, lot.supplier_id, lot.members, start))
+            outcome, problems = price_lot(
+                inst, Lot(lot.category_id, lot.supplier_id, lot.members, start)
+            )
             if outcome is None or problems:
                 break
             if limit is not None and any(forming[p] >= limit for p in outcome.forming):

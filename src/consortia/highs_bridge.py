@@ -111,9 +111,7 @@ def run(h: highspy.Highs) -> None:
         raise RuntimeError(f"HiGHS refused to solve (model status {h.getModelStatus()})")
 
 
-def add_row(
-    sm: SolverModel, lower: float, upper: float, terms: list[tuple[object, float]]
-) -> None:
+def add_row(sm: SolverModel, lower: float, upper: float, terms: list[tuple[object, float]]) -> None:
     """Add one row given as (Pyomo variable, coefficient) terms of distinct variables."""
     cols = np.array([sm.col(v) for v, _ in terms], dtype=np.int32)
     vals = np.array([a for _, a in terms], dtype=float)

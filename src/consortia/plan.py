@@ -8,7 +8,7 @@ savings, the timeline — and lists every broken rule. Nothing here knows a mode
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -147,7 +147,7 @@ def assess_plan(inst: Instance, lots: list[Lot]) -> Assessment:
             outcomes.append(outcome)
     pairs = Counter((o, lot.category_id) for lot in lots for o in set(lot.members))
     violations += [f"{o} is in {k} lots of {c}" for (o, c), k in pairs.items() if k > 1]
-    used = Counter()
+    used: defaultdict[tuple[str, str], float] = defaultdict(float)
     for out in outcomes:
         used[(out.lot.supplier_id, out.lot.category_id)] += out.volume
     for key, volume in used.items():

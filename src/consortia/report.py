@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from consortia.result import Result, lot_id
 
 
@@ -10,13 +12,24 @@ def _members(members: tuple[str, ...], width: int = 34) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def period_label(start: str | None, period: int) -> str:
+    """'2028Q4' for period 8 from '2027Q1'; the bare number when start is not YYYYQn."""
+    match = re.fullmatch(r"(\d{4})Q([1-4])", start or "")
+    if not match:
+        return f"period {period}"
+    index = int(match.group(1)) * 4 + int(match.group(2)) - 1 + period - 1
+    return f"period {period} ({index // 4}Q{index % 4 + 1})"
+
+
 def plan_table(result: Result) -> str:
     """Lots (members, supplier, live period, savings), then totals and quality."""
     inst = result.instance
     cur = inst.settings.currency
     start = inst.settings.period_start
-    head = f"{'lot':<5} {'category':<14} {'supplier':<12} {'members':<34} {'start':>5} " \
-           f"{'live':>4} {'saving/period':>14} {'net savings':>14}"
+    head = (
+        f"{'lot':<5} {'category':<14} {'supplier':<12} {'members':<34} {'start':>5} "
+        f"{'live':>4} {'saving/period':>14} {'net savings':>14}"
+    )
     lines = [head, "-" * len(head)]
     for i, out in enumerate(result.outcomes):
         lot = out.lot
@@ -34,13 +47,11 @@ def plan_table(result: Result) -> str:
     target = inst.settings.savings_target
     if target is not None:
         period = result.target_period
-        when = "never within the horizon" if period is None else f"in period {period}"
-        label = f" (period 1 = {start})" if start else ""
-        lines.append(f"Target {target:,.2f} {cur} reached {when}{label}")
+        when = "never within the horizon" if period is None else f"in {period_label(start, period)}"
+        lines.append(f"Target {target:,.2f} {cur} reached {when}")
     t = result.timings
+    build = sum(v for k, v in t.items() if k.endswith(("candidates", "build", "handoff")))
     lines.append(
-        "Time         build {:.2f}s, hand-off {:.2f}s, solve {:.2f}s".format(
-            t.get("candidates", 0) + t.get("build", 0), t.get("handoff", 0), t.get("solve", 0)
-        )
+        f"Time         model {build:.2f}s, solve {t.get('solve', 0):.2f}s ({result.formulation})"
     )
     return "\n".join(lines)

@@ -41,7 +41,9 @@ def solve(inst: Instance, options: SolveOptions | None = None) -> Result:
         if remaining < 1.0:
             return result
     finish = solve_compact(
-        inst, options.with_time_limit(remaining), start=result.outcomes,
+        inst,
+        options.with_time_limit(remaining),
+        start=result.outcomes,
         known_bound=result.best_bound,
     )
     finish.formulation = "columns+compact"

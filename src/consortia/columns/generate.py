@@ -18,8 +18,8 @@ import math
 import time
 
 from consortia.candidates import Candidates, build_candidates
-from consortia.columns.master import Master
 from consortia.columns.greedy_pricing import CategoryPricer, plan_bound
+from consortia.columns.master import Master
 from consortia.columns.pricing import PricingProblem, category_sets
 from consortia.heuristic import greedy_plan, proposed_lots
 from consortia.instance import Instance
@@ -63,8 +63,14 @@ def initial_columns(cands: Candidates) -> list[LotOutcome]:
     inst = cands.inst
     lots = [Lot(c, s, (o,), inst.ready[o]) for (o, s, c) in cands.threshold]
     for lot in proposed_lots(cands):
-        lots.append(Lot(lot.category_id, lot.supplier_id, lot.members,
-                        max(inst.ready[o] for o in lot.members)))
+        lots.append(
+            Lot(
+                lot.category_id,
+                lot.supplier_id,
+                lot.members,
+                max(inst.ready[o] for o in lot.members),
+            )
+        )
     out = []
     for lot in lots:
         outcome, problems = price_lot(inst, lot)
@@ -95,7 +101,9 @@ def solve_columns(inst: Instance, options: SolveOptions) -> Result:
         cs = category_sets(cands, cat_id)
         if cs is not None:
             capacity_k[cat_id] = max(1, len(cs.orgs) // cat.min_members)
-            exact[cat_id] = PricingProblem(cands, cs) if len(cs.orgs) <= EXACT_PRICING_ORGS else None
+            exact[cat_id] = (
+                PricingProblem(cands, cs) if len(cs.orgs) <= EXACT_PRICING_ORGS else None
+            )
     laps["build"] = time.perf_counter() - t
 
     bound = math.inf
@@ -165,7 +173,7 @@ def solve_columns(inst: Instance, options: SolveOptions) -> Result:
             if width + 1 == len(SEARCH_WIDTHS):
                 break
             width += 1  # search wider before giving up
-        
+
         if out_of_time():
             messages.append("column generation stopped at its time share")
             break

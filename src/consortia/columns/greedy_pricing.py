@@ -145,7 +145,13 @@ class _LotState:
     def evaluate(self, extra: str | None = None) -> tuple[float, Lot | None]:
         p = self.p
         inst, c, cat = p.inst, p.cat_id, p.cat
-        volume, gain, duals, ready, limit = self.volume, self.gain, self.duals, self.ready, self.limit
+        volume, gain, duals, ready, limit = (
+            self.volume,
+            self.gain,
+            self.duals,
+            self.ready,
+            self.limit,
+        )
         n = len(self.members)
         if extra is not None:
             q, b = inst.demand_of[(extra, c)]

@@ -75,7 +75,9 @@ class Master:
         out = {key: max(0.0, float(duals[i])) for key, i in self.rows.items()} if n else {}
         return value, out
 
-    def solve_ip(self, time_limit: float, start: list[LotOutcome]) -> tuple[list[LotOutcome], float]:
+    def solve_ip(
+        self, time_limit: float, start: list[LotOutcome]
+    ) -> tuple[list[LotOutcome], float]:
         """Best plan made of pool columns (and the integer master's own bound)."""
         n = len(self.columns)
         if not n:

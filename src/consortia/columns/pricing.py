@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import highspy
 import networkx as nx
@@ -56,7 +57,8 @@ def category_sets(cands: Candidates, cat_id: str) -> CategorySets | None:
     reach = {s: min(inst.offer[(s, cat_id)].capacity, v) for s, v in volume_on.items()}
     # an offer whose first tier is out of reach can serve no lot
     reach = {
-        s: r for s, r in reach.items()
+        s: r
+        for s, r in reach.items()
         if any(seg.lo <= r for seg in cands.segments.get((s, cat_id), ()))
     }
     pairs = sorted(
@@ -81,7 +83,10 @@ def category_sets(cands: Candidates, cat_id: str) -> CategorySets | None:
     periods = list(range(earliest + levels[0][0], horizon + 1))
     sets = CategorySets(cat_id, orgs, pairs, offers, reach, levels, starts, periods)
     sets.tiers = [
-        (s, seg.k) for s in offers for seg in cands.segments.get((s, cat_id), ()) if seg.lo <= reach[s]
+        (s, seg.k)
+        for s in offers
+        for seg in cands.segments.get((s, cat_id), ())
+        if seg.lo <= reach[s]
     ]
     return sets
 
@@ -110,10 +115,10 @@ def build_pricing_model(cands: Candidates, cs: CategorySets) -> pyo.ConcreteMode
     is_open = sum(m.z[s] for s in cs.offers)
     size = sum(m.y[p] for p in cs.pairs)
 
-    def x(o: str) -> object:
+    def x(o: str) -> Any:
         return sum(m.y[o, s] for s in offers_of[o])
 
-    def volume(s: str) -> object:
+    def volume(s: str) -> Any:
         return sum(m.v[s, k] for k in tiers_on[s])
 
     m.one_offer = pyo.Constraint(expr=is_open <= 1)
@@ -139,7 +144,7 @@ def build_pricing_model(cands: Candidates, cs: CategorySets) -> pyo.ConcreteMode
         rule=lambda m, o, s: volume(s) >= threshold[o, s, c] * m.y[o, s],
     )
 
-    def level_sum(which: int) -> object:
+    def level_sum(which: int) -> Any:
         if not multi_level:
             return cs.levels[0][which] * is_open
         return sum(lv[which] * m.lvl[lv[0]] for lv in cs.levels)
@@ -155,13 +160,15 @@ def build_pricing_model(cands: Candidates, cs: CategorySets) -> pyo.ConcreteMode
         rule=lambda m, o: x(o) <= sum(m.a[p] for p in cs.starts if p >= ready[o]),
     )
 
-    def started_by(p: int) -> object:
+    def started_by(p: int) -> Any:
         return sum(m.a[q] for q in cs.starts if q <= p)
 
     m.ended_by = pyo.Constraint(
         [(p, lv[0]) for p in cs.periods for lv in cs.levels],
-        rule=lambda m, p, lead: m.ended[p]
-        <= started_by(p - lead) + sum(m.lvl[lv[0]] for lv in cs.levels if lv[0] < lead),
+        rule=lambda m, p, lead: (
+            m.ended[p]
+            <= started_by(p - lead) + sum(m.lvl[lv[0]] for lv in cs.levels if lv[0] < lead)
+        ),
     )
     m.live_after_end = pyo.Constraint(cs.periods, rule=lambda m, p: m.live[p] <= m.ended[p])
     avail = {s: inst.offer[(s, c)].available_from for s in cs.offers}
@@ -200,8 +207,7 @@ def build_pricing_model(cands: Candidates, cs: CategorySets) -> pyo.ConcreteMode
         inside = set(cs.orgs)
         m.has_neighbour = pyo.Constraint(
             cs.orgs,
-            rule=lambda m, o: x(o)
-            <= sum(x(k) for k in neighbours[o] if k in inside) + 1 - m.multi,
+            rule=lambda m, o: x(o) <= sum(x(k) for k in neighbours[o] if k in inside) + 1 - m.multi,
         )
     m.objective = pyo.Objective(
         expr=sum(inst.delta(p) * m.g[p] for p in cs.periods)

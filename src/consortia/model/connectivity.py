@@ -10,6 +10,8 @@ islands it finds and solves again, so plans returned are always connected.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyomo.environ as pyo
 
 from consortia.model.index import ModelIndex
@@ -20,7 +22,7 @@ def add_connectivity(m: pyo.ConcreteModel, idx: ModelIndex) -> None:
     if neighbours is None:
         return
 
-    def has_neighbour(m: pyo.ConcreteModel, c: str, r: str, o: str, s: str) -> object:
+    def has_neighbour(m: pyo.ConcreteModel, c: str, r: str, o: str, s: str) -> Any:
         later = idx.slots[c, r].offers[s]
         near = [m.y[c, r, k, s] for k in later if k in neighbours[o]]
         if r in neighbours[o]:

@@ -12,6 +12,8 @@ Member limits (rule 2) are stated with the lead levels in ``timing``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyomo.environ as pyo
 
 from consortia.model.index import ModelIndex
@@ -30,7 +32,7 @@ def add_membership(m: pyo.ConcreteModel, idx: ModelIndex) -> None:
     )
     pairs = sorted(set(idx.slots) | set(idx.joins))
 
-    def one_lot(m: pyo.ConcreteModel, c: str, o: str) -> object:
+    def one_lot(m: pyo.ConcreteModel, c: str, o: str) -> Any:
         terms = [m.z[c, o, s] for s in offers_of.get((c, o), [])]
         terms += [m.y[key] for key in idx.joins.get((c, o), [])]
         if len(terms) <= 1:
@@ -40,12 +42,12 @@ def add_membership(m: pyo.ConcreteModel, idx: ModelIndex) -> None:
     m.one_lot = pyo.Constraint(pairs, rule=one_lot)
 
 
-def is_open(m: pyo.ConcreteModel, idx: ModelIndex, c: str, r: str) -> object:
+def is_open(m: pyo.ConcreteModel, idx: ModelIndex, c: str, r: str) -> Any:
     """1 if the slot's lot exists."""
     return sum(m.z[c, r, s] for s in idx.slots[c, r].offers)
 
 
-def size(m: pyo.ConcreteModel, idx: ModelIndex, c: str, r: str) -> object:
+def size(m: pyo.ConcreteModel, idx: ModelIndex, c: str, r: str) -> Any:
     """Number of members of the slot's lot (0 when closed)."""
     slot = idx.slots[c, r]
     return is_open(m, idx, c, r) + sum(

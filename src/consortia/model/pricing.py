@@ -19,6 +19,8 @@ For all-units tiers the cost-minimising tier is picked at a tier boundary.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyomo.environ as pyo
 
 from consortia.model.index import ModelIndex
@@ -29,9 +31,7 @@ def add_tier_pricing(m: pyo.ConcreteModel, idx: ModelIndex) -> None:
     seg = idx.segment
     tiers_of = idx.tiers_of
     m.t = pyo.Var(idx.tiers, domain=pyo.Binary)
-    m.v = pyo.Var(
-        idx.tiers, domain=pyo.NonNegativeReals, bounds=lambda m, *key: (0, seg[key].hi)
-    )
+    m.v = pyo.Var(idx.tiers, domain=pyo.NonNegativeReals, bounds=lambda m, *key: (0, seg[key].hi))
     m.one_tier = pyo.Constraint(
         idx.offers,
         rule=lambda m, c, r, s: sum(m.t[c, r, s, k] for k in tiers_of[c, r, s]) == m.z[c, r, s],
@@ -40,15 +40,15 @@ def add_tier_pricing(m: pyo.ConcreteModel, idx: ModelIndex) -> None:
         [key for key in idx.tiers if seg[key].lo > 0],
         rule=lambda m, *key: m.v[key] >= seg[key].lo * m.t[key],
     )
-    m.tier_high = pyo.Constraint(
-        idx.tiers, rule=lambda m, *key: m.v[key] <= seg[key].hi * m.t[key]
-    )
+    m.tier_high = pyo.Constraint(idx.tiers, rule=lambda m, *key: m.v[key] <= seg[key].hi * m.t[key])
     qty = inst.demand_of
     m.volume_balance = pyo.Constraint(
         idx.offers,
-        rule=lambda m, c, r, s: volume(m, idx, c, r, s)
-        == qty[r, c][0] * m.z[c, r, s]
-        + sum(qty[o, c][0] * m.y[c, r, o, s] for o in idx.slots[c, r].offers[s]),
+        rule=lambda m, c, r, s: (
+            volume(m, idx, c, r, s)
+            == qty[r, c][0] * m.z[c, r, s]
+            + sum(qty[o, c][0] * m.y[c, r, o, s] for o in idx.slots[c, r].offers[s])
+        ),
     )
     first = {key: min(seg[key + (k,)].lo for k in tiers_of[key]) for key in idx.offers}
     threshold = idx.cands.threshold
@@ -58,8 +58,7 @@ def add_tier_pricing(m: pyo.ConcreteModel, idx: ModelIndex) -> None:
     )
     m.rational_member = pyo.Constraint(
         [(c, r, o, s) for (c, r, o, s) in idx.members if threshold[o, s, c] > first[c, r, s]],
-        rule=lambda m, c, r, o, s: volume(m, idx, c, r, s)
-        >= threshold[o, s, c] * m.y[c, r, o, s],
+        rule=lambda m, c, r, o, s: volume(m, idx, c, r, s) >= threshold[o, s, c] * m.y[c, r, o, s],
     )
     lots_on: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
     for c, r, s in idx.offers:
@@ -72,17 +71,18 @@ def add_tier_pricing(m: pyo.ConcreteModel, idx: ModelIndex) -> None:
     ]
     m.capacity = pyo.Constraint(
         binding,
-        rule=lambda m, s, c: sum(volume(m, idx, *lot) for lot in lots_on[s, c])
-        <= inst.offer[s, c].capacity,
+        rule=lambda m, s, c: (
+            sum(volume(m, idx, *lot) for lot in lots_on[s, c]) <= inst.offer[s, c].capacity
+        ),
     )
 
 
-def volume(m: pyo.ConcreteModel, idx: ModelIndex, c: str, r: str, s: str) -> object:
+def volume(m: pyo.ConcreteModel, idx: ModelIndex, c: str, r: str, s: str) -> Any:
     """Volume of the slot's lot on offer s (0 when it is not on s)."""
     return sum(m.v[c, r, s, k] for k in idx.tiers_of[c, r, s])
 
 
-def lot_cost(m: pyo.ConcreteModel, idx: ModelIndex, c: str, r: str, s: str) -> object:
+def lot_cost(m: pyo.ConcreteModel, idx: ModelIndex, c: str, r: str, s: str) -> Any:
     """cost(V) of the slot's lot on offer s (0 when it is not on s)."""
     seg = idx.segment
     return sum(

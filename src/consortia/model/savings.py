@@ -13,6 +13,8 @@ Objective: max sum_p delta(p) g[c,r,p] - sum_s fixed(s,c) z[c,r,s] - coord(c) si
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyomo.environ as pyo
 
 from consortia.model.index import ModelIndex
@@ -31,7 +33,7 @@ def add_savings(m: pyo.ConcreteModel, idx: ModelIndex) -> None:
 
     bound = {key: savings_bound(idx, *key) for key in idx.slots}
 
-    def per_period(m: pyo.ConcreteModel, c: str, r: str) -> object:
+    def per_period(m: pyo.ConcreteModel, c: str, r: str) -> Any:
         slot = idx.slots[c, r]
         return sum(
             gain(r, s, c) * m.z[c, r, s]

@@ -11,7 +11,9 @@ from consortia.model.index import ModelIndex
 from consortia.plan import Lot, LotOutcome
 
 
-def decode_plan(m: pyo.ConcreteModel, idx: ModelIndex, value: Callable[[object], float]) -> list[Lot]:
+def decode_plan(
+    m: pyo.ConcreteModel, idx: ModelIndex, value: Callable[[object], float]
+) -> list[Lot]:
     """The lots of a solution: open slots, their offer, members and start."""
     lots = []
     for c, r, s in idx.offers:

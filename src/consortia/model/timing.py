@@ -20,6 +20,8 @@ ended and live only have upper bounds: the objective pushes them up to the true
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyomo.environ as pyo
 
 from consortia.model.index import ModelIndex
@@ -37,17 +39,20 @@ def add_timing(m: pyo.ConcreteModel, idx: ModelIndex) -> None:
 
     m.one_start = pyo.Constraint(
         slots,
-        rule=lambda m, c, r: sum(m.a[c, r, p] for p in idx.slots[c, r].starts)
-        == is_open(m, idx, c, r),
+        rule=lambda m, c, r: (
+            sum(m.a[c, r, p] for p in idx.slots[c, r].starts) == is_open(m, idx, c, r)
+        ),
     )
     multi = [k for k in slots if len(idx.slots[k].lead_levels) > 1]
     m.one_level = pyo.Constraint(
         multi,
-        rule=lambda m, c, r: sum(m.lvl[c, r, lead] for lead, _, _ in idx.slots[c, r].lead_levels)
-        == is_open(m, idx, c, r),
+        rule=lambda m, c, r: (
+            sum(m.lvl[c, r, lead] for lead, _, _ in idx.slots[c, r].lead_levels)
+            == is_open(m, idx, c, r)
+        ),
     )
 
-    def level_terms(c: str, r: str, which: int) -> object:
+    def level_terms(c: str, r: str, which: int) -> Any:
         levels = idx.slots[c, r].lead_levels
         if len(levels) == 1:
             return levels[0][which] * is_open(m, idx, c, r)
@@ -63,29 +68,24 @@ def add_timing(m: pyo.ConcreteModel, idx: ModelIndex) -> None:
     )
 
     ready = inst.ready
-    late = [
-        (c, r, o, s)
-        for (c, r, o, s) in idx.members
-        if ready[o] > idx.slots[c, r].starts[0]
-    ]
+    late = [(c, r, o, s) for (c, r, o, s) in idx.members if ready[o] > idx.slots[c, r].starts[0]]
     m.ready_member = pyo.Constraint(
         late,
-        rule=lambda m, c, r, o, s: m.y[c, r, o, s]
-        <= sum(m.a[c, r, p] for p in idx.slots[c, r].starts if p >= ready[o]),
+        rule=lambda m, c, r, o, s: (
+            m.y[c, r, o, s] <= sum(m.a[c, r, p] for p in idx.slots[c, r].starts if p >= ready[o])
+        ),
     )
 
-    def started_by(c: str, r: str, p: int) -> object:
+    def started_by(c: str, r: str, p: int) -> Any:
         return sum(m.a[c, r, q] for q in idx.slots[c, r].starts if q <= p)
 
     level_index = [
         (c, r, p, lead) for (c, r, p) in idx.periods for lead, _, _ in idx.slots[c, r].lead_levels
     ]
 
-    def ended_rule(m: pyo.ConcreteModel, c: str, r: str, p: int, lead: int) -> object:
+    def ended_rule(m: pyo.ConcreteModel, c: str, r: str, p: int, lead: int) -> Any:
         shorter = [lv[0] for lv in idx.slots[c, r].lead_levels if lv[0] < lead]
-        return m.ended[c, r, p] <= started_by(c, r, p - lead) + sum(
-            m.lvl[c, r, s] for s in shorter
-        )
+        return m.ended[c, r, p] <= started_by(c, r, p - lead) + sum(m.lvl[c, r, s] for s in shorter)
 
     m.ended_by = pyo.Constraint(level_index, rule=ended_rule)
 
@@ -100,8 +100,10 @@ def add_timing(m: pyo.ConcreteModel, idx: ModelIndex) -> None:
     ]
     m.live_when_available = pyo.Constraint(
         waits,
-        rule=lambda m, c, r, p: m.live[c, r, p]
-        <= sum(m.z[c, r, s] for s in idx.slots[c, r].offers if offer[s, c].available_from <= p),
+        rule=lambda m, c, r, p: (
+            m.live[c, r, p]
+            <= sum(m.z[c, r, s] for s in idx.slots[c, r].offers if offer[s, c].available_from <= p)
+        ),
     )
     m.live_by_horizon = pyo.Constraint(
         slots, rule=lambda m, c, r: m.live[c, r, horizon] >= is_open(m, idx, c, r)
@@ -112,7 +114,7 @@ def add_timing(m: pyo.ConcreteModel, idx: ModelIndex) -> None:
         return
     ended_keys = set(idx.periods)
 
-    def forming(m: pyo.ConcreteModel, p: int) -> object:
+    def forming(m: pyo.ConcreteModel, p: int) -> Any:
         terms = []
         for c, r in slots:
             if idx.slots[c, r].starts[0] > p:
