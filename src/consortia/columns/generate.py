@@ -31,6 +31,7 @@ PROVEN_GAP = 1e-4
 EXACT_PRICING_ORGS = 30  # categories up to this size also get exact MILP pricing
 MAX_ROUNDS = 500
 COLUMNS_PER_ROUND = 10
+LARGE_PRICING_SECONDS = 10.0
 SEARCH_WIDTHS = ((3, 25), (10, 80), (40, 400))  # greedy pricing: (seeds, breadth)
 
 
@@ -95,15 +96,12 @@ def solve_columns(inst: Instance, options: SolveOptions) -> Result:
     t = time.perf_counter()
     pricers = {c: CategoryPricer(cands, c) for c in inst.category}
     pricers = {c: p for c, p in pricers.items() if p.pool}
-    exact: dict[str, PricingProblem | None] = {}
-    capacity_k: dict[str, int] = {}
-    for cat_id, cat in inst.category.items():
-        cs = category_sets(cands, cat_id)
-        if cs is not None:
-            capacity_k[cat_id] = max(1, len(cs.orgs) // cat.min_members)
-            exact[cat_id] = (
-                PricingProblem(cands, cs) if len(cs.orgs) <= EXACT_PRICING_ORGS else None
-            )
+    sets = {c: cs for c in inst.category if (cs := category_sets(cands, c)) is not None}
+    capacity_k = {c: max(1, len(cs.orgs) // inst.category[c].min_members) for c, cs in sets.items()}
+    exact = {
+        c: PricingProblem(cands, cs) for c, cs in sets.items() if len(cs.orgs) <= EXACT_PRICING_ORGS
+    }
+    large = {c: cs for c, cs in sets.items() if c not in exact}
     laps["build"] = time.perf_counter() - t
 
     bound = math.inf
@@ -111,6 +109,7 @@ def solve_columns(inst: Instance, options: SolveOptions) -> Result:
     lp_time = price_time = 0.0
     converged = False
     width = 0
+    columns_from_milp: dict[str, PricingProblem] = {}
     messages: list[str] = []
     cg_deadline = None if deadline is None else started + 0.7 * (deadline - started)
 
@@ -144,11 +143,8 @@ def solve_columns(inst: Instance, options: SolveOptions) -> Result:
             # Greedy pricing is stuck: price exactly where the category is small
             # enough; a proven reduced-cost bound for every category proves the LP.
             slack = 0.0
-            proven = True
+            proven = not large
             for cat_id, problem in exact.items():
-                if problem is None:
-                    proven = False
-                    continue
                 problem.set_duals(
                     {o: v for (o, c), v in pi.items() if c == cat_id},
                     {s: v for (s, c), v in mu.items() if c == cat_id},
@@ -169,10 +165,31 @@ def solve_columns(inst: Instance, options: SolveOptions) -> Result:
         price_time += time.perf_counter() - t
         if converged:
             break
-        if added == 0:
-            if width + 1 == len(SEARCH_WIDTHS):
-                break
+        if added == 0 and width + 1 < len(SEARCH_WIDTHS):
             width += 1  # search wider before giving up
+            continue
+        if added == 0 and large and deadline is not None and not out_of_time():
+            # Large categories: exact pricing cannot prove anything in time, but
+            # its incumbents within a time share are good columns.
+            t = time.perf_counter()
+            for cat_id in list(large):
+                share = max(0.1, (cg_deadline or 0.0) - time.perf_counter()) / max(1, len(large))
+                if cat_id not in columns_from_milp:
+                    columns_from_milp[cat_id] = PricingProblem(cands, large[cat_id])
+                problem = columns_from_milp[cat_id]
+                problem.set_duals(
+                    {o: v for (o, c), v in pi.items() if c == cat_id},
+                    {s: v for (s, c), v in mu.items() if c == cat_id},
+                    nu,
+                )
+                lots, _ = problem.solve(min(share, LARGE_PRICING_SECONDS))
+                for lot in lots:
+                    added += _add_priced(master, inst, lot, pi, mu, nu, lp_value)
+                if out_of_time():
+                    break
+            price_time += time.perf_counter() - t
+        if added == 0:
+            break
 
         if out_of_time():
             messages.append("column generation stopped at its time share")
@@ -194,7 +211,7 @@ def solve_columns(inst: Instance, options: SolveOptions) -> Result:
         outcomes, objective = greedy, math.fsum(o.net for o in greedy)
     best_bound = max(bound, objective)
     status = "optimal" if relative_gap(best_bound, objective) <= PROVEN_GAP else "feasible"
-    size = sum(p.solver.num_cols for p in exact.values() if p is not None)
+    size = sum(p.solver.num_cols for p in [*exact.values(), *columns_from_milp.values()])
     return Result(
         inst,
         status,

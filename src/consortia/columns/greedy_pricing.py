@@ -7,11 +7,13 @@ improving columns quickly but proves nothing.
 The bound: for any duals pi, mu, nu >= 0 of the master's rows and any feasible plan,
     net(plan) <= sum pi + sum mu cap + sum nu W + sum_{lots} rc(lot).
 A lot's reduced cost is at most the sum over its members of
-    phi_o = max_s [ M(earliest live of o on s) * (gain_os - d_o * floor_s) - kappa_c
-                    - pi_o - mu_s d_o ]
-where floor_s = cost(V)/V at the largest volume the offer can carry (the average
-price never rises with volume), because fixed costs and formation duals only
-lower it. Lots are disjoint, so
+    phi_o = max_{s,k} [ M(live_osk) * (gain_os - d_o * floor_sk) ] - kappa_c
+            - pi_o - mu_s d_o
+where, for a lot whose volume lies in tier k of offer s, floor_sk = cost(V)/V at
+the top of that tier (the average price never rises with volume) and live_osk =
+max(ready(o) + lead(n_k), available_from(s)), n_k being the fewest members whose
+demands reach the tier (a lot needs at least that many, and lead grows with
+size). Fixed costs and formation duals only lower the reduced cost. Lots are disjoint, so
     z* <= sum pi + sum mu cap + sum nu W + sum_{(o,c)} max(0, phi_o),
 a valid bound for any duals (Lagrangian relaxation of the one-lot rows).
 """
@@ -39,18 +41,28 @@ class CategoryPricer:
         for o, s, c in cands.threshold:
             if c == cat_id:
                 self.pool.setdefault(s, []).append(o)
-        self.floor: dict[str, float] = {}
+        # Tier-aware floors: a lot whose volume lies in tier k pays at least
+        # floor[s][k] per unit and has at least size[s][k] members, so it goes
+        # live no earlier than its members' readiness plus lead(size).
+        self.levels: dict[str, list[tuple[float, int]]] = {}
         for s, orgs in self.pool.items():
             off = inst.offer[(s, cat_id)]
-            reach = min(off.capacity, sum(inst.demand_of[(o, cat_id)][0] for o in orgs))
-            cost = tier_cost(off, reach)
-            self.floor[s] = (cost / reach) if cost is not None and reach > 0 else math.inf
-        min_lead = lead_time(self.cat, self.cat.min_members)
-        self.first_live = {
-            (o, s): max(inst.ready[o] + min_lead, inst.offer[(s, cat_id)].available_from)
-            for s, orgs in self.pool.items()
-            for o in orgs
-        }
+            demands = sorted((inst.demand_of[(o, cat_id)][0] for o in orgs), reverse=True)
+            reach = min(off.capacity, sum(demands))
+            levels = []
+            for k, (q, _) in enumerate(off.tiers):
+                if q > reach:
+                    break
+                top = off.tiers[k + 1][0] if k + 1 < len(off.tiers) else math.inf
+                end = min(top, reach)
+                cost = tier_cost(off, end)
+                floor = cost / end if cost is not None and end > 0 else math.inf
+                count, total = 0, 0.0
+                while total < q and count < len(demands):
+                    total += demands[count]
+                    count += 1
+                levels.append((floor, max(count, self.cat.min_members, 1)))
+            self.levels[s] = levels
         self.horizon = horizon
 
     def gain(self, o: str, s: str) -> float:
@@ -58,17 +70,19 @@ class CategoryPricer:
         return q * (b - self.inst.surcharge.get((o, s, self.cat_id), 0.0))
 
     def phi(self, o: str, s: str, pi: dict[str, float], mu: dict[str, float]) -> float:
-        live = self.first_live[(o, s)]
-        if live > self.horizon:
+        """Upper bound on member o's part of the reduced cost of any lot on s."""
+        inst = self.inst
+        q = inst.demand_of[(o, self.cat_id)][0]
+        avail = inst.offer[(s, self.cat_id)].available_from
+        best = -math.inf
+        for floor, size in self.levels[s]:
+            live = max(inst.ready[o] + lead_time(self.cat, size), avail)
+            if live > self.horizon:
+                continue
+            best = max(best, inst.live_weight(live) * (self.gain(o, s) - q * floor))
+        if best == -math.inf:
             return -math.inf
-        q = self.inst.demand_of[(o, self.cat_id)][0]
-        weight = self.inst.live_weight(live)
-        return (
-            weight * (self.gain(o, s) - q * self.floor[s])
-            - self.cat.coordination_cost
-            - pi.get(o, 0.0)
-            - mu.get(s, 0.0) * q
-        )
+        return best - self.cat.coordination_cost - pi.get(o, 0.0) - mu.get(s, 0.0) * q
 
     def separable_bound(self, pi: dict[str, float], mu: dict[str, float]) -> float:
         best: dict[str, float] = {}
