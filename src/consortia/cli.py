@@ -116,10 +116,13 @@ def solve(
 
     inst = read_instance(instance)
     result = run(inst, SolveOptions(time_limit, gap, seed, formulation))
-    written = write_result(result, out_dir)
-    report = check_plan(inst, written)
-    if not report.ok:
-        raise RuntimeError("the written plan failed its own check: " + "; ".join(report.violations))
+
+    def verify(folder: Path) -> None:
+        report = check_plan(inst, folder)
+        if not report.ok:
+            raise RuntimeError("the plan failed its own check: " + "; ".join(report.violations))
+
+    written = write_result(result, out_dir, verify=verify)
     click.echo(plan_table(result))
     click.echo(f"Plan written to {written}/")
 

@@ -6,16 +6,21 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from consortia.result import Result
 
 
-def write_result(result: Result, out_dir: str | Path) -> Path:
+def write_result(
+    result: Result, out_dir: str | Path, verify: Callable[[Path], None] | None = None
+) -> Path:
     """Write lots.csv, lot_members.csv, timeline.csv and summary.json into out_dir.
 
     Files go to a temporary folder beside out_dir first, which then replaces
-    out_dir in one rename, so a reader never sees a half-written plan.
+    out_dir in one rename, so a reader never sees a half-written plan. `verify`
+    is called on the temporary folder before the rename; if it raises, nothing
+    is written.
     """
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -30,6 +35,8 @@ def write_result(result: Result, out_dir: str | Path) -> Path:
         with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
             json.dump(_jsonable(result.summary()), fh, indent=2)
             fh.write("\n")
+        if verify is not None:
+            verify(tmp)
         replace_dir(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

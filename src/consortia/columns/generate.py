@@ -88,7 +88,7 @@ def solve_columns(inst: Instance, options: SolveOptions) -> Result:
     laps: dict[str, float] = {}
     cands = build_candidates(inst)
     greedy = greedy_plan(cands)
-    master = Master(inst)
+    master = Master(inst, options.seed)
     for out in initial_columns(cands) + greedy:
         master.add(out)
     laps["candidates"] = time.perf_counter() - started
@@ -99,7 +99,9 @@ def solve_columns(inst: Instance, options: SolveOptions) -> Result:
     sets = {c: cs for c in inst.category if (cs := category_sets(cands, c)) is not None}
     capacity_k = {c: max(1, len(cs.orgs) // inst.category[c].min_members) for c, cs in sets.items()}
     exact = {
-        c: PricingProblem(cands, cs) for c, cs in sets.items() if len(cs.orgs) <= EXACT_PRICING_ORGS
+        c: PricingProblem(cands, cs, options.seed)
+        for c, cs in sets.items()
+        if len(cs.orgs) <= EXACT_PRICING_ORGS
     }
     large = {c: cs for c, cs in sets.items() if c not in exact}
     laps["build"] = time.perf_counter() - t
@@ -175,7 +177,7 @@ def solve_columns(inst: Instance, options: SolveOptions) -> Result:
             for cat_id in list(large):
                 share = max(0.1, (cg_deadline or 0.0) - time.perf_counter()) / max(1, len(large))
                 if cat_id not in columns_from_milp:
-                    columns_from_milp[cat_id] = PricingProblem(cands, large[cat_id])
+                    columns_from_milp[cat_id] = PricingProblem(cands, large[cat_id], options.seed)
                 problem = columns_from_milp[cat_id]
                 problem.set_duals(
                     {o: v for (o, c), v in pi.items() if c == cat_id},

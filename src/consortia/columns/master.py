@@ -23,9 +23,10 @@ from consortia.plan import LotOutcome
 
 
 class Master:
-    def __init__(self, inst: Instance):
+    def __init__(self, inst: Instance, seed: int = 0):
         self.inst = inst
         self.h = new_highs()
+        self.h.setOptionValue("random_seed", int(seed))
         self.h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.columns: list[LotOutcome] = []
         self._seen: set[object] = set()

@@ -230,11 +230,12 @@ class PricedLot:
 class PricingProblem:
     """One category's pricing MILP in HiGHS, re-solved with new duals each round."""
 
-    def __init__(self, cands: Candidates, cs: CategorySets):
+    def __init__(self, cands: Candidates, cs: CategorySets, seed: int = 0):
         self.cands = cands
         self.sets = cs
         self.model = build_pricing_model(cands, cs)
         self.solver: SolverModel = to_highs(self.model)
+        self.solver.highs.setOptionValue("random_seed", int(seed))
         self.base_cost = self.solver.cost.copy()
         m = self.model
         col = self.solver.col
