@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from consortia.instance import Instance
-from consortia.plan import Lot, assess_plan, target_period, timeline
+from consortia.plan import assess_plan, target_period, timeline
+from consortia.plan_files import decisions
 from consortia.result import LOT_COLUMNS, MEMBER_COLUMNS, TIMELINE_COLUMNS
 
 REL = 1e-6
@@ -70,26 +71,8 @@ def check_plan(inst: Instance, plan_dir: str | Path) -> CheckReport:
     if lots is None or members is None:
         return report
 
-    by_lot = {lid: list(grp["org_id"]) for lid, grp in members.groupby("lot_id", sort=False)}
-    decided: list[tuple[str, Lot]] = []
-    for row in lots.itertuples(index=False):
-        lid = str(row.lot_id)
-        if lid not in by_lot:
-            report.violations.append(f"lot {lid} has no members in lot_members.csv")
-            continue
-        decided.append(
-            (
-                lid,
-                Lot(
-                    str(row.category_id),
-                    str(row.supplier_id),
-                    tuple(by_lot[lid]),
-                    int(row.formation_start),
-                ),
-            )
-        )
-    for lid in set(by_lot) - {lid for lid, _ in decided}:
-        report.violations.append(f"lot_members.csv names lot {lid}, which lots.csv lacks")
+    decided, problems = decisions(lots, members)
+    report.violations += problems
 
     assessment = assess_plan(inst, [lot for _, lot in decided])
     report.violations += assessment.violations

@@ -36,6 +36,9 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(2)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
+        except BrokenPipeError:  # output piped into a reader that stopped (e.g. head)
+            sys.stderr.close()
+            sys.exit(0)
         except Exception as exc:  # an internal error: say so, keep the traceback for --debug
             if debug:
                 traceback.print_exc()
@@ -167,6 +170,38 @@ def generate(
     tables = generate_instance(GeneratorOptions(orgs, categories, suppliers, periods, seed))
     write_instance_tables(tables, out)
     click.echo(f"Instance written to {out}/ ({orgs} organizations, seed {seed})")
+
+
+@main.command()
+@click.argument("instance", type=click.Path(path_type=Path))
+@click.argument("plan_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--rule",
+    "rules",
+    multiple=True,
+    type=click.Choice(["equal_price", "volume", "spend", "shapley", "nucleolus"]),
+    help="Allocation rule (repeatable; default: all).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder for shares.csv (replaced atomically).",
+)
+@_friendly
+def share(instance: Path, plan_dir: Path, rules: tuple[str, ...], out_dir: Path) -> None:
+    """Share each lot's savings among its members and test each split's stability."""
+    from consortia.reader import read_instance
+    from consortia.sharing.report import share_plan, summary_lines, write_shares
+
+    inst = read_instance(instance)
+    chosen = rules or ("equal_price", "volume", "spend", "shapley", "nucleolus")
+    lots = share_plan(inst, plan_dir, chosen)
+    written = write_shares(lots, chosen, out_dir)
+    for line in summary_lines(lots, chosen):
+        click.echo(line)
+    click.echo(f"Statements written to {written}/shares.csv")
 
 
 if __name__ == "__main__":  # pragma: no cover

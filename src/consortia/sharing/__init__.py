@@ -1,0 +1,1 @@
+"""Fair sharing of a lot's savings among its members, and the stability of a split."""
