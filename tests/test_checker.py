@@ -76,18 +76,17 @@ def test_member_without_demand(timeline_plan) -> None:
     assert "has no demand in ict" in _violations(inst, plan)
 
 
+def _set_start(plan: Path, lot_id: str, start: int) -> None:
+    def change(f: pd.DataFrame) -> pd.DataFrame:
+        f.loc[f.lot_id == lot_id, "formation_start"] = start
+        return f
+
+    _edit(plan, "lots", change)
+
+
 def test_readiness(timeline_plan) -> None:
     inst, plan = timeline_plan
-    _edit(
-        plan,
-        "lots",
-        lambda f: f.assign(
-            formation_start=[
-                1 if lid == "L003" else s
-                for lid, s in zip(f.lot_id, f.formation_start, strict=True)
-            ]
-        ),
-    )
+    _set_start(plan, "L003", 1)
     assert "before a member is ready" in _violations(inst, plan)
 
 
@@ -99,16 +98,7 @@ def test_live_after_horizon(timeline_plan) -> None:
 
 def test_parallel_formation_limit(timeline_plan) -> None:
     inst, plan = timeline_plan
-    _edit(
-        plan,
-        "lots",
-        lambda f: f.assign(
-            formation_start=[
-                3 if lid == "L001" else s
-                for lid, s in zip(f.lot_id, f.formation_start, strict=True)
-            ]
-        ),
-    )
+    _set_start(plan, "L001", 3)
     assert "lots are forming in period 3, more than 1" in _violations(inst, plan)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from consortia.instance import Instance, Offer
+from consortia.instance import Category, Instance, Offer
 from consortia.spec import REL_TOL, lead_time
 
 
@@ -198,18 +198,26 @@ def _slot(
         return None
     largest = int(min(max_n, 1 + max(len(m) for m in offers.values())))
     ready = inst.ready[rep]
-    levels: dict[int, list[int]] = {}
-    for n in range(cat.min_members, largest + 1):
-        lead = lead_time(cat, n)
-        if ready + lead <= horizon:
-            levels.setdefault(lead, []).append(n)
-    if not levels:
+    lead_levels = tuple(lead_levels_of(cat, largest, ready, horizon))
+    if not lead_levels:
         return None
-    lead_levels = tuple((lead, min(ns), max(ns)) for lead, ns in sorted(levels.items()))
     smallest_lead = lead_levels[0][0]
     starts = tuple(range(ready, horizon - smallest_lead + 1))
     sizes = (cat.min_members, max(level[2] for level in lead_levels))
     return Slot(cat_id, rep, offers, max_volume, sizes, lead_levels, starts)
+
+
+def lead_levels_of(
+    cat: Category, largest: int, earliest: int, horizon: int
+) -> list[tuple[int, int, int]]:
+    """(lead, smallest n, largest n) for the member counts from min_members to
+    `largest` whose lead time still fits between `earliest` and the horizon."""
+    sizes: dict[int, list[int]] = {}
+    for n in range(cat.min_members, largest + 1):
+        lead = lead_time(cat, n)
+        if earliest + lead <= horizon:
+            sizes.setdefault(lead, []).append(n)
+    return [(lead, min(ns), max(ns)) for lead, ns in sorted(sizes.items())]
 
 
 def _component(inst: Instance, rep: str, later: list[str]) -> list[str]:

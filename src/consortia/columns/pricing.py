@@ -27,10 +27,9 @@ import networkx as nx
 import numpy as np
 import pyomo.environ as pyo
 
-from consortia.candidates import Candidates
+from consortia.candidates import Candidates, lead_levels_of
 from consortia.highs_bridge import SolverModel, add_row, run, to_highs
 from consortia.plan import Lot
-from consortia.spec import lead_time
 
 
 @dataclass
@@ -71,14 +70,9 @@ def category_sets(cands: Candidates, cat_id: str) -> CategorySets | None:
     offers = sorted({s for _, s in pairs})
     largest = len(orgs) if cat.max_members is None else min(cat.max_members, len(orgs))
     earliest = min(inst.ready[o] for o in orgs)
-    by_lead: dict[int, list[int]] = {}
-    for n in range(cat.min_members, largest + 1):
-        lead = lead_time(cat, n)
-        if earliest + lead <= horizon:
-            by_lead.setdefault(lead, []).append(n)
-    if not by_lead:
+    levels = lead_levels_of(cat, largest, earliest, horizon)
+    if not levels:
         return None
-    levels = [(lead, min(ns), max(ns)) for lead, ns in sorted(by_lead.items())]
     starts = list(range(earliest, horizon - levels[0][0] + 1))
     periods = list(range(earliest + levels[0][0], horizon + 1))
     sets = CategorySets(cat_id, orgs, pairs, offers, reach, levels, starts, periods)
