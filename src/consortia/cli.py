@@ -204,5 +204,19 @@ def share(instance: Path, plan_dir: Path, rules: tuple[str, ...], out_dir: Path)
     click.echo(f"Statements written to {written}/shares.csv")
 
 
+@main.command()
+@click.argument("instance", type=click.Path(path_type=Path))
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["mps", "lp"]), required=True)
+@_friendly
+def export(instance: Path, out: Path, fmt: str) -> None:
+    """Write the compact model as an MPS or LP file with readable names."""
+    from consortia.export import export_model
+    from consortia.reader import read_instance
+
+    written = export_model(read_instance(instance), out, fmt)
+    click.echo(f"Model written to {written}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
