@@ -7,8 +7,8 @@ from pathlib import Path
 import highspy
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, INSTANCES
 
+from conftest import FIXTURES, INSTANCES
 from consortia.cli import main
 
 
