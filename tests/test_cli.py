@@ -137,3 +137,39 @@ def test_console_script_has_no_traceback_on_bad_input(pooling_copy: Path, tmp_pa
     )
     assert proc.returncode == 2
     assert "has no tiers" in proc.stderr and "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_solve_writes_a_workbook_on_request(tmp_path: Path) -> None:
+    out_dir = tmp_path / "plan"
+    code, out = run("solve", INSTANCES / "demo", "--out", out_dir, "--format", "xlsx", "--quiet")
+    assert code == 0, out
+    book = pd.read_excel(out_dir / "plan.xlsx", sheet_name=None)
+    assert list(book) == ["summary", "lots", "members", "timeline"]
+    assert len(book["lots"]) == 3 and len(book["members"]) == 10 and len(book["timeline"]) == 8
+    summary = dict(zip(book["summary"]["key"], book["summary"]["value"], strict=True))
+    assert summary["status"] == "optimal"
+    assert abs(float(summary["objective"]) - 189343.66620107525) < 1e-6
+    assert (out_dir / "lots.csv").exists()  # the CSV files are always written
+
+
+def test_progress_reaches_the_library_caller() -> None:
+    from consortia import SolveOptions, read_instance, solve
+    from consortia.solve_options import Progress
+
+    seen: list[Progress] = []
+    solve(read_instance(INSTANCES / "demo"), SolveOptions(progress=seen.append))
+    assert seen and all(p.stage == "column generation" for p in seen)
+    assert all(p.bound is not None and p.bound >= 189343.6 for p in seen)
+
+
+def test_progress_printer_waits_and_shows_gap(capsys) -> None:
+    from consortia.cli import ProgressPrinter
+    from consortia.solve_options import Progress
+
+    printer = ProgressPrinter(after=2.0)
+    printer(Progress("compact MILP", 1.0, 50.0, 100.0))
+    assert capsys.readouterr().err == ""
+    printer(Progress("compact MILP", 3.0, 50.0, 100.0))
+    printer.close()
+    err = capsys.readouterr().err
+    assert "plan 50" in err and "bound 100" in err and "gap 50.00%" in err

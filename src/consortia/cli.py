@@ -52,6 +52,33 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+class ProgressPrinter:
+    """Live progress on stderr for searches that last more than two seconds."""
+
+    def __init__(self, after: float = 2.0) -> None:
+        self.after = after
+        self.shown = False
+
+    def __call__(self, p: Any) -> None:
+        if p.elapsed < self.after:
+            return
+        plan = "—" if p.incumbent is None else f"{p.incumbent:,.0f}"
+        bound = "—" if p.bound is None else f"{p.bound:,.0f}"
+        gap = ""
+        if p.incumbent is not None and p.bound is not None and p.bound > 0:
+            gap = f"  gap {max(0.0, p.bound - p.incumbent) / p.bound:.2%}"
+        click.echo(
+            f"\r{p.stage}: {p.elapsed:6.1f}s  plan {plan}  bound {bound}{gap}   ",
+            nl=False,
+            err=True,
+        )
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            click.echo("", err=True)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
 @click.version_option(package_name="consortia")
@@ -98,6 +125,15 @@ def validate(instance: Path) -> None:
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Solver random seed.")
 @click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx"]),
+    default="csv",
+    show_default=True,
+    help="xlsx also writes the plan as plan.xlsx.",
+)
+@click.option("--quiet", is_flag=True, help="No live progress.")
+@click.option(
     "--formulation",
     type=click.Choice(["auto", "columns", "compact"]),
     default="auto",
@@ -107,7 +143,14 @@ def validate(instance: Path) -> None:
 )
 @_friendly
 def solve(
-    instance: Path, out_dir: Path, time_limit: float | None, gap: float, seed: int, formulation: str
+    instance: Path,
+    out_dir: Path,
+    time_limit: float | None,
+    gap: float,
+    seed: int,
+    fmt: str,
+    quiet: bool,
+    formulation: str,
 ) -> None:
     """Find the savings-maximising plan and write it to --out."""
     from consortia.checker import check_plan
@@ -118,14 +161,17 @@ def solve(
     from consortia.writer import write_result
 
     inst = read_instance(instance)
-    result = run(inst, SolveOptions(time_limit, gap, seed, formulation))
+    printer = None if quiet else ProgressPrinter()
+    result = run(inst, SolveOptions(time_limit, gap, seed, formulation, printer))
+    if printer is not None:
+        printer.close()
 
     def verify(folder: Path) -> None:
         report = check_plan(inst, folder)
         if not report.ok:
             raise RuntimeError("the plan failed its own check: " + "; ".join(report.violations))
 
-    written = write_result(result, out_dir, verify=verify)
+    written = write_result(result, out_dir, verify=verify, workbook=fmt == "xlsx")
     click.echo(plan_table(result))
     click.echo(f"Plan written to {written}/")
 

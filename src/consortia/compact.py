@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import math
 import time
+from collections.abc import Callable
 
 import highspy
 import networkx as nx
@@ -27,7 +28,7 @@ from consortia.model.index import ModelIndex, build_index
 from consortia.model.solution import decode_plan, encode_plan
 from consortia.plan import Lot, LotOutcome, assess_plan
 from consortia.result import Result, relative_gap
-from consortia.solve_options import SolveOptions
+from consortia.solve_options import Progress, SolveOptions
 
 PROVEN_GAP = 1e-4
 
@@ -62,6 +63,8 @@ def solve_compact(
     h.setOptionValue("mip_rel_gap", max(options.gap, 0.0))
     h.setOptionValue("random_seed", int(options.seed))
     deadline = None if options.time_limit is None else time.perf_counter() + options.time_limit
+    if options.progress is not None:
+        _report_progress(h, options.progress)
     bound = known_bound
     proven = False
     iterations = 0
@@ -134,6 +137,30 @@ def solve_compact(
         nodes=nodes,
         messages=messages,
     )
+
+
+def _report_progress(h: highspy.Highs, report: Callable[[Progress], None]) -> None:
+    """Forward HiGHS's incumbent and bound to `report`, at most once a second."""
+    last = [-1.0]
+
+    def on_event(event: object) -> None:
+        out = event.data_out  # type: ignore[attr-defined]
+        now = float(out.running_time)
+        if now - last[0] < 1.0:
+            return
+        last[0] = now
+        value = float(out.objective_function_value)
+        bound = float(out.mip_dual_bound)
+        report(
+            Progress(
+                "compact MILP",
+                now,
+                value if math.isfinite(value) else None,
+                bound if math.isfinite(bound) else None,
+            )
+        )
+
+    h.cbMipInterrupt.subscribe(on_event)
 
 
 class _Clock:

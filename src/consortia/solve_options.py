@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 FORMULATIONS = ("auto", "columns", "compact")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A progress report: search stage, seconds since the stage began, the best
+    plan value known to the search (None before the first) and its bound."""
+
+    stage: str
+    elapsed: float
+    incumbent: float | None
+    bound: float | None
 
 
 @dataclass(frozen=True)
@@ -18,12 +30,14 @@ class SolveOptions:
         ``compact`` (one MILP of the whole problem) or ``auto`` (columns, then the
         compact model from the columns' plan and bound when it is small and a gap
         remains).
+    progress: called with a Progress about once a second during the search.
     """
 
     time_limit: float | None = None
     gap: float = 1e-6
     seed: int = 0
     formulation: str = "auto"
+    progress: Callable[[Progress], None] | None = None
 
     def with_time_limit(self, seconds: float | None) -> SolveOptions:
         return replace(self, time_limit=seconds)

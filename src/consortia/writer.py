@@ -9,18 +9,24 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
+
 from consortia.result import Result
 
 
 def write_result(
-    result: Result, out_dir: str | Path, verify: Callable[[Path], None] | None = None
+    result: Result,
+    out_dir: str | Path,
+    verify: Callable[[Path], None] | None = None,
+    workbook: bool = False,
 ) -> Path:
     """Write lots.csv, lot_members.csv, timeline.csv and summary.json into out_dir.
 
     Files go to a temporary folder beside out_dir first, which then replaces
     out_dir in one rename, so a reader never sees a half-written plan. `verify`
     is called on the temporary folder before the rename; if it raises, nothing
-    is written.
+    is written. With `workbook`, plan.xlsx (sheets summary, lots, members,
+    timeline) is written beside the CSV files.
     """
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -35,6 +41,8 @@ def write_result(
         with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
             json.dump(_jsonable(result.summary()), fh, indent=2)
             fh.write("\n")
+        if workbook:
+            write_workbook(result, tmp / "plan.xlsx")
         if verify is not None:
             verify(tmp)
         replace_dir(tmp, out)
@@ -42,6 +50,24 @@ def write_result(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def write_workbook(result: Result, path: Path) -> None:
+    """The plan as one Excel workbook, where analysts continue."""
+    summary = {k: v for k, v in result.summary().items() if not isinstance(v, dict)}
+    summary_frame = pd.DataFrame(
+        {"key": list(summary), "value": [_cell(v) for v in summary.values()]}
+    )
+    with pd.ExcelWriter(path, engine="openpyxl") as book:
+        summary_frame.to_excel(book, sheet_name="summary", index=False)
+        result.lots_table().to_excel(book, sheet_name="lots", index=False)
+        result.members_table().to_excel(book, sheet_name="members", index=False)
+        result.timeline_table().to_excel(book, sheet_name="timeline", index=False)
+
+
+def _cell(value: object) -> object:
+    cleaned = _jsonable(value)
+    return "" if cleaned is None else cleaned
 
 
 def replace_dir(new: Path, target: Path) -> None:

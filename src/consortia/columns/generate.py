@@ -25,7 +25,7 @@ from consortia.heuristic import greedy_plan, proposed_lots
 from consortia.instance import Instance
 from consortia.plan import Lot, LotOutcome, assess_plan, price_lot
 from consortia.result import Result, relative_gap
-from consortia.solve_options import SolveOptions
+from consortia.solve_options import Progress, SolveOptions
 
 PROVEN_GAP = 1e-4
 EXACT_PRICING_ORGS = 30  # categories up to this size also get exact MILP pricing
@@ -88,6 +88,7 @@ def solve_columns(inst: Instance, options: SolveOptions) -> Result:
     laps: dict[str, float] = {}
     cands = build_candidates(inst)
     greedy = greedy_plan(cands)
+    greedy_value = math.fsum(o.net for o in greedy)
     master = Master(inst, options.seed)
     for out in initial_columns(cands) + greedy:
         master.add(out)
@@ -128,6 +129,10 @@ def solve_columns(inst: Instance, options: SolveOptions) -> Result:
         nu = {key[0]: v for (kind, *key), v in duals.items() if kind == "form"}
         t = time.perf_counter()
         bound = min(bound, plan_bound(inst, pricers, pi, mu, nu))
+        if options.progress is not None:
+            options.progress(
+                Progress("column generation", time.perf_counter() - started, greedy_value, bound)
+            )
         added = 0
         for cat_id, pricer in pricers.items():
             found = pricer.grow(
