@@ -25,3 +25,9 @@ def pooling_copy(tmp_path: Path) -> Path:
     target = tmp_path / "pooling"
     shutil.copytree(FIXTURES / "pooling", target)
     return target
+
+
+@pytest.fixture(autouse=True)
+def _private_ledger(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Runs recorded by the tests go to a temporary ledger, not the working tree."""
+    monkeypatch.setenv("CONSORTIA_LEDGER", str(tmp_path_factory.mktemp("ledger") / "runs.sqlite"))

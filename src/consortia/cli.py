@@ -134,6 +134,13 @@ def validate(instance: Path) -> None:
 )
 @click.option("--quiet", is_flag=True, help="No live progress.")
 @click.option(
+    "--ledger",
+    "ledger_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Run ledger (default .consortia/runs.sqlite, or $CONSORTIA_LEDGER).",
+)
+@click.option(
     "--formulation",
     type=click.Choice(["auto", "columns", "compact"]),
     default="auto",
@@ -150,10 +157,12 @@ def solve(
     seed: int,
     fmt: str,
     quiet: bool,
+    ledger_path: Path | None,
     formulation: str,
 ) -> None:
     """Find the savings-maximising plan and write it to --out."""
     from consortia.checker import check_plan
+    from consortia.ledger import Ledger, RunRecord
     from consortia.reader import read_instance
     from consortia.report import plan_table
     from consortia.solve import solve as run
@@ -172,8 +181,29 @@ def solve(
             raise RuntimeError("the plan failed its own check: " + "; ".join(report.violations))
 
     written = write_result(result, out_dir, verify=verify, workbook=fmt == "xlsx")
+    run_id = Ledger(ledger_path).record(
+        RunRecord(
+            command="solve",
+            instance=str(instance),
+            instance_sha256=inst.sha256,
+            status=result.status,
+            objective=result.objective,
+            best_bound=result.best_bound,
+            gap=result.gap,
+            formulation=result.formulation,
+            options={
+                "time_limit": time_limit,
+                "gap": gap,
+                "seed": seed,
+                "formulation": formulation,
+                "format": fmt,
+            },
+            timings=result.timings,
+            output=str(written),
+        )
+    )
     click.echo(plan_table(result))
-    click.echo(f"Plan written to {written}/")
+    click.echo(f"Plan written to {written}/ (run {run_id} in the ledger)")
 
 
 @main.command()
@@ -262,6 +292,76 @@ def export(instance: Path, out: Path, fmt: str) -> None:
 
     written = export_model(read_instance(instance), out, fmt)
     click.echo(f"Model written to {written}")
+
+
+@main.group()
+def runs() -> None:
+    """The run ledger: list, show and compare recorded runs."""
+
+
+_LEDGER = click.option(
+    "--ledger",
+    "ledger_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Run ledger (default .consortia/runs.sqlite, or $CONSORTIA_LEDGER).",
+)
+
+
+@runs.command("list")
+@_LEDGER
+@click.option("--last", type=click.IntRange(min=1), default=20, show_default=True)
+@_friendly
+def runs_list(ledger_path: Path | None, last: int) -> None:
+    """The most recent runs, newest first."""
+    from consortia.ledger import Ledger
+
+    rows = Ledger(ledger_path).runs(last)
+    if not rows:
+        click.echo("No runs recorded yet.")
+        return
+    click.echo(
+        f"{'id':>4} {'created':<25} {'command':<8} {'instance':<28} {'status':<9} "
+        f"{'objective':>16} {'gap':>8}"
+    )
+    for r in rows:
+        gap = "" if r["gap"] is None else f"{r['gap']:.2%}"
+        objective = "" if r["objective"] is None else f"{r['objective']:,.2f}"
+        click.echo(
+            f"{r['id']:>4} {r['created']:<25} {r['command']:<8} "
+            f"{Path(r['instance']).name[:28]:<28} {r['status']:<9} {objective:>16} {gap:>8}"
+        )
+
+
+@runs.command("show")
+@click.argument("run_id", type=int)
+@_LEDGER
+@_friendly
+def runs_show(run_id: int, ledger_path: Path | None) -> None:
+    """Everything recorded about one run."""
+    from consortia.ledger import FIELDS, Ledger
+
+    row = Ledger(ledger_path).get(run_id)
+    for key in FIELDS:
+        click.echo(f"{key:<16} {row[key]}")
+
+
+@runs.command("compare")
+@click.argument("first", type=int)
+@click.argument("second", type=int)
+@_LEDGER
+@_friendly
+def runs_compare(first: int, second: int, ledger_path: Path | None) -> None:
+    """Two runs side by side, with the differences marked."""
+    from consortia.ledger import FIELDS, Ledger
+
+    ledger = Ledger(ledger_path)
+    a, b = ledger.get(first), ledger.get(second)
+    for key in FIELDS:
+        mark = " " if a[key] == b[key] else "*"
+        click.echo(f"{mark} {key:<16} {str(a[key])[:40]:<40} {str(b[key])[:40]}")
+    if a["objective"] is not None and b["objective"] is not None:
+        click.echo(f"  objective difference {b['objective'] - a['objective']:+,.2f}")
 
 
 if __name__ == "__main__":  # pragma: no cover
