@@ -294,6 +294,24 @@ def export(instance: Path, out: Path, fmt: str) -> None:
     click.echo(f"Model written to {written}")
 
 
+@main.command()
+@click.argument("plan_dir", type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="The HTML file.")
+@click.option(
+    "--instance",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The plan's instance (default: the one recorded in summary.json).",
+)
+@_friendly
+def report(plan_dir: Path, out: Path, instance: Path | None) -> None:
+    """Write one self-contained HTML page about a plan."""
+    from consortia.html_report import write_report
+
+    written = write_report(plan_dir, out, instance)
+    click.echo(f"Report written to {written}")
+
+
 @main.group()
 def runs() -> None:
     """The run ledger: list, show and compare recorded runs."""

@@ -73,6 +73,7 @@ class Instance:
     surcharges: pd.DataFrame
     collaboration: pd.DataFrame | None = None
     name: str = field(default="instance")
+    source: str = field(default="")  # where the instance was read from, if from a file
 
     # --- read-only lookups -------------------------------------------------
     @cached_property

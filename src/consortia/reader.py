@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,8 @@ def read_instance(path: str | Path) -> Instance:
     raw, problems = load_raw_tables(path)
     if problems:
         raise InvalidInstanceError(problems)
-    return instance_from_tables(raw, name=path.stem if path.is_file() else path.name)
+    inst = instance_from_tables(raw, name=path.stem if path.is_file() else path.name)
+    return dataclasses.replace(inst, source=str(path.resolve()))
 
 
 def load_raw_tables(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:

@@ -95,6 +95,7 @@ class Result:
             "target_period": self.target_period,
             "instance_sha256": self.instance.sha256,
             "instance": self.instance.name,
+            "instance_path": self.instance.source or None,
             "lots": len(self.outcomes),
             "savings_target": self.instance.settings.savings_target,
             "currency": self.instance.settings.currency,
