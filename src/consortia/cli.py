@@ -312,6 +312,81 @@ def report(plan_dir: Path, out: Path, instance: Path | None) -> None:
     click.echo(f"Report written to {written}")
 
 
+@main.command()
+@click.argument("base", type=click.Path(path_type=Path))
+@click.argument("scenarios_file", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Parallel worker processes.",
+)
+@click.option("--scheduler", default=None, help="Address of a Dask scheduler to solve on.")
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds per solve.",
+)
+@click.option("--gap", type=click.FloatRange(min=0), default=1e-6, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True
+)
+@click.option("--quiet", is_flag=True, help="No progress.")
+@click.option("--ledger", "ledger_path", type=click.Path(path_type=Path), default=None)
+@_friendly
+def whatif(
+    base: Path,
+    scenarios_file: Path,
+    out_dir: Path,
+    workers: int,
+    scheduler: str | None,
+    time_limit: float | None,
+    gap: float,
+    seed: int,
+    fmt: str,
+    quiet: bool,
+    ledger_path: Path | None,
+) -> None:
+    """Solve a base instance and every scenario of a TOML file, and compare them."""
+    from consortia.ledger import Ledger
+    from consortia.reader import read_instance
+    from consortia.scenarios import read_scenarios
+    from consortia.solve_options import SolveOptions
+    from consortia.whatif import run_whatif
+
+    inst = read_instance(base)
+    scenarios = read_scenarios(scenarios_file)
+
+    def done(name: str, result: Any, k: int, total: int) -> None:
+        if quiet:
+            return
+        filled = int(20 * k / total)
+        click.echo(
+            f"[{'#' * filled}{'.' * (20 - filled)}] {k}/{total} {name}: "
+            f"{result.objective:,.2f} ({result.status})",
+            err=True,
+        )
+
+    table = run_whatif(
+        inst,
+        scenarios,
+        out_dir,
+        SolveOptions(time_limit, gap, seed),
+        workers=workers,
+        scheduler=scheduler,
+        workbook=fmt == "xlsx",
+        ledger=Ledger(ledger_path),
+        on_done=done,
+    )
+    shown = table[["scenario", "status", "net_savings", "gap", "lots", "target_period"]]
+    click.echo(shown.to_string(index=False))
+    click.echo(f"Plans, comparison.csv, comparison.md and savings.svg written to {out_dir}/")
+
+
 @main.group()
 def runs() -> None:
     """The run ledger: list, show and compare recorded runs."""

@@ -10,6 +10,7 @@ from consortia.compact import solve_compact
 from consortia.errors import UsageError
 from consortia.instance import Instance
 from consortia.model.index import build_index
+from consortia.plan import Lot, LotOutcome, assess_plan, price_lot
 from consortia.result import Result
 from consortia.solve_options import FORMULATIONS, SolveOptions
 
@@ -20,17 +21,24 @@ COMPACT_MEMBERSHIP_LIMIT = 5000
 __all__ = ["SolveOptions", "solve"]
 
 
-def solve(inst: Instance, options: SolveOptions | None = None) -> Result:
-    """The savings-maximising plan of an instance, with a proven bound."""
+def solve(
+    inst: Instance, options: SolveOptions | None = None, start: list[Lot] | None = None
+) -> Result:
+    """The savings-maximising plan of an instance, with a proven bound.
+
+    `start` is a plan to start from (e.g. the base plan of a what-if scenario); the
+    lots of it that are feasible on this instance are kept, best first.
+    """
+    begin = feasible_part(inst, start or [])
     options = options or SolveOptions()
     if options.formulation not in FORMULATIONS:
         raise UsageError(
             f"unknown formulation '{options.formulation}' (known: {', '.join(FORMULATIONS)})"
         )
     if options.formulation == "compact":
-        return solve_compact(inst, options)
+        return solve_compact(inst, options, start=begin)
     started = time.perf_counter()
-    result = solve_columns(inst, options)
+    result = solve_columns(inst, options, start=begin)
     if options.formulation == "columns" or result.status == "optimal":
         return result
     if len(build_index(build_candidates(inst)).members) > COMPACT_MEMBERSHIP_LIMIT:
@@ -51,3 +59,18 @@ def solve(inst: Instance, options: SolveOptions | None = None) -> Result:
         finish.timings[f"columns_{key}"] = value
     finish.timings["solve"] = finish.timings.get("solve", 0.0) + result.timings.get("solve", 0.0)
     return finish
+
+
+def feasible_part(inst: Instance, lots: list[Lot]) -> list[LotOutcome]:
+    """The lots of a plan that stay feasible on `inst`, added best first while the
+    plan as a whole stays feasible."""
+    priced = []
+    for lot in lots:
+        outcome, problems = price_lot(inst, lot)
+        if outcome is not None and not problems and outcome.net > 0:
+            priced.append(outcome)
+    kept: list[LotOutcome] = []
+    for outcome in sorted(priced, key=lambda o: -o.net):
+        if assess_plan(inst, [o.lot for o in kept] + [outcome.lot]).feasible:
+            kept.append(outcome)
+    return kept

@@ -80,7 +80,9 @@ def initial_columns(cands: Candidates) -> list[LotOutcome]:
     return out
 
 
-def solve_columns(inst: Instance, options: SolveOptions) -> Result:
+def solve_columns(
+    inst: Instance, options: SolveOptions, start: list[LotOutcome] | None = None
+) -> Result:
     """Column generation, then the integer master; see the module docstring."""
     time_limit = options.time_limit
     started = time.perf_counter()
@@ -88,6 +90,8 @@ def solve_columns(inst: Instance, options: SolveOptions) -> Result:
     laps: dict[str, float] = {}
     cands = build_candidates(inst)
     greedy = greedy_plan(cands)
+    if start and math.fsum(o.net for o in start) > math.fsum(o.net for o in greedy):
+        greedy = list(start)
     greedy_value = math.fsum(o.net for o in greedy)
     master = Master(inst, options.seed)
     for out in initial_columns(cands) + greedy:
