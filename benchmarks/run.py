@@ -38,9 +38,12 @@ FIELDS = [
 ]
 
 
-def solve_one(path: str, time_limit: float | None, formulation: str) -> dict[str, object]:
-    """Run in the child process: solve, check, and report the figures as JSON."""
+def solve_one(
+    path: str, time_limit: float | None, formulation: str, ledger: str | None
+) -> dict[str, object]:
+    """Run in the child process: solve, check, record, and report the figures as JSON."""
     from consortia import SolveOptions, read_instance, solve
+    from consortia.ledger import Ledger, RunRecord
     from consortia.plan import assess_plan
 
     started = time.perf_counter()
@@ -48,6 +51,12 @@ def solve_one(path: str, time_limit: float | None, formulation: str) -> dict[str
     result = solve(inst, SolveOptions(time_limit=time_limit, formulation=formulation))
     total = time.perf_counter() - started
     assert assess_plan(inst, [o.lot for o in result.outcomes]).feasible
+    Ledger(ledger).record(
+        RunRecord("bench", path, inst.sha256, result.status, result.objective,
+                  result.best_bound, result.gap, formulation=result.formulation,
+                  options={"time_limit": time_limit, "formulation": formulation},
+                  timings=result.timings)
+    )
     t = result.timings
     build = sum(v for k, v in t.items() if k.endswith(("candidates", "build", "handoff")))
     return {
@@ -72,10 +81,11 @@ def main() -> None:
     parser.add_argument("sets", nargs="+")
     parser.add_argument("--time-limit", type=float, default=120.0)
     parser.add_argument("--formulation", default="auto")
+    parser.add_argument("--ledger", default=None, help="run ledger (default as consortia)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(solve_one(args.one, args.time_limit, args.formulation)))
+        print(json.dumps(solve_one(args.one, args.time_limit, args.formulation, args.ledger)))
         return
     rows = []
     for set_dir in args.sets:
@@ -91,6 +101,8 @@ def main() -> None:
                 args.formulation,
                 set_dir,
             ]
+            if args.ledger:
+                cmd += ["--ledger", args.ledger]
             proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
             if proc.returncode != 0:
                 print(f"{inst}: failed\n{proc.stderr}", file=sys.stderr)
