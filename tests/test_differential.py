@@ -54,7 +54,7 @@ def test_random_instances_cover_every_rule() -> None:
     }
 
 
-@pytest.mark.parametrize("formulation", ["auto", "compact"])
+@pytest.mark.parametrize("formulation", ["auto", "compact", "compact-delta", "compact-convex"])
 @pytest.mark.parametrize("chunk", range(4))
 def test_exact_formulations_match_brute_force(formulation: str, chunk: int) -> None:
     mismatches = []

@@ -28,7 +28,7 @@ from consortia.model.index import ModelIndex, build_index
 from consortia.model.solution import decode_plan, encode_plan
 from consortia.plan import Lot, LotOutcome, assess_plan
 from consortia.result import Result, relative_gap
-from consortia.solve_options import Progress, SolveOptions
+from consortia.solve_options import COMPACT_TIERS, Progress, SolveOptions
 
 PROVEN_GAP = 1e-4
 
@@ -48,10 +48,10 @@ def solve_compact(
     cands = build_candidates(inst)
     clock.lap("candidates")
     idx = build_index(cands)
-    model = build_model(idx)
+    model = build_model(idx, COMPACT_TIERS.get(options.formulation, "multiple_choice"))
     clock.lap("build")
     if not idx.slots:
-        return Result(inst, "optimal", 0.0, 0.0, [], timings=clock.laps)
+        return Result(inst, "optimal", 0.0, 0.0, [], formulation="compact", timings=clock.laps)
     sm = to_highs(model)
     clock.lap("handoff")
     best = greedy_plan(cands)
@@ -126,6 +126,7 @@ def solve_compact(
         objective,
         best_bound,
         sorted(best, key=_lot_order),
+        formulation=options.formulation if options.formulation.startswith("compact") else "compact",
         timings=clock.laps,
         model_size={
             "variables": sm.num_cols,

@@ -35,7 +35,7 @@ def solve(
         raise UsageError(
             f"unknown formulation '{options.formulation}' (known: {', '.join(FORMULATIONS)})"
         )
-    if options.formulation == "compact":
+    if options.formulation.startswith("compact"):
         return solve_compact(inst, options, start=begin)
     started = time.perf_counter()
     result = solve_columns(inst, options, start=begin)

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-FORMULATIONS = ("auto", "columns", "compact")
+FORMULATIONS = ("auto", "columns", "compact", "compact-delta", "compact-convex")
+# the tier formulation of each compact variant (models/tiers.md)
+COMPACT_TIERS = {
+    "compact": "multiple_choice",
+    "compact-delta": "delta",
+    "compact-convex": "convex",
+}
 
 
 @dataclass(frozen=True)
@@ -27,9 +33,10 @@ class SolveOptions:
     gap: relative gap at which the search may stop (0 asks for a proven optimum).
     seed: random seed of the solver.
     formulation: ``columns`` (column generation over lots, then an integer master),
-        ``compact`` (one MILP of the whole problem) or ``auto`` (columns, then the
-        compact model from the columns' plan and bound when it is small and a gap
-        remains).
+        ``compact`` (one MILP of the whole problem; ``compact-delta`` and
+        ``compact-convex`` use the incremental or convex-combination tier model
+        instead of multiple choice) or ``auto`` (columns, then the compact model
+        from the columns' plan and bound when it is small and a gap remains).
     progress: called with a Progress about once a second during the search.
     """
 

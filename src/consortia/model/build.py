@@ -12,11 +12,12 @@ from consortia.model.savings import add_savings
 from consortia.model.timing import add_timing
 
 
-def build_model(idx: ModelIndex) -> pyo.ConcreteModel:
-    """The compact formulation of ``models/compact.md`` over the sparse index sets."""
+def build_model(idx: ModelIndex, tiers: str = "multiple_choice") -> pyo.ConcreteModel:
+    """The compact formulation of ``models/compact.md`` over the sparse index sets,
+    with the tier formulation `tiers` (see ``model/tiers.py``)."""
     m = pyo.ConcreteModel(name="consortia-compact")
     add_membership(m, idx)
-    add_tier_pricing(m, idx)
+    add_tier_pricing(m, idx, tiers)
     add_timing(m, idx)
     add_connectivity(m, idx)
     add_savings(m, idx)

@@ -1,18 +1,12 @@
 """Tier pricing, capacity and individual rationality (spec rules 5, 6, 9; section 3).
 
-Multiple-choice (disaggregated) model, exact for both discount kinds: tier k of
-an offer is the segment [lo_k, hi_k] of the volume axis on which
-cost(V) = alpha_k + pi_k V (alpha_k = 0 for all-units; for incremental schedules
-alpha_k = cost(q_k) - pi_k q_k).
+The tier model itself is one of the three exact formulations of ``tiers.py``
+(multiple choice by default); it defines the lot's volume V and cost(V).
 
-Variables
-    t[c,r,s,k] binary: the lot's volume lies in tier k;  v[c,r,s,k] >= 0 its volume.
 Constraints
-    sum_k t[c,r,s,k] = z[c,r,s]
-    lo_k t <= v <= hi_k t            (hi_k also cut at the largest reachable volume)
-    sum_k v[c,r,s,k] = d_r z[c,r,s] + sum_o d_o y[c,r,o,s]            volume
-    sum_k v[c,r,s,k] >= V*_os y[c,r,o,s]   rule 9, V*_os = rationality threshold
-    sum_{r,k} v[c,r,s,k] <= capacity(s,c)                             rule 6
+    V[c,r,s] = d_r z[c,r,s] + sum_o d_o y[c,r,o,s]                     volume
+    V[c,r,s] >= V*_os y[c,r,o,s]        rule 9, V*_os = rationality threshold
+    sum_r V[c,r,s] <= capacity(s,c)                                    rule 6
 Rule 9 is a volume threshold because the average price never rises with volume.
 For all-units tiers the cost-minimising tier is picked at a tier boundary.
 """
@@ -24,23 +18,14 @@ from typing import Any
 import pyomo.environ as pyo
 
 from consortia.model.index import ModelIndex
+from consortia.model.tiers import add_tiers
 
 
-def add_tier_pricing(m: pyo.ConcreteModel, idx: ModelIndex) -> None:
+def add_tier_pricing(m: pyo.ConcreteModel, idx: ModelIndex, form: str = "multiple_choice") -> None:
     inst = idx.cands.inst
     seg = idx.segment
     tiers_of = idx.tiers_of
-    m.t = pyo.Var(idx.tiers, domain=pyo.Binary)
-    m.v = pyo.Var(idx.tiers, domain=pyo.NonNegativeReals, bounds=lambda m, *key: (0, seg[key].hi))
-    m.one_tier = pyo.Constraint(
-        idx.offers,
-        rule=lambda m, c, r, s: sum(m.t[c, r, s, k] for k in tiers_of[c, r, s]) == m.z[c, r, s],
-    )
-    m.tier_low = pyo.Constraint(
-        [key for key in idx.tiers if seg[key].lo > 0],
-        rule=lambda m, *key: m.v[key] >= seg[key].lo * m.t[key],
-    )
-    m.tier_high = pyo.Constraint(idx.tiers, rule=lambda m, *key: m.v[key] <= seg[key].hi * m.t[key])
+    add_tiers(m, idx, form)
     qty = inst.demand_of
     m.volume_balance = pyo.Constraint(
         idx.offers,
@@ -79,13 +64,9 @@ def add_tier_pricing(m: pyo.ConcreteModel, idx: ModelIndex) -> None:
 
 def volume(m: pyo.ConcreteModel, idx: ModelIndex, c: str, r: str, s: str) -> Any:
     """Volume of the slot's lot on offer s (0 when it is not on s)."""
-    return sum(m.v[c, r, s, k] for k in idx.tiers_of[c, r, s])
+    return m.volume_of(c, r, s)
 
 
 def lot_cost(m: pyo.ConcreteModel, idx: ModelIndex, c: str, r: str, s: str) -> Any:
     """cost(V) of the slot's lot on offer s (0 when it is not on s)."""
-    seg = idx.segment
-    return sum(
-        seg[c, r, s, k].alpha * m.t[c, r, s, k] + seg[c, r, s, k].price * m.v[c, r, s, k]
-        for k in idx.tiers_of[c, r, s]
-    )
+    return m.cost_of(c, r, s)

@@ -8,6 +8,7 @@ import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap
 
 from consortia.model.index import ModelIndex
+from consortia.model.tiers import encode_tiers
 from consortia.plan import Lot, LotOutcome
 
 
@@ -53,8 +54,7 @@ def encode_plan(
         tier = _tier_holding(idx, c, r, s, out.volume, out.cost)
         if tier is None:
             return None
-        values[m.t[c, r, s, tier]] = 1.0
-        values[m.v[c, r, s, tier]] = out.volume
+        encode_tiers(m, idx, values, c, r, s, tier, out.volume)
         values[m.a[c, r, lot.start]] = 1.0
         if len(slot.lead_levels) > 1:
             values[m.lvl[c, r, out.lead]] = 1.0
