@@ -40,20 +40,25 @@ def main() -> None:
     parser.add_argument("sets", nargs="+")
     parser.add_argument("--time-limit", type=float, default=60.0)
     args = parser.parse_args()
-    print("| instance | tiers | LP relaxation | columns | nonzeros | status | objective | "
-          "bound | seconds |")
+    print(
+        "| instance | tiers | LP relaxation | columns | nonzeros | status | objective | "
+        "bound | seconds |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for set_dir in args.sets:
         for path in sorted(p for p in Path(set_dir).iterdir() if p.is_dir()):
             for name, tiers in COMPACT_TIERS.items():
                 lp, cols, nnz = lp_relaxation(path, tiers)
                 started = time.perf_counter()
-                result = solve(read_instance(path),
-                               SolveOptions(time_limit=args.time_limit, formulation=name))
+                result = solve(
+                    read_instance(path), SolveOptions(time_limit=args.time_limit, formulation=name)
+                )
                 seconds = time.perf_counter() - started
-                print(f"| {path.name} | {tiers} | {lp:,.2f} | {cols} | {nnz} | {result.status} | "
-                      f"{result.objective:,.2f} | {result.best_bound:,.2f} | {seconds:.1f} |",
-                      flush=True)
+                print(
+                    f"| {path.name} | {tiers} | {lp:,.2f} | {cols} | {nnz} | {result.status} | "
+                    f"{result.objective:,.2f} | {result.best_bound:,.2f} | {seconds:.1f} |",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

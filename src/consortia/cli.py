@@ -387,6 +387,69 @@ def whatif(
     click.echo(f"Plans, comparison.csv, comparison.md and savings.svg written to {out_dir}/")
 
 
+@main.command()
+@click.argument("sets", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--formulations",
+    default="auto",
+    show_default=True,
+    help="Comma-separated: auto, columns, compact, compact-delta, compact-convex.",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Seconds per solve.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder for results.csv, results.md and profile.png (default bench/<date-time>).",
+)
+@click.option("--ledger", "ledger_path", type=click.Path(path_type=Path), default=None)
+@_friendly
+def bench(
+    sets: tuple[Path, ...],
+    formulations: str,
+    time_limit: float,
+    out_dir: Path | None,
+    ledger_path: Path | None,
+) -> None:
+    """Solve every instance of the sets with every formulation and compare."""
+    import datetime as dt
+
+    from consortia.bench import run_bench
+    from consortia.errors import UsageError
+    from consortia.solve_options import FORMULATIONS
+
+    names = [f.strip() for f in formulations.split(",") if f.strip()]
+    unknown = [f for f in names if f not in FORMULATIONS]
+    if unknown or not names:
+        raise UsageError(
+            f"unknown formulation(s) {', '.join(unknown) or '(none)'} "
+            f"(known: {', '.join(FORMULATIONS)})"
+        )
+    out = out_dir or Path("bench") / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+
+    def done(k: int, total: int, row: dict) -> None:
+        objective = row.get("objective")
+        shown = "" if objective is None else f"{objective:,.2f}"
+        click.echo(
+            f"[{k}/{total}] {row['instance']} {row['formulation']}: {row['status']} "
+            f"{shown} in {row.get('total_s', 0):.1f}s",
+            err=True,
+        )
+
+    run_bench(
+        list(sets), names, time_limit, out, str(ledger_path) if ledger_path else None, on_done=done
+    )
+    click.echo((out / "results.md").read_text())
+    click.echo(f"results.csv, results.md and profile.png written to {out}/")
+
+
 @main.group()
 def runs() -> None:
     """The run ledger: list, show and compare recorded runs."""

@@ -63,6 +63,8 @@ def solve_compact(
     h.setOptionValue("mip_rel_gap", max(options.gap, 0.0))
     h.setOptionValue("random_seed", int(options.seed))
     deadline = None if options.time_limit is None else time.perf_counter() + options.time_limit
+    root: list[float] = []
+    _watch_root_bound(h, root)
     if options.progress is not None:
         _report_progress(h, options.progress)
     bound = known_bound
@@ -137,7 +139,20 @@ def solve_compact(
         iterations=iterations,
         nodes=nodes,
         messages=messages,
+        root_bound=root[0] if root else None,
     )
+
+
+def _watch_root_bound(h: highspy.Highs, root: list[float]) -> None:
+    """Keep the first finite dual bound HiGHS reports: the root bound."""
+
+    def on_event(event: object) -> None:
+        if not root:
+            bound = float(event.data_out.mip_dual_bound)  # type: ignore[attr-defined]
+            if math.isfinite(bound):
+                root.append(bound)
+
+    h.cbMipInterrupt.subscribe(on_event)
 
 
 def _report_progress(h: highspy.Highs, report: Callable[[Progress], None]) -> None:

@@ -32,6 +32,7 @@ class Result:
     model_size: dict[str, int] = field(default_factory=dict)
     iterations: int = 1
     nodes: int = 0
+    root_bound: float | None = None  # the bound before any branching
     messages: list[str] = field(default_factory=list)
 
     @property
@@ -103,6 +104,7 @@ class Result:
             "model_size": self.model_size,
             "iterations": self.iterations,
             "nodes": self.nodes,
+            "root_bound": self.root_bound,
         }
 
 

@@ -205,6 +205,7 @@ def solve_columns(
         if out_of_time():
             messages.append("column generation stopped at its time share")
             break
+    root_bound = bound
     laps["lp"] = lp_time
     laps["pricing"] = price_time
 
@@ -239,4 +240,5 @@ def solve_columns(
         },
         iterations=rounds,
         messages=messages,
+        root_bound=root_bound if math.isfinite(root_bound) else None,
     )

@@ -1,0 +1,61 @@
+"""consortia bench: tables, summary rows and the performance profile."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from conftest import INSTANCES
+from consortia.bench import shifted_geometric_mean
+from consortia.cli import main
+from consortia.ledger import Ledger
+
+
+def test_shifted_geometric_mean() -> None:
+    assert shifted_geometric_mean([0.0, 0.0]) == pytest.approx(0.0)
+    assert shifted_geometric_mean([10.0, 30.0], shift=10) == pytest.approx((20 * 40) ** 0.5 - 10)
+
+
+def test_bench_command(tmp_path: Path) -> None:
+    bench_set = tmp_path / "set"
+    for name in ("capacity", "incremental"):
+        shutil.copytree(INSTANCES / "tiny" / name, bench_set / name)
+    out = tmp_path / "out"
+    ledger = tmp_path / "runs.sqlite"
+    result = CliRunner().invoke(
+        main,
+        [
+            "bench",
+            str(bench_set),
+            "--formulations",
+            "compact,compact-delta",
+            "--time-limit",
+            "20",
+            "--out",
+            str(out),
+            "--ledger",
+            str(ledger),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "results.csv")
+    assert len(table) == 4 and set(table["status"]) == {"optimal"}
+    assert sorted(table["objective"]) == pytest.approx([60, 60, 360, 360])
+    assert {"root_bound", "build_s", "solve_s", "nodes", "peak_mib"} <= set(table.columns)
+    summary = (out / "results.md").read_text()
+    assert "| compact | 2 | 2 |" in summary and "shifted geometric mean" in summary
+    assert (out / "profile.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(Ledger(ledger).runs()) == 4
+
+
+def test_bench_refuses_unknown_formulations_and_empty_sets(tmp_path: Path) -> None:
+    runner = CliRunner()
+    bad = runner.invoke(main, ["bench", str(INSTANCES / "tiny"), "--formulations", "magic"])
+    assert bad.exit_code == 2 and "unknown formulation" in bad.output
+    (tmp_path / "empty").mkdir()
+    empty = runner.invoke(main, ["bench", str(tmp_path / "empty")])
+    assert empty.exit_code == 2 and "holds no instances" in empty.output
