@@ -167,6 +167,15 @@ def _offer_mask(frame: pd.DataFrame, change: dict[str, Any], need_supplier: bool
     return mask
 
 
+def _selected_offers(frames: Frames, change: dict[str, Any]) -> tuple[pd.DataFrame, pd.Series]:
+    """The offers table and the mask of the offers a supplier change selects."""
+    offers = frames["offers"]
+    assert offers is not None
+    mask = _offer_mask(offers, change, need_supplier=True)
+    _require(mask, "offer")
+    return offers, mask
+
+
 def _setting(settings: dict[str, Any], frames: Frames, change: dict[str, Any]) -> None:
     key = change.get("key")
     if key not in settings:
@@ -188,27 +197,18 @@ def _scale_demand(settings: dict[str, Any], frames: Frames, change: dict[str, An
 
 def _scale_capacity(settings: dict[str, Any], frames: Frames, change: dict[str, Any]) -> None:
     factor = _number(change, "factor")
-    offers = frames["offers"]
-    assert offers is not None
-    mask = _offer_mask(offers, change, need_supplier=True)
-    _require(mask, "offer")
+    offers, mask = _selected_offers(frames, change)
     offers.loc[mask, "capacity"] = offers.loc[mask, "capacity"] * factor
 
 
 def _cap_capacity(settings: dict[str, Any], frames: Frames, change: dict[str, Any]) -> None:
     value = _number(change, "value")
-    offers = frames["offers"]
-    assert offers is not None
-    mask = _offer_mask(offers, change, need_supplier=True)
-    _require(mask, "offer")
+    offers, mask = _selected_offers(frames, change)
     offers.loc[mask, "capacity"] = offers.loc[mask, "capacity"].clip(upper=value)
 
 
 def _remove_offers(settings: dict[str, Any], frames: Frames, change: dict[str, Any]) -> None:
-    offers = frames["offers"]
-    assert offers is not None
-    mask = _offer_mask(offers, change, need_supplier=True)
-    _require(mask, "offer")
+    offers, mask = _selected_offers(frames, change)
     gone = set(zip(offers.loc[mask, "supplier_id"], offers.loc[mask, "category_id"], strict=True))
     frames["offers"] = offers[~mask].reset_index(drop=True)
     for name in ("tiers", "surcharges"):
@@ -220,10 +220,7 @@ def _remove_offers(settings: dict[str, Any], frames: Frames, change: dict[str, A
 
 def _delay_supplier(settings: dict[str, Any], frames: Frames, change: dict[str, Any]) -> None:
     periods = int(_number(change, "periods"))
-    offers = frames["offers"]
-    assert offers is not None
-    mask = _offer_mask(offers, change, need_supplier=True)
-    _require(mask, "offer")
+    offers, mask = _selected_offers(frames, change)
     offers.loc[mask, "available_from"] = (offers.loc[mask, "available_from"] + periods).clip(
         lower=1
     )
