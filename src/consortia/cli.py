@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from consortia.errors import ConsortiaError, InvalidInstanceError
+from consortia.sharing.rules import RULES as SHARE_RULES
 
 
 def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -255,7 +256,7 @@ def generate(
     "--rule",
     "rules",
     multiple=True,
-    type=click.Choice(["equal_price", "volume", "spend", "shapley", "nucleolus"]),
+    type=click.Choice(list(SHARE_RULES)),
     help="Allocation rule (repeatable; default: all).",
 )
 @click.option(
@@ -272,7 +273,7 @@ def share(instance: Path, plan_dir: Path, rules: tuple[str, ...], out_dir: Path)
     from consortia.sharing.report import share_plan, summary_lines, write_shares
 
     inst = read_instance(instance)
-    chosen = rules or ("equal_price", "volume", "spend", "shapley", "nucleolus")
+    chosen = rules or SHARE_RULES
     lots = share_plan(inst, plan_dir, chosen)
     written = write_shares(lots, chosen, out_dir)
     for line in summary_lines(lots, chosen):

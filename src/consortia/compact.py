@@ -246,7 +246,7 @@ def _cut_island(
     sm: SolverModel, model: object, idx: ModelIndex, lot: Lot, component: set[str]
 ) -> None:
     c, s, r = lot.category_id, lot.supplier_id, lot.members[0]
-    separator = separator_terms(idx, c, r, s, set(lot.members) - component, component)
+    separator = separator_terms(idx, c, r, s, component)
     for j in lot.members:
         if j in component:
             continue

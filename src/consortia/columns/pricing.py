@@ -215,12 +215,6 @@ def build_pricing_model(cands: Candidates, cs: CategorySets) -> pyo.ConcreteMode
     return m
 
 
-@dataclass
-class PricedLot:
-    lot: Lot
-    model_value: float
-
-
 class PricingProblem:
     """One category's pricing MILP in HiGHS, re-solved with new duals each round."""
 

@@ -33,7 +33,7 @@ def add_connectivity(m: pyo.ConcreteModel, idx: ModelIndex) -> None:
 
 
 def separator_terms(
-    idx: ModelIndex, c: str, r: str, s: str, island: set[str], component: set[str]
+    idx: ModelIndex, c: str, r: str, s: str, component: set[str]
 ) -> list[tuple[str, str, str, str]]:
     """Membership keys of the separator N(component) for the cut
     y[c,r,j,s] <= sum_{k in N(component)} y[c,r,k,s], for j in an island.

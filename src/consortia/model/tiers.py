@@ -34,10 +34,6 @@ from consortia.model.index import ModelIndex
 TIER_FORMS = ("multiple_choice", "delta", "convex")
 
 
-def _segments(idx: ModelIndex, c: str, r: str, s: str) -> list[Any]:
-    return [idx.segment[c, r, s, k] for k in idx.tiers_of[c, r, s]]
-
-
 def add_tiers(m: pyo.ConcreteModel, idx: ModelIndex, form: str) -> None:
     """Tier variables and constraints; sets m.volume_of and m.cost_of."""
     if form not in TIER_FORMS:
