@@ -451,6 +451,32 @@ def bench(
     click.echo(f"results.csv, results.md and profile.png written to {out}/")
 
 
+@main.group("import")
+def import_group() -> None:
+    """Import instances from other problem formats."""
+
+
+@import_group.command("cflp")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["orlib", "holmberg", "delmaire"]), required=True
+)
+@click.option(
+    "--capacity",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Capacity of every facility (OR-Library capa/capb/capc leave it open).",
+)
+@_friendly
+def import_cflp_command(file: Path, out: Path, fmt: str, capacity: float | None) -> None:
+    """A capacitated facility location instance as a consortium instance."""
+    from consortia.cflp import import_cflp
+
+    written = import_cflp(file, fmt, out, capacity)
+    click.echo(f"Instance written to {written}/ (CFLP cost = cflp.json offset - net savings)")
+
+
 @main.group()
 def runs() -> None:
     """The run ledger: list, show and compare recorded runs."""

@@ -30,8 +30,6 @@ from consortia.plan import Lot, LotOutcome, assess_plan
 from consortia.result import Result, relative_gap
 from consortia.solve_options import COMPACT_TIERS, Progress, SolveOptions
 
-PROVEN_GAP = 1e-4
-
 
 def solve_compact(
     inst: Instance,
@@ -119,7 +117,9 @@ def solve_compact(
     clock.laps["readback"] = readback_time
     objective = _total(best)
     best_bound = max(bound, objective)
-    status_name = "optimal" if relative_gap(best_bound, objective) <= PROVEN_GAP else "feasible"
+    status_name = (
+        "optimal" if relative_gap(best_bound, objective) <= options.proven_gap else "feasible"
+    )
     if not proven and math.isinf(known_bound):
         status_name = "feasible"
     return Result(

@@ -15,8 +15,8 @@ from consortia.plan import LotOutcome, target_period, timeline
 class Result:
     """A solved (or time-limited) plan with honest quality figures.
 
-    ``status`` is ``optimal`` when the search proved the plan optimal (relative gap
-    at most 1e-4, the solver's tolerance) and ``feasible`` otherwise.
+    ``status`` is ``optimal`` when the search proved the plan optimal within the
+    requested relative gap (``--gap``, default 1e-6) and ``feasible`` otherwise.
     ``best_bound`` is a proven upper bound on any plan's net savings; ``gap`` is
     ``(best_bound - objective) / max(|best_bound|, |objective|)`` (0 when both are 0).
     """

@@ -46,5 +46,11 @@ class SolveOptions:
     formulation: str = "auto"
     progress: Callable[[Progress], None] | None = None
 
+    @property
+    def proven_gap(self) -> float:
+        """The largest gap reported as optimal: the requested gap, at least 1e-9
+        (floating-point noise between a plan and a bound that meet)."""
+        return max(self.gap, 1e-9)
+
     def with_time_limit(self, seconds: float | None) -> SolveOptions:
         return replace(self, time_limit=seconds)

@@ -27,7 +27,6 @@ from consortia.plan import Lot, LotOutcome, assess_plan, price_lot
 from consortia.result import Result, relative_gap
 from consortia.solve_options import Progress, SolveOptions
 
-PROVEN_GAP = 1e-4
 EXACT_PRICING_ORGS = 30  # categories up to this size also get exact MILP pricing
 MAX_ROUNDS = 500
 COLUMNS_PER_ROUND = 10
@@ -222,7 +221,7 @@ def solve_columns(
     if objective < math.fsum(o.net for o in greedy):
         outcomes, objective = greedy, math.fsum(o.net for o in greedy)
     best_bound = max(bound, objective)
-    status = "optimal" if relative_gap(best_bound, objective) <= PROVEN_GAP else "feasible"
+    status = "optimal" if relative_gap(best_bound, objective) <= options.proven_gap else "feasible"
     size = sum(p.solver.num_cols for p in [*exact.values(), *columns_from_milp.values()])
     return Result(
         inst,
