@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
 
+from conftest import ROOT
 from consortia import SolveOptions, read_instance, solve
 from consortia.cflp import cflp_cost, parse_cflp
 from consortia.cli import main
@@ -20,8 +20,10 @@ COST = [[40.0, 90.0, 70.0, 20.0], [60.0, 30.0, 50.0, 45.0]]  # COST[i][j]
 
 
 def _orlib(path: Path, capacity_word: bool = False) -> None:
-    lines = ["2 4"] + [("capacity" if capacity_word else f"{c:g}.") + f" {f:g}."
-                       for c, f in zip(CAPS, FIXED, strict=True)]
+    lines = ["2 4"] + [
+        ("capacity" if capacity_word else f"{c:g}.") + f" {f:g}."
+        for c, f in zip(CAPS, FIXED, strict=True)
+    ]
     for j, d in enumerate(DEMAND):
         lines.append(f"{d:g} " + " ".join(f"{COST[i][j]:.5f}" for i in range(2)))
     path.write_text("\n".join(lines) + "\n")
@@ -53,8 +55,9 @@ def _enumerate() -> float:
     return best
 
 
-@pytest.mark.parametrize("fmt,writer", [("orlib", _orlib), ("holmberg", _holmberg),
-                                        ("delmaire", _delmaire)])
+@pytest.mark.parametrize(
+    "fmt,writer", [("orlib", _orlib), ("holmberg", _holmberg), ("delmaire", _delmaire)]
+)
 def test_formats_parse_to_the_same_data(tmp_path: Path, fmt: str, writer) -> None:
     path = tmp_path / "inst"
     writer(path)
@@ -67,11 +70,14 @@ def test_open_capacity_needs_the_option(tmp_path: Path) -> None:
     path = tmp_path / "capa"
     _orlib(path, capacity_word=True)
     runner = CliRunner()
-    refused = runner.invoke(main, ["import", "cflp", str(path), str(tmp_path / "o"),
-                                   "--format", "orlib"])
+    refused = runner.invoke(
+        main, ["import", "cflp", str(path), str(tmp_path / "o"), "--format", "orlib"]
+    )
     assert refused.exit_code == 2 and "--capacity" in refused.output
-    done = runner.invoke(main, ["import", "cflp", str(path), str(tmp_path / "o"),
-                                "--format", "orlib", "--capacity", "70"])
+    done = runner.invoke(
+        main,
+        ["import", "cflp", str(path), str(tmp_path / "o"), "--format", "orlib", "--capacity", "70"],
+    )
     assert done.exit_code == 0, done.output
     inst = read_instance(tmp_path / "o")
     assert {o.capacity for o in inst.offer.values()} == {70.0}
@@ -80,11 +86,11 @@ def test_open_capacity_needs_the_option(tmp_path: Path) -> None:
 def test_mapping_reproduces_the_single_source_optimum(tmp_path: Path) -> None:
     path = tmp_path / "inst"
     _orlib(path)
-    result = CliRunner().invoke(main, ["import", "cflp", str(path), str(tmp_path / "i"),
-                                       "--format", "orlib"])
+    result = CliRunner().invoke(
+        main, ["import", "cflp", str(path), str(tmp_path / "i"), "--format", "orlib"]
+    )
     assert result.exit_code == 0
-    solved = solve(read_instance(tmp_path / "i"),
-                   SolveOptions(gap=1e-9, formulation="compact"))
+    solved = solve(read_instance(tmp_path / "i"), SolveOptions(gap=1e-9, formulation="compact"))
     assert solved.status == "optimal"
     assert cflp_cost(tmp_path / "i", solved.objective) == pytest.approx(_enumerate(), rel=1e-6)
     served = {org for o in solved.outcomes for org in o.lot.members}
@@ -94,8 +100,9 @@ def test_mapping_reproduces_the_single_source_optimum(tmp_path: Path) -> None:
 def test_corrupt_file_is_a_sentence(tmp_path: Path) -> None:
     path = tmp_path / "bad"
     path.write_text("2 4\n5000 abc\n")
-    result = CliRunner().invoke(main, ["import", "cflp", str(path), str(tmp_path / "o"),
-                                       "--format", "orlib"])
+    result = CliRunner().invoke(
+        main, ["import", "cflp", str(path), str(tmp_path / "o"), "--format", "orlib"]
+    )
     assert result.exit_code == 2 and "not a number" in result.output
 
 
@@ -104,8 +111,10 @@ SHARED = ROOT.parent / "shared" / "data" / "cflp"
 
 @pytest.mark.skipif(not SHARED.exists(), reason="shared CFLP data not present")
 def test_real_files_import(tmp_path: Path) -> None:
-    for fmt, name, m, n in (("orlib", "orlib-cap/cap61.txt", 16, 50),
-                            ("holmberg", "holmberg/p1", 10, 50),
-                            ("delmaire", "delmaire/p1", 10, 20)):
+    for fmt, name, m, n in (
+        ("orlib", "orlib-cap/cap61.txt", 16, 50),
+        ("holmberg", "holmberg/p1", 10, 50),
+        ("delmaire", "delmaire/p1", 10, 20),
+    ):
         data = parse_cflp(SHARED / name, fmt)
         assert (data.m, data.n) == (m, n)
