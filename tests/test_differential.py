@@ -92,3 +92,35 @@ def test_column_generation_is_honest(chunk: int) -> None:
         if result.status == "optimal" and abs(result.objective - expected) > tol:
             problems.append((seed, "claim", expected, result.objective))
     assert not problems
+
+
+def _merge_friendly(tables):
+    """Tables changed so that the offer-indexed model is exact (see offer_model.py)."""
+    tables = dict(tables)
+    tables.pop("collaboration", None)
+    cats = tables["categories"].copy()
+    cats["member_lead"] = "0"
+    cats["max_members"] = ""
+    tables["categories"] = cats
+    orgs = tables["organizations"].copy()
+    orgs["ready_period"] = "1"
+    tables["organizations"] = orgs
+    return tables
+
+
+@pytest.mark.parametrize("chunk", range(2))
+def test_offer_model_matches_brute_force_where_it_applies(chunk: int) -> None:
+    from consortia.candidates import build_candidates
+    from consortia.offer_model import offer_model_applies
+
+    mismatches = []
+    for seed in SEEDS[chunk::2]:
+        inst = instance_from_tables(_merge_friendly(random_tiny_tables(seed)))
+        assert offer_model_applies(build_candidates(inst))
+        expected, _ = enumerate_optimum(inst)
+        result = solve(inst, SolveOptions(formulation="offers"))
+        if result.status != "optimal" or abs(result.objective - expected) > 1e-6 * max(
+            1.0, abs(expected)
+        ):
+            mismatches.append((seed, expected, result.objective, result.status))
+    assert not mismatches

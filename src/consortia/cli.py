@@ -143,7 +143,7 @@ def validate(instance: Path) -> None:
 )
 @click.option(
     "--formulation",
-    type=click.Choice(["auto", "columns", "compact", "compact-delta", "compact-convex"]),
+    type=click.Choice(["auto", "columns", "compact", "compact-delta", "compact-convex", "offers"]),
     default="auto",
     show_default=True,
     help="columns: column generation over lots; compact: one MILP; auto: columns, "

@@ -10,6 +10,7 @@ from consortia.compact import solve_compact
 from consortia.errors import UsageError
 from consortia.instance import Instance
 from consortia.model.index import build_index
+from consortia.offer_model import offer_model_applies, solve_offer_model
 from consortia.plan import Lot, LotOutcome, assess_plan, price_lot
 from consortia.result import Result
 from consortia.solve_options import FORMULATIONS, SolveOptions
@@ -37,6 +38,15 @@ def solve(
         )
     if options.formulation.startswith("compact"):
         return solve_compact(inst, options, start=begin)
+    if options.formulation == "offers" or (
+        options.formulation == "auto" and offer_model_applies(build_candidates(inst))
+    ):
+        if not offer_model_applies(build_candidates(inst)):
+            raise UsageError(
+                "the offers formulation needs categories without a collaboration graph, "
+                "member limits or member-dependent lead time, and members ready together"
+            )
+        return solve_offer_model(inst, options)
     started = time.perf_counter()
     result = solve_columns(inst, options, start=begin)
     if options.formulation == "columns" or result.status == "optimal":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-FORMULATIONS = ("auto", "columns", "compact", "compact-delta", "compact-convex")
+FORMULATIONS = ("auto", "columns", "compact", "compact-delta", "compact-convex", "offers")
 # the tier formulation of each compact variant (models/tiers.md)
 COMPACT_TIERS = {
     "compact": "multiple_choice",
@@ -36,7 +36,9 @@ class SolveOptions:
         ``compact`` (one MILP of the whole problem; ``compact-delta`` and
         ``compact-convex`` use the incremental or convex-combination tier model
         instead of multiple choice) or ``auto`` (columns, then the compact model
-        from the columns' plan and bound when it is small and a gap remains).
+        from the columns' plan and bound when it is small and a gap remains;
+        ``offers`` — one lot per offer — first whenever it is exact, see
+        ``offer_model.py``).
     progress: called with a Progress about once a second during the search.
     """
 
