@@ -41,8 +41,11 @@ def main() -> None:
         for item in args.files:
             set_name, name = item.split("/")
             fmt = FORMAT[set_name]
-            source = args.data / set_name / (name + ".txt" if fmt == "orlib" else name)
-            folder = import_cflp(source, fmt, Path(tmp) / f"{set_name}-{name}")
+            base, _, cap = name.partition("_")  # capa_8000: capa.txt at capacity 8000
+            source = args.data / set_name / (base + ".txt" if fmt == "orlib" else base)
+            folder = import_cflp(
+                source, fmt, Path(tmp) / f"{set_name}-{name}", float(cap) if cap else None
+            )
             started = time.perf_counter()
             result = solve(
                 read_instance(folder),
