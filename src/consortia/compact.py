@@ -20,7 +20,7 @@ import numpy as np
 
 from consortia.candidates import build_candidates
 from consortia.heuristic import greedy_plan
-from consortia.highs_bridge import SolverModel, add_row, run, to_highs
+from consortia.highs_bridge import SolverModel, add_row, run, solution_consistent, to_highs
 from consortia.instance import Instance
 from consortia.model.build import build_model
 from consortia.model.connectivity import separator_terms
@@ -79,7 +79,7 @@ def solve_compact(
         _give_start(sm, model, idx, best)
         t = time.perf_counter()
         run(h)
-        if not _solution_consistent(sm):
+        if not solution_consistent(sm):
             # HiGHS can report the objective of a presolved MIP start while
             # returning other column values; solve again without the start.
             messages.append("solver returned a solution inconsistent with its objective; re-solved")
@@ -201,17 +201,6 @@ def _total(outcomes: list[LotOutcome]) -> float:
 def _value(sm: SolverModel, col_value: np.ndarray, var: object) -> float:
     col = sm.column.get(id(var))
     return 0.0 if col is None else float(col_value[col])
-
-
-def _solution_consistent(sm: SolverModel) -> bool:
-    info = sm.highs.getInfo()
-    if info.primal_solution_status == 0:
-        return True
-    col_value = np.asarray(sm.highs.getSolution().col_value)
-    if len(col_value) != sm.num_cols:
-        return True
-    reported = float(info.objective_function_value)
-    return abs(sm.objective_of(col_value) - reported) <= 1e-6 * max(1.0, abs(reported))
 
 
 def _give_start(sm: SolverModel, model: object, idx: ModelIndex, plan: list[LotOutcome]) -> None:

@@ -118,3 +118,16 @@ def add_row(sm: SolverModel, lower: float, upper: float, terms: list[tuple[objec
     sm.highs.addRow(lower, upper, len(cols), cols, vals)
     sm.num_rows += 1
     sm.nonzeros += len(cols)
+
+
+def solution_consistent(sm: SolverModel) -> bool:
+    """False when HiGHS reports an objective that its returned columns do not have
+    (seen with HiGHS 1.16 after a MIP start); then solve again without the start."""
+    info = sm.highs.getInfo()
+    if info.primal_solution_status == 0:
+        return True
+    col_value = np.asarray(sm.highs.getSolution().col_value)
+    if len(col_value) != sm.num_cols:
+        return True
+    reported = float(info.objective_function_value)
+    return abs(sm.objective_of(col_value) - reported) <= 1e-6 * max(1.0, abs(reported))

@@ -37,7 +37,7 @@ import pyomo.environ as pyo
 
 from consortia.candidates import Candidates, TierSegment, build_candidates
 from consortia.heuristic import greedy_plan
-from consortia.highs_bridge import run, to_highs
+from consortia.highs_bridge import run, solution_consistent, to_highs
 from consortia.instance import Instance
 from consortia.model.tiers import add_tiers
 from consortia.plan import Lot, assess_plan
@@ -211,6 +211,61 @@ def build_offer_model(inst: Instance, cands: Candidates, idx: OfferIndex) -> pyo
     return m
 
 
+def _give_start(inst: Instance, idx: OfferIndex, model: Any, sm: Any, plan: list[Any]) -> None:
+    """Hand HiGHS the greedy plan with its lots merged per offer (merging is
+    feasible and no worse where this model applies)."""
+    from pyomo.common.collections import ComponentMap
+
+    from consortia.model.tiers import encode_tiers
+    from consortia.spec import tier_cost
+
+    merged: dict[tuple[str, str, str], tuple[set[str], int]] = {}
+    for out in plan:
+        key = (out.lot.category_id, NO_REP, out.lot.supplier_id)
+        members, start = merged.get(key, (set(), out.lot.start))
+        merged[key] = (members | set(out.lot.members), min(start, out.lot.start))
+    values = ComponentMap((var, 0.0) for var in model.component_data_objects(pyo.Var))
+    for key, (members, start) in merged.items():
+        if key not in idx.members or not members <= set(idx.members[key]):
+            return
+        c, r, s = key
+        volume = sum(inst.demand_of[(o, c)][0] for o in members)
+        cost = tier_cost(inst.offer[(s, c)], volume)
+        tier = next(
+            (
+                k
+                for k in idx.tiers_of[key]
+                if idx.segment[key + (k,)].lo - 1e-9 <= volume <= idx.segment[key + (k,)].hi + 1e-9
+                and cost is not None
+                and abs(
+                    idx.segment[key + (k,)].alpha + idx.segment[key + (k,)].price * volume - cost
+                )
+                <= 1e-7 * max(1.0, cost)
+            ),
+            None,
+        )
+        if tier is None:
+            return
+        values[model.z[key]] = 1.0
+        for o in members:
+            values[model.x[c, o, s]] = 1.0
+        encode_tiers(model, idx, values, c, r, s, tier, volume)  # type: ignore[arg-type]
+        if hasattr(model, "a"):
+            if start not in idx.starts[key]:
+                return
+            values[model.a[key + (start,)]] = 1.0
+            saving = sum(
+                inst.demand_of[(o, c)][0]
+                * (inst.demand_of[(o, c)][1] - inst.surcharge.get((o, s, c), 0.0))
+                for o in members
+            ) - (cost or 0.0)
+            values[model.g[key + (start,)]] = min(model.g[key + (start,)].ub, max(0.0, saving))
+    cols = [(sm.column[id(v)], x) for v, x in values.items() if id(v) in sm.column]
+    sm.highs.setSolution(
+        len(cols), np.array([c for c, _ in cols], dtype=np.int32), np.array([x for _, x in cols])
+    )
+
+
 def solve_offer_model(inst: Instance, options: SolveOptions) -> Result:
     started = time.perf_counter()
     cands = build_candidates(inst)
@@ -224,8 +279,16 @@ def solve_offer_model(inst: Instance, options: SolveOptions) -> Result:
     h.setOptionValue("random_seed", int(options.seed))
     if options.time_limit is not None:
         h.setOptionValue("time_limit", max(0.05, options.time_limit - laps["build"]))
+    _give_start(inst, idx, model, sm, greedy)
     t = time.perf_counter()
     run(h)
+    if not solution_consistent(sm):
+        h.clearSolver()
+        if options.time_limit is not None:
+            h.setOptionValue(
+                "time_limit", max(0.05, options.time_limit - (time.perf_counter() - started))
+            )
+        run(h)
     laps["solve"] = time.perf_counter() - t
     info = h.getInfo()
     bound = float(info.mip_dual_bound)
