@@ -173,3 +173,17 @@ def test_progress_printer_waits_and_shows_gap(capsys) -> None:
     printer.close()
     err = capsys.readouterr().err
     assert "plan 50" in err and "bound 100" in err and "gap 50.00%" in err
+
+
+def test_offers_formulation_refused_where_it_is_not_exact(tmp_path: Path) -> None:
+    # the demo has a collaboration graph and member-dependent lead times
+    code, out = run(
+        "solve", INSTANCES / "demo", "--out", tmp_path / "o", "--formulation", "offers", "--quiet"
+    )
+    assert code == 2 and "offers formulation needs" in out
+    assert not (tmp_path / "o").exists()
+
+
+def test_auto_uses_the_offer_model_where_it_is_exact(tmp_path: Path) -> None:
+    code, out = run("solve", INSTANCES / "tiny" / "capacity", "--out", tmp_path / "o", "--quiet")
+    assert code == 0 and "(offers)" in out and "60.00" in out
