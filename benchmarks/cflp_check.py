@@ -3,7 +3,7 @@
     python benchmarks/cflp_check.py ../shared/data/cflp --time-limit 60 \
         delmaire/p1 delmaire/p2 orlib-cap/cap61
 
-Each file is imported (``consortia import cflp``), solved with the compact model
+Each file is imported (``consortia import cflp``), solved (default formulation)
 at gap 1e-9, and its CFLP cost (cflp.json offset minus net savings) compared with
 the ``single`` value of optima.csv (relative 1e-6). Prints a Markdown table.
 """
@@ -27,7 +27,7 @@ def main() -> None:
     parser.add_argument("data", type=Path, help="the cflp data folder (with optima.csv)")
     parser.add_argument("files", nargs="+", help="set/name, e.g. delmaire/p1 or orlib-cap/cap61")
     parser.add_argument("--time-limit", type=float, default=60.0)
-    parser.add_argument("--formulation", default="compact")
+    parser.add_argument("--formulation", default="auto")
     args = parser.parse_args()
     with open(args.data / "optima.csv") as fh:
         published = {
