@@ -11,15 +11,12 @@ the ``single`` value of optima.csv (relative 1e-6). Prints a Markdown table.
 from __future__ import annotations
 
 import argparse
-import csv
 import tempfile
 import time
 from pathlib import Path
 
 from consortia import SolveOptions, read_instance, solve
-from consortia.cflp import cflp_cost, import_cflp
-
-FORMAT = {"orlib-cap": "orlib", "holmberg": "holmberg", "delmaire": "delmaire"}
+from consortia.cflp import benchmark_file, cflp_cost, import_cflp, published_single_source
 
 
 def main() -> None:
@@ -29,23 +26,14 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--formulation", default="auto")
     args = parser.parse_args()
-    with open(args.data / "optima.csv") as fh:
-        published = {
-            (r["set"], r["instance"]): float(r["optimal_value"])
-            for r in csv.DictReader(fh)
-            if r["variant"] == "single"
-        }
+    published = published_single_source(args.data)
     print("| set | instance | published | ours | our bound | status | matches (1e-6) | seconds |")
     print("|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for item in args.files:
             set_name, name = item.split("/")
-            fmt = FORMAT[set_name]
-            base, _, cap = name.partition("_")  # capa_8000: capa.txt at capacity 8000
-            source = args.data / set_name / (base + ".txt" if fmt == "orlib" else base)
-            folder = import_cflp(
-                source, fmt, Path(tmp) / f"{set_name}-{name}", float(cap) if cap else None
-            )
+            source, fmt, capacity = benchmark_file(args.data, item)
+            folder = import_cflp(source, fmt, Path(tmp) / f"{set_name}-{name}", capacity)
             started = time.perf_counter()
             result = solve(
                 read_instance(folder),

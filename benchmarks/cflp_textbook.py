@@ -9,21 +9,20 @@ x_ij <= y_i, binary x and y. The reference our engine's mapping is compared with
 from __future__ import annotations
 
 import argparse
-import csv
 import time
 from pathlib import Path
 
 import highspy
 import numpy as np
 
-from consortia.cflp import parse_cflp
+from consortia.cflp import benchmark_file, parse_cflp, published_single_source
 from consortia.highs_bridge import new_highs, run
 
-FORMAT = {"orlib-cap": "orlib", "holmberg": "holmberg", "delmaire": "delmaire"}
 
-
-def solve_textbook(path: Path, fmt: str, time_limit: float) -> tuple[float, float, str, float]:
-    data = parse_cflp(path, fmt)
+def solve_textbook(
+    path: Path, fmt: str, time_limit: float, capacity: float | None = None
+) -> tuple[float, float, str, float]:
+    data = parse_cflp(path, fmt, capacity)
     m, n = data.m, data.n
     started = time.perf_counter()
     h = new_highs()
@@ -85,19 +84,13 @@ def main() -> None:
     parser.add_argument("files", nargs="+")
     parser.add_argument("--time-limit", type=float, default=60.0)
     args = parser.parse_args()
-    with open(args.data / "optima.csv") as fh:
-        published = {
-            (r["set"], r["instance"]): float(r["optimal_value"])
-            for r in csv.DictReader(fh)
-            if r["variant"] == "single"
-        }
+    published = published_single_source(args.data)
     print("| set | instance | published | textbook | bound | status | seconds |")
     print("|---|---|---|---|---|---|---|")
     for item in args.files:
         set_name, name = item.split("/")
-        fmt = FORMAT[set_name]
-        source = args.data / set_name / (name + ".txt" if fmt == "orlib" else name)
-        value, bound, status, seconds = solve_textbook(source, fmt, args.time_limit)
+        source, fmt, capacity = benchmark_file(args.data, item)
+        value, bound, status, seconds = solve_textbook(source, fmt, args.time_limit, capacity)
         print(
             f"| {set_name} | {name} | {published.get((set_name, name))} | {value:.2f} | "
             f"{bound:.2f} | {status} | {seconds:.1f} |",

@@ -188,6 +188,31 @@ def import_cflp(path: str | Path, fmt: str, out: str | Path, capacity: float | N
     return Path(tables_out)
 
 
+SET_FORMATS = {"orlib-cap": "orlib", "holmberg": "holmberg", "delmaire": "delmaire"}
+
+
+def benchmark_file(data: Path, item: str) -> tuple[Path, str, float | None]:
+    """(file, format, capacity) of a benchmark named 'set/name' in the shared data
+    folder; OR-Library 'capa_8000' is capa.txt at capacity 8000."""
+    set_name, name = item.split("/")
+    fmt = SET_FORMATS[set_name]
+    base, _, capacity = name.partition("_")
+    source = data / set_name / (base + ".txt" if fmt == "orlib" else base)
+    return source, fmt, float(capacity) if capacity else None
+
+
+def published_single_source(data: Path) -> dict[tuple[str, str], float]:
+    """(set, instance) -> published single-source optimum, from optima.csv."""
+    import csv
+
+    with open(data / "optima.csv") as fh:
+        return {
+            (r["set"], r["instance"]): float(r["optimal_value"])
+            for r in csv.DictReader(fh)
+            if r["variant"] == "single"
+        }
+
+
 def cflp_cost(instance_dir: str | Path, net_savings: float) -> float:
     meta = json.loads((Path(instance_dir) / "cflp.json").read_text())
     return float(meta["offset"]) - net_savings

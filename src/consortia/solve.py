@@ -38,10 +38,10 @@ def solve(
         )
     if options.formulation.startswith("compact"):
         return solve_compact(inst, options, start=begin)
-    if options.formulation == "offers" or (
-        options.formulation == "auto" and offer_model_applies(build_candidates(inst))
-    ):
-        if not offer_model_applies(build_candidates(inst)):
+    cands = build_candidates(inst)
+    applies = offer_model_applies(cands)
+    if options.formulation == "offers" or (options.formulation == "auto" and applies):
+        if not applies:
             raise UsageError(
                 "the offers formulation needs categories without a collaboration graph, "
                 "member limits or member-dependent lead time, and members ready together"
@@ -51,7 +51,7 @@ def solve(
     result = solve_columns(inst, options, start=begin)
     if options.formulation == "columns" or result.status == "optimal":
         return result
-    if len(build_index(build_candidates(inst)).members) > COMPACT_MEMBERSHIP_LIMIT:
+    if len(build_index(cands).members) > COMPACT_MEMBERSHIP_LIMIT:
         return result
     remaining = None
     if options.time_limit is not None:
