@@ -20,6 +20,7 @@ TINY = {
     "one_off_costs": 19,
     "availability": 20,
     "discounting": 10 + 10 / 1.1,
+    "shared_team": 26,
 }
 
 

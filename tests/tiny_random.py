@@ -143,3 +143,25 @@ def random_tiny_tables(seed: int) -> dict[str, pd.DataFrame]:
             [{"org_a": a, "org_b": b} for a, b in edges], ["org_a", "org_b"]
         )
     return tables
+
+
+def random_coupled_tables(seed: int) -> dict[str, pd.DataFrame]:
+    """A random tiny instance whose categories compete for formation capacity:
+    at least two categories (the first one copied when there is one), every lead
+    time at least one period and at most one formation at a time."""
+    tables = {name: frame.copy() for name, frame in random_tiny_tables(seed).items()}
+    cats = tables["categories"]
+    if len(cats) == 1:
+        for name in ("categories", "demand", "offers", "tiers", "surcharges"):
+            if name in tables:
+                copy = tables[name].copy()
+                copy["category_id"] = "C1"
+                tables[name] = pd.concat([tables[name], copy], ignore_index=True)
+    tables["categories"]["base_lead"] = [
+        str(max(1, int(v))) for v in tables["categories"]["base_lead"]
+    ]
+    settings = tables["settings"]
+    settings = settings[settings["key"] != "max_parallel_formations"]
+    extra = pd.DataFrame([{"key": "max_parallel_formations", "value": "1"}])
+    tables["settings"] = pd.concat([settings, extra], ignore_index=True)
+    return tables

@@ -17,6 +17,7 @@ import click
 
 from consortia.errors import ConsortiaError, InvalidInstanceError
 from consortia.sharing.rules import RULES as SHARE_RULES
+from consortia.solve_options import FORMULATIONS
 
 
 def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -143,11 +144,13 @@ def validate(instance: Path) -> None:
 )
 @click.option(
     "--formulation",
-    type=click.Choice(["auto", "columns", "compact", "compact-delta", "compact-convex", "offers"]),
+    type=click.Choice(list(FORMULATIONS)),
     default="auto",
     show_default=True,
-    help="columns: column generation over lots; compact: one MILP; auto: columns, "
-    "finished by the compact model when it is small.",
+    help="columns: column generation over lots; compact: one MILP (-delta, -convex: "
+    "other tier models); offers: one lot per offer; decompose: one problem per "
+    "category, coupled by prices on the formation limit; auto: offers where exact, "
+    "else columns, finished by the compact model when it is small.",
 )
 @_friendly
 def solve(
@@ -394,7 +397,7 @@ def whatif(
     "--formulations",
     default="auto",
     show_default=True,
-    help="Comma-separated: auto, columns, compact, compact-delta, compact-convex.",
+    help=f"Comma-separated: {', '.join(FORMULATIONS)}.",
 )
 @click.option(
     "--time-limit",
@@ -424,7 +427,6 @@ def bench(
 
     from consortia.bench import run_bench
     from consortia.errors import UsageError
-    from consortia.solve_options import FORMULATIONS
 
     names = [f.strip() for f in formulations.split(",") if f.strip()]
     unknown = [f for f in names if f not in FORMULATIONS]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import highspy
 import networkx as nx
@@ -26,6 +26,7 @@ from consortia.model.build import build_model
 from consortia.model.connectivity import separator_terms
 from consortia.model.index import ModelIndex, build_index
 from consortia.model.solution import decode_plan, encode_plan
+from consortia.model.timing import forming_counts
 from consortia.plan import Lot, LotOutcome, assess_plan
 from consortia.result import Result, relative_gap
 from consortia.solve_options import COMPACT_TIERS, Progress, SolveOptions
@@ -36,17 +37,30 @@ def solve_compact(
     options: SolveOptions,
     start: list[LotOutcome] | None = None,
     known_bound: float = math.inf,
+    formation_price: Mapping[int, float] | None = None,
 ) -> Result:
     """The savings-maximising plan by the compact MILP, with a proven bound.
 
     `start` is a feasible plan to start from (better than the greedy one) and
     `known_bound` an upper bound proven elsewhere; the result keeps the better of each.
+
+    `formation_price` (lambda_p >= 0 by period) turns the objective into the
+    Lagrangian one of ``models/decomposition.md``: net savings minus
+    sum_p lambda_p F(p), F(p) the lots in formation in p. The result's objective
+    and bound are then in those priced terms; its plan is a plan of the instance.
     """
     clock = _Clock()
     cands = build_candidates(inst)
     clock.lap("candidates")
     idx = build_index(cands)
     model = build_model(idx, COMPACT_TIERS.get(options.formulation, "multiple_choice"))
+    price = {p: v for p, v in (formation_price or {}).items() if v > 0}
+    if price:
+        counts = forming_counts(model, idx)
+        model.net_savings.expr = model.net_savings.expr - sum(
+            v * counts[p] for p, v in price.items() if p in counts
+        )
+    _total = functools.partial(priced_value, price)
     clock.lap("build")
     if not idx.slots:
         return Result(inst, "optimal", 0.0, 0.0, [], formulation="compact", timings=clock.laps)
@@ -55,6 +69,8 @@ def solve_compact(
     best = greedy_plan(cands)
     if start is not None and _total(start) > _total(best):
         best = list(start)
+    if _total(best) < 0:  # possible with formation prices; the empty plan is worth 0
+        best = []
     clock.lap("heuristic")
 
     h = sm.highs
@@ -194,8 +210,10 @@ def _lot_order(out: LotOutcome) -> tuple:
     return (out.lot.category_id, out.live, out.lot.start, out.lot.supplier_id, out.lot.members)
 
 
-def _total(outcomes: list[LotOutcome]) -> float:
-    return math.fsum(o.net for o in outcomes)
+def priced_value(price: Mapping[int, float], outcomes: list[LotOutcome]) -> float:
+    """Net savings of a plan minus sum_p price_p * (its lots in formation in p)."""
+    charge = math.fsum(price.get(p, 0.0) for o in outcomes for p in o.forming)
+    return math.fsum(o.net for o in outcomes) - charge
 
 
 def _value(sm: SolverModel, col_value: np.ndarray, var: object) -> float:

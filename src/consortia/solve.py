@@ -7,6 +7,7 @@ import time
 from consortia.candidates import build_candidates
 from consortia.columns.generate import solve_columns
 from consortia.compact import solve_compact
+from consortia.decompose import solve_decomposed
 from consortia.errors import UsageError
 from consortia.instance import Instance
 from consortia.model.index import build_index
@@ -48,7 +49,10 @@ def solve(
             )
         return solve_offer_model(inst, options)
     started = time.perf_counter()
-    result = solve_columns(inst, options, start=begin)
+    if options.formulation == "decompose":
+        result = solve_decomposed(inst, options, start=begin)
+    else:
+        result = solve_columns(inst, options, start=begin)
     if options.formulation == "columns" or result.status == "optimal":
         return result
     if len(build_index(cands).members) > COMPACT_MEMBERSHIP_LIMIT:
@@ -60,14 +64,15 @@ def solve(
             return result
     finish = solve_compact(
         inst,
-        options.with_time_limit(remaining),
+        options.with_time_limit(remaining).with_formulation("compact"),
         start=result.outcomes,
         known_bound=result.best_bound,
     )
-    finish.formulation = "columns+compact"
+    finish.formulation = f"{result.formulation}+compact"
     for key, value in result.timings.items():
-        finish.timings[f"columns_{key}"] = value
+        finish.timings[f"{result.formulation}_{key}"] = value
     finish.timings["solve"] = finish.timings.get("solve", 0.0) + result.timings.get("solve", 0.0)
+    finish.messages = result.messages + finish.messages
     return finish
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-FORMULATIONS = ("auto", "columns", "compact", "compact-delta", "compact-convex", "offers")
+FORMULATIONS = (
+    "auto",
+    "columns",
+    "compact",
+    "compact-delta",
+    "compact-convex",
+    "offers",
+    "decompose",
+)
 # the tier formulation of each compact variant (models/tiers.md)
 COMPACT_TIERS = {
     "compact": "multiple_choice",
@@ -38,7 +46,9 @@ class SolveOptions:
         instead of multiple choice) or ``auto`` (columns, then the compact model
         from the columns' plan and bound when it is small and a gap remains;
         ``offers`` — one lot per offer — first whenever it is exact, see
-        ``offer_model.py``).
+        ``offer_model.py``), ``decompose`` (one problem per category, coupled
+        by prices on the parallel-formation limit, see ``decompose.py``; then
+        the compact model like ``auto``).
     progress: called with a Progress about once a second during the search.
     """
 
@@ -56,3 +66,6 @@ class SolveOptions:
 
     def with_time_limit(self, seconds: float | None) -> SolveOptions:
         return replace(self, time_limit=seconds)
+
+    def with_formulation(self, formulation: str) -> SolveOptions:
+        return replace(self, formulation=formulation)

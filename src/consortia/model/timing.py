@@ -112,20 +112,28 @@ def add_timing(m: pyo.ConcreteModel, idx: ModelIndex) -> None:
     limit = inst.settings.max_parallel_formations
     if limit is None or limit >= len(slots):
         return
-    ended_keys = set(idx.periods)
 
-    def forming(m: pyo.ConcreteModel, p: int) -> Any:
+    counts = forming_counts(m, idx)
+    m.parallel_formations = pyo.Constraint(sorted(counts), rule=lambda m, p: counts[p] <= limit)
+
+
+def forming_counts(m: pyo.ConcreteModel, idx: ModelIndex) -> dict[int, Any]:
+    """F(p) = sum_{c,r} (A(p) - ended(p)), the lots in formation in period p, for
+    every period in which some lot can be forming."""
+    horizon = idx.cands.inst.settings.horizon
+    ended_keys = set(idx.periods)
+    counts: dict[int, Any] = {}
+    for p in range(1, horizon + 1):
         terms = []
-        for c, r in slots:
-            if idx.slots[c, r].starts[0] > p:
+        for c, r in idx.slots:
+            starts = idx.slots[c, r].starts
+            if starts[0] > p:
                 continue
             ended = m.ended[c, r, p] if (c, r, p) in ended_keys else 0
-            terms.append(started_by(c, r, p) - ended)
-        if not terms:
-            return pyo.Constraint.Skip
-        return sum(terms) <= limit
-
-    m.parallel_formations = pyo.Constraint(range(1, horizon + 1), rule=forming)
+            terms.append(sum(m.a[c, r, q] for q in starts if q <= p) - ended)
+        if terms:
+            counts[p] = sum(terms)
+    return counts
 
 
 def _needs_size_cap(idx: ModelIndex, key: tuple[str, str]) -> bool:
