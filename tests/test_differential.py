@@ -110,8 +110,9 @@ def _merge_friendly(tables):
     return tables
 
 
+@pytest.mark.parametrize("builder", ["arrays", "pyomo"])
 @pytest.mark.parametrize("chunk", range(2))
-def test_offer_model_matches_brute_force_where_it_applies(chunk: int) -> None:
+def test_offer_model_matches_brute_force_where_it_applies(chunk: int, builder: str) -> None:
     from consortia.candidates import build_candidates
     from consortia.offer_model import offer_model_applies
 
@@ -120,7 +121,7 @@ def test_offer_model_matches_brute_force_where_it_applies(chunk: int) -> None:
         inst = instance_from_tables(_merge_friendly(random_tiny_tables(seed)))
         assert offer_model_applies(build_candidates(inst))
         expected, _ = enumerate_optimum(inst)
-        result = solve(inst, SolveOptions(formulation="offers"))
+        result = solve(inst, SolveOptions(formulation="offers", builder=builder))
         if result.status != "optimal" or abs(result.objective - expected) > 1e-6 * max(
             1.0, abs(expected)
         ):

@@ -34,7 +34,9 @@ import highspy
 import numpy as np
 import pandas as pd
 
+from consortia.candidates import build_candidates
 from consortia.compact import solve_compact
+from consortia.heuristic import greedy_plan, schedule_lots
 from consortia.highs_bridge import new_highs, run
 from consortia.instance import Instance
 from consortia.plan import Lot, LotOutcome, assess_plan
@@ -123,9 +125,9 @@ def solve_decomposed(
     horizon = inst.settings.horizon
     limit = inst.settings.max_parallel_formations
     columns: dict[str, list[Column]] = {c: [] for c in parts}
-    if start:
+    for plan in (start or [], greedy_plan(build_candidates(inst))):
         for c in parts:
-            _add_column(inst, columns, c, [o.lot for o in start if o.lot.category_id == c])
+            _add_column(inst, columns, c, [o.lot for o in plan if o.lot.category_id == c])
     workers = _workers(inst, len(parts)) if workers is None else max(1, workers)
     messages: list[str] = []
     laps = {"split": time.perf_counter() - began, "parts": 0.0, "master": 0.0}
@@ -141,7 +143,7 @@ def solve_decomposed(
             _add_column(inst, columns, a.category, list(a.lots))
         messages.append(f"unpriced categories: bound {bound:.6g}")
         t = time.perf_counter()
-        best = _master(columns, horizon, limit, integer=True)[0]
+        best = _best_plan(inst, columns, horizon, limit, answers)
         laps["master"] += time.perf_counter() - t
         while (
             limit is not None
@@ -165,7 +167,7 @@ def solve_decomposed(
             bound = min(bound, lagrangian)
             added = sum(_add_column(inst, columns, a.category, list(a.lots)) for a in answers)
             t = time.perf_counter()
-            plan = _master(columns, horizon, limit, integer=True)[0]
+            plan = _best_plan(inst, columns, horizon, limit, answers)
             laps["master"] += time.perf_counter() - t
             if _total(plan) > _total(best):
                 best = plan
@@ -205,6 +207,27 @@ def _lot_order(o: LotOutcome) -> tuple[str, int, str]:
 
 def _total(outcomes: list[LotOutcome] | tuple[LotOutcome, ...]) -> float:
     return math.fsum(o.net for o in outcomes)
+
+
+def _best_plan(
+    inst: Instance,
+    columns: dict[str, list[Column]],
+    horizon: int,
+    limit: int | None,
+    answers: list[PartAnswer],
+) -> list[LotOutcome]:
+    """The better of the integer master (whole category plans) and the lots of the
+    latest category plans scheduled together, most valuable first (the master
+    cannot take part of a category plan; the schedule can)."""
+    plan = _master(columns, horizon, limit, integer=True)[0]
+    lots = [lot for a in answers for lot in a.lots] + [o.lot for o in plan]
+    worth = {o.lot: o.net for col in columns.values() for c in col for o in c.outcomes}
+    lots = sorted(
+        set(lots),
+        key=lambda lot: (-worth.get(lot, 0.0), lot.category_id, lot.supplier_id, lot.members),
+    )
+    scheduled = schedule_lots(inst, lots)
+    return scheduled if _total(scheduled) > _total(plan) else plan
 
 
 def _add_column(

@@ -20,7 +20,7 @@ from consortia.spec import lead_time, tier_cost, within
 
 def greedy_plan(cands: Candidates) -> list[LotOutcome]:
     """A feasible plan built from the proposed lots, best first."""
-    return _accept(cands.inst, proposed_lots(cands))
+    return schedule_lots(cands.inst, proposed_lots(cands))
 
 
 def proposed_lots(cands: Candidates) -> list[Lot]:
@@ -94,7 +94,10 @@ def _grow_lots(inst: Instance, cat_id: str, sup: str, pool: list[str]) -> list[t
     return out
 
 
-def _accept(inst: Instance, proposals: list[Lot]) -> list[LotOutcome]:
+def schedule_lots(inst: Instance, proposals: list[Lot]) -> list[LotOutcome]:
+    """A feasible plan from lots in order of preference: each lot whose members are
+    still free starts as early as its members' readiness, the formation limit and
+    the offer's capacity allow while it still saves; the others are left out."""
     horizon = inst.settings.horizon
     limit = inst.settings.max_parallel_formations
     used_pairs: set[tuple[str, str]] = set()

@@ -37,9 +37,10 @@ import pyomo.environ as pyo
 
 from consortia.candidates import Candidates, TierSegment, build_candidates
 from consortia.heuristic import greedy_plan
-from consortia.highs_bridge import run, solution_consistent, to_highs
+from consortia.highs_bridge import SolverModel, run, solution_consistent, to_highs
 from consortia.instance import Instance
 from consortia.model.tiers import add_tiers
+from consortia.offer_arrays import offer_arrays
 from consortia.plan import Lot, assess_plan
 from consortia.result import Result, relative_gap
 from consortia.solve_options import SolveOptions
@@ -211,12 +212,42 @@ def build_offer_model(inst: Instance, cands: Candidates, idx: OfferIndex) -> pyo
     return m
 
 
-def _give_start(inst: Instance, idx: OfferIndex, model: Any, sm: Any, plan: list[Any]) -> None:
+Columns = dict[str, dict[tuple, int]]  # component name -> index tuple -> column
+
+
+def pyomo_offer_model(
+    inst: Instance, cands: Candidates, idx: OfferIndex
+) -> tuple[SolverModel, Columns]:
+    """The reference path: the Pyomo model, handed over by the standard-form compiler."""
+    model = build_offer_model(inst, cands, idx)
+    sm = to_highs(model)
+    cols: Columns = {}
+    for name in ("z", "x", "t", "v", "a", "g"):
+        component = getattr(model, name, None)
+        if component is None:
+            continue
+        cols[name] = {
+            key: sm.column[id(var)] for key, var in component.items() if id(var) in sm.column
+        }
+    return sm, cols
+
+
+def array_offer_model(
+    inst: Instance, cands: Candidates, idx: OfferIndex
+) -> tuple[SolverModel, Columns]:
+    """The fast path: the same model assembled as arrays (``offer_arrays.py``)."""
+    am = offer_arrays(inst, cands, idx)
+    h = am.to_highs()
+    integer = int(sum(block.sum() for block in am.integer))
+    sm = SolverModel(h, {}, am.num_cols, am.num_rows, int(am.matrix.nnz), integer, 0.0, am.cost)
+    return sm, am.column
+
+
+def _give_start(
+    inst: Instance, idx: OfferIndex, cols: Columns, sm: SolverModel, plan: list[Any]
+) -> None:
     """Hand HiGHS the greedy plan with its lots merged per offer (merging is
     feasible and no worse where this model applies)."""
-    from pyomo.common.collections import ComponentMap
-
-    from consortia.model.tiers import encode_tiers
     from consortia.spec import tier_cost
 
     merged: dict[tuple[str, str, str], tuple[set[str], int]] = {}
@@ -224,7 +255,7 @@ def _give_start(inst: Instance, idx: OfferIndex, model: Any, sm: Any, plan: list
         key = (out.lot.category_id, NO_REP, out.lot.supplier_id)
         members, start = merged.get(key, (set(), out.lot.start))
         merged[key] = (members | set(out.lot.members), min(start, out.lot.start))
-    values = ComponentMap((var, 0.0) for var in model.component_data_objects(pyo.Var))
+    values = np.zeros(sm.num_cols)
     for key, (members, start) in merged.items():
         if key not in idx.members or not members <= set(idx.members[key]):
             return
@@ -246,40 +277,43 @@ def _give_start(inst: Instance, idx: OfferIndex, model: Any, sm: Any, plan: list
         )
         if tier is None:
             return
-        values[model.z[key]] = 1.0
+        values[cols["z"][key]] = 1.0
         for o in members:
-            values[model.x[c, o, s]] = 1.0
-        encode_tiers(model, idx, values, c, r, s, tier, volume)  # type: ignore[arg-type]
-        if hasattr(model, "a"):
+            values[cols["x"][(c, o, s)]] = 1.0
+        values[cols["t"][key + (tier,)]] = 1.0
+        values[cols["v"][key + (tier,)]] = volume
+        if "a" in cols:
             if start not in idx.starts[key]:
                 return
-            values[model.a[key + (start,)]] = 1.0
+            values[cols["a"][key + (start,)]] = 1.0
             saving = sum(
                 inst.demand_of[(o, c)][0]
                 * (inst.demand_of[(o, c)][1] - inst.surcharge.get((o, s, c), 0.0))
                 for o in members
             ) - (cost or 0.0)
-            values[model.g[key + (start,)]] = min(model.g[key + (start,)].ub, max(0.0, saving))
-    cols = [(sm.column[id(v)], x) for v, x in values.items() if id(v) in sm.column]
-    sm.highs.setSolution(
-        len(cols), np.array([c for c, _ in cols], dtype=np.int32), np.array([x for _, x in cols])
-    )
+            # saving <= the column's upper bound: that bound prices every unit
+            # at the offer's lowest tier price
+            values[cols["g"][key + (start,)]] = max(0.0, saving)
+    given = np.flatnonzero(values).astype(np.int32)
+    sm.highs.setSolution(len(given), given, values[given])
 
 
 def solve_offer_model(inst: Instance, options: SolveOptions) -> Result:
     started = time.perf_counter()
     cands = build_candidates(inst)
     idx = build_offer_index(cands)
-    model = build_offer_model(inst, cands, idx)
-    sm = to_highs(model)
-    laps = {"build": time.perf_counter() - started}
+    laps = {"candidates": time.perf_counter() - started}
+    t = time.perf_counter()
+    build = array_offer_model if options.builder == "arrays" else pyomo_offer_model
+    sm, cols = build(inst, cands, idx)
+    laps["build"] = time.perf_counter() - t
     greedy = greedy_plan(cands)
     h = sm.highs
     h.setOptionValue("mip_rel_gap", max(options.gap, 0.0))
     h.setOptionValue("random_seed", int(options.seed))
     if options.time_limit is not None:
-        h.setOptionValue("time_limit", max(0.05, options.time_limit - laps["build"]))
-    _give_start(inst, idx, model, sm, greedy)
+        h.setOptionValue("time_limit", max(0.05, options.time_limit - (t - started)))
+    _give_start(inst, idx, cols, sm, greedy)
     t = time.perf_counter()
     run(h)
     if not solution_consistent(sm):
@@ -290,6 +324,7 @@ def solve_offer_model(inst: Instance, options: SolveOptions) -> Result:
             )
         run(h)
     laps["solve"] = time.perf_counter() - t
+    t = time.perf_counter()
     info = h.getInfo()
     bound = float(info.mip_dual_bound)
     outcomes = greedy
@@ -298,13 +333,13 @@ def solve_offer_model(inst: Instance, options: SolveOptions) -> Result:
         lots = []
         for key in idx.offers:
             c, _, s = key
-            if x[sm.col(model.z[key])] < 0.5:
+            if x[cols["z"][key]] < 0.5:
                 continue
-            members = tuple(o for o in idx.members[key] if x[sm.col(model.x[c, o, s])] > 0.5)
+            members = tuple(o for o in idx.members[key] if x[cols["x"][(c, o, s)]] > 0.5)
             if not members:
                 continue
-            if hasattr(model, "a"):
-                start = max(idx.starts[key], key=lambda p: x[sm.col(model.a[c, NO_REP, s, p])])
+            if "a" in cols:
+                start = max(idx.starts[key], key=lambda p: x[cols["a"][(c, NO_REP, s, p)]])
             else:
                 start = idx.starts[key][0]
             lots.append(Lot(c, s, members, start))
@@ -313,6 +348,7 @@ def solve_offer_model(inst: Instance, options: SolveOptions) -> Result:
             kept = [o for o in assessment.outcomes if o.net > 0]
             if sum(o.net for o in kept) > sum(o.net for o in greedy):
                 outcomes = kept
+    laps["readback"] = time.perf_counter() - t
     objective = math.fsum(o.net for o in outcomes)
     best_bound = max(bound if math.isfinite(bound) else math.inf, objective)
     status = "optimal" if relative_gap(best_bound, objective) <= options.proven_gap else "feasible"
@@ -323,6 +359,7 @@ def solve_offer_model(inst: Instance, options: SolveOptions) -> Result:
         best_bound,
         sorted(outcomes, key=lambda o: (o.lot.category_id, o.lot.supplier_id)),
         formulation="offers",
+        messages=[f"model built with {options.builder}"],
         timings=laps,
         model_size={
             "variables": sm.num_cols,

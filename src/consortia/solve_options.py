@@ -50,6 +50,9 @@ class SolveOptions:
         by prices on the parallel-formation limit, see ``decompose.py``; then
         the compact model like ``auto``).
     progress: called with a Progress about once a second during the search.
+    builder: ``arrays`` assembles the offer model as sparse arrays, ``pyomo``
+        builds it with Pyomo, the readable reference (same model; the other
+        formulations are built with Pyomo either way).
     """
 
     time_limit: float | None = None
@@ -57,6 +60,7 @@ class SolveOptions:
     seed: int = 0
     formulation: str = "auto"
     progress: Callable[[Progress], None] | None = None
+    builder: str = "arrays"
 
     @property
     def proven_gap(self) -> float:
