@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES, INSTANCES
@@ -187,3 +188,26 @@ def test_offers_formulation_refused_where_it_is_not_exact(tmp_path: Path) -> Non
 def test_auto_uses_the_offer_model_where_it_is_exact(tmp_path: Path) -> None:
     code, out = run("solve", INSTANCES / "tiny" / "capacity", "--out", tmp_path / "o", "--quiet")
     assert code == 0 and "(offers)" in out and "60.00" in out
+
+
+@pytest.mark.parametrize("builder", ["arrays", "pyomo"])
+def test_both_builders_give_the_same_plan(tmp_path: Path, builder: str) -> None:
+    out = tmp_path / builder
+    code, text = run(
+        "solve", INSTANCES / "tiny" / "capacity", "--out", out, "--quiet", "--builder", builder
+    )
+    assert code == 0 and "60.00" in text
+    assert (out / "lots.csv").read_text().count("\n") == 3  # header and two lots
+
+
+def test_decompose_formulation_from_the_command_line(tmp_path: Path) -> None:
+    code, out = run(
+        "solve",
+        INSTANCES / "tiny" / "shared_team",
+        "--out",
+        tmp_path / "o",
+        "--quiet",
+        "--formulation",
+        "decompose",
+    )
+    assert code == 0 and "(decompose)" in out and "26.00" in out

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import networkx as nx
 
@@ -55,15 +56,31 @@ class Slot:
 @dataclass
 class Candidates:
     inst: Instance
-    slots: list[Slot] = field(default_factory=list)
     # (org, supplier, category) -> smallest lot volume at which the member is
     # individually rational on the offer (also at least the first tier).
     threshold: dict[tuple[str, str, str], float] = field(default_factory=dict)
     segments: dict[tuple[str, str], tuple[TierSegment, ...]] = field(default_factory=dict)
+    # per category: (category, organizations, offer -> usable members, who can join)
+    slot_inputs: list[tuple[str, list[str], dict[str, list[str]], set[str]]] = field(
+        default_factory=list
+    )
 
     @property
     def horizon(self) -> int:
         return self.inst.settings.horizon
+
+    @cached_property
+    def slots(self) -> list[Slot]:
+        """Every (category, representative) lot slot. Computed on first use: it
+        costs O(organizations^2 x offers) per category, which the offer model,
+        indexed by offer instead, never pays."""
+        out = []
+        for cat_id, orgs, usable, can_join in self.slot_inputs:
+            for rep in orgs:
+                slot = _slot(self.inst, self, cat_id, rep, usable, can_join)
+                if slot is not None:
+                    out.append(slot)
+        return out
 
 
 def rational_threshold(offer: Offer, limit: float) -> float | None:
@@ -148,10 +165,7 @@ def build_candidates(inst: Instance) -> Candidates:
                 usable[off.supplier_id] = members
         two_lead = lead_time(cat, 2)
         can_join = {o for o in orgs if inst.ready[o] + two_lead <= horizon}
-        for rep in orgs:
-            slot = _slot(inst, cands, cat_id, rep, usable, can_join)
-            if slot is not None:
-                cands.slots.append(slot)
+        cands.slot_inputs.append((cat_id, orgs, usable, can_join))
         for sup in usable:
             off = inst.offer[(sup, cat_id)]
             reach = min(

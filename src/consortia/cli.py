@@ -152,6 +152,14 @@ def validate(instance: Path) -> None:
     "category, coupled by prices on the formation limit; auto: offers where exact, "
     "else columns, finished by the compact model when it is small.",
 )
+@click.option(
+    "--builder",
+    type=click.Choice(["arrays", "pyomo"]),
+    default="arrays",
+    show_default=True,
+    help="How the offer model is built: sparse arrays, or Pyomo (the readable "
+    "reference; same model, slower). Other formulations are built with Pyomo.",
+)
 @_friendly
 def solve(
     instance: Path,
@@ -163,6 +171,7 @@ def solve(
     quiet: bool,
     ledger_path: Path | None,
     formulation: str,
+    builder: str,
 ) -> None:
     """Find the savings-maximising plan and write it to --out."""
     from consortia.checker import check_plan
@@ -175,7 +184,7 @@ def solve(
 
     inst = read_instance(instance)
     printer = None if quiet else ProgressPrinter()
-    result = run(inst, SolveOptions(time_limit, gap, seed, formulation, printer))
+    result = run(inst, SolveOptions(time_limit, gap, seed, formulation, printer, builder))
     if printer is not None:
         printer.close()
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import chain
 from typing import Any
 
 import highspy
@@ -149,7 +150,7 @@ def offer_arrays(inst: Instance, cands: Candidates, idx: object) -> ArrayModel:
     """The offer-indexed model of ``offer_model.py`` (multiple-choice tiers) as arrays.
 
     `idx` is the OfferIndex of ``offer_model.build_offer_index``."""
-    from consortia.offer_model import NO_REP, OfferIndex
+    from consortia.offer_model import OfferIndex
 
     assert isinstance(idx, OfferIndex)
     am = ArrayModel()
@@ -157,18 +158,23 @@ def offer_arrays(inst: Instance, cands: Candidates, idx: object) -> ArrayModel:
     offer_pos = {k: i for i, k in enumerate(offers)}
     n_offers = len(offers)
     pairs = [(c, o, s) for (c, _, s), orgs in idx.members.items() for o in orgs]
-    pair_offer = np.fromiter(
-        (offer_pos[(c, NO_REP, s)] for (c, _, s), orgs in idx.members.items() for _ in orgs),
-        dtype=np.int64,
-        count=len(pairs),
+    n_pairs = len(pairs)
+    sizes = np.array([len(orgs) for orgs in idx.members.values()], dtype=np.int64)
+    pair_offer = np.repeat(np.array([offer_pos[k] for k in idx.members]), sizes)
+    org_code = np.fromiter((inst.org_index[o] for _, o, _ in pairs), dtype=np.int64, count=n_pairs)
+    cat_names = sorted({c for c, _, _ in offers})
+    sup_names = sorted({s for _, _, s in offers})
+    offer_cat = np.array([cat_names.index(c) for c, _, _ in offers], dtype=np.int64)
+    offer_sup = np.array([sup_names.index(s) for _, _, s in offers], dtype=np.int64)
+    pair_cat, pair_sup = offer_cat[pair_offer], offer_sup[pair_offer]
+    quantity, baseline = _demand_arrays(inst, cat_names, pair_cat, org_code)
+    extra = _surcharge_array(inst, cat_names, sup_names, pair_cat, pair_sup, org_code)
+    threshold = np.fromiter(
+        chain.from_iterable(idx.thresholds[k] for k in idx.members), dtype=float, count=n_pairs
     )
-    demand, surcharge = inst.demand_of, inst.surcharge
-    quantity = np.array([demand[o, c][0] for c, o, s in pairs])
-    gain = quantity * np.array(
-        [demand[o, c][1] - surcharge.get((o, s, c), 0.0) for c, o, s in pairs]
-    )
-    coord = np.array([inst.category[c].coordination_cost for c, _, _ in pairs])
-    threshold = np.array([cands.threshold[o, s, c] for c, o, s in pairs])
+    gain = quantity * (baseline - extra)
+    offer_coord = np.array([inst.category[c].coordination_cost for c, _, _ in offers])
+    coord = offer_coord[pair_offer]
     tier_keys = idx.tiers
     tier_offer = np.array([offer_pos[k[:3]] for k in tier_keys], dtype=np.int64)
     segs = [idx.segment[k] for k in tier_keys]
@@ -198,18 +204,26 @@ def offer_arrays(inst: Instance, cands: Candidates, idx: object) -> ArrayModel:
     am.add_rows(
         "tier_high", list(tier_keys), -np.inf, 0.0, [(tier_rows, v, 1.0), (tier_rows, t, -hi)]
     )
-    n_pairs = len(pairs)
     pair_rows = np.arange(n_pairs)
     am.add_rows(
         "joins_open", pairs, -np.inf, 0.0, [(pair_rows, x, 1.0), (pair_rows, z[pair_offer], -1.0)]
     )
-    lots_of: dict[tuple[str, str], list[int]] = {}
-    for i, (c, o, _) in enumerate(pairs):
-        lots_of.setdefault((c, o), []).append(i)
-    several = [(k, ps) for k, ps in lots_of.items() if len(ps) > 1]
-    rows = _join([np.full(len(ps), r) for r, (_, ps) in enumerate(several)])
-    cols = _join([x[ps] for _, ps in several])
-    am.add_rows("one_lot", [k for k, _ in several], -np.inf, 1.0, [(rows, cols, 1.0)])
+    # one_lot: pairs grouped by (category, organization), groups of two or more
+    group = pair_cat * len(inst.org_ids) + org_code
+    groups, first, inverse, counts = np.unique(
+        group, return_index=True, return_inverse=True, return_counts=True
+    )
+    several = np.flatnonzero(counts > 1)
+    group_row = np.full(len(groups), -1)
+    group_row[several] = np.arange(len(several))
+    in_several = group_row[inverse] >= 0
+    am.add_rows(
+        "one_lot",
+        [pairs[i][:2] for i in first[several]],
+        -np.inf,
+        1.0,
+        [(group_row[inverse[in_several]], x[in_several], 1.0)],
+    )
     am.add_rows(
         "volume",
         list(offers),
@@ -343,3 +357,49 @@ def offer_arrays(inst: Instance, cands: Candidates, idx: object) -> ArrayModel:
 
 def _join(parts: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+def _demand_arrays(
+    inst: Instance, cats: list[str], pair_cat: np.ndarray, pair_org: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Quantity and baseline price of each (category, organization) pair."""
+    d = inst.demand
+    cat = d["category_id"].map({c: i for i, c in enumerate(cats)})
+    keep = cat.notna().to_numpy()
+    rows = cat.to_numpy()[keep].astype(np.int64)
+    cols = d["org_id"].map(inst.org_index).to_numpy()[keep].astype(np.int64)
+    shape = (len(cats), len(inst.org_ids))
+    quantity, baseline = np.zeros(shape), np.zeros(shape)
+    quantity[rows, cols] = d["quantity"].to_numpy(dtype=float)[keep]
+    baseline[rows, cols] = d["baseline_price"].to_numpy(dtype=float)[keep]
+    return quantity[pair_cat, pair_org], baseline[pair_cat, pair_org]
+
+
+def _surcharge_array(
+    inst: Instance,
+    cats: list[str],
+    sups: list[str],
+    pair_cat: np.ndarray,
+    pair_sup: np.ndarray,
+    pair_org: np.ndarray,
+) -> np.ndarray:
+    """Unit surcharge of each (category, supplier, organization) pair (0 if none)."""
+    out = np.zeros(len(pair_org))
+    table = inst.surcharges
+    if table is None or table.empty:
+        return out
+    cat = table["category_id"].map({c: i for i, c in enumerate(cats)})
+    sup = table["supplier_id"].map({s: i for i, s in enumerate(sups)})
+    keep = (cat.notna() & sup.notna()).to_numpy()
+    n_org = len(inst.org_ids)
+    keys = (
+        cat.to_numpy()[keep].astype(np.int64) * len(sups) + sup.to_numpy()[keep].astype(np.int64)
+    ) * n_org + table["org_id"].map(inst.org_index).to_numpy()[keep].astype(np.int64)
+    values = table["unit_surcharge"].to_numpy(dtype=float)[keep]
+    order = np.argsort(keys)
+    keys, values = keys[order], values[order]
+    wanted = (pair_cat * len(sups) + pair_sup) * n_org + pair_org
+    at = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
+    found = keys[at] == wanted if len(keys) else np.zeros(len(wanted), dtype=bool)
+    out[found] = values[at[found]]
+    return out

@@ -72,6 +72,8 @@ class OfferIndex:
     segment: dict[tuple[str, str, str, int], TierSegment] = field(default_factory=dict)
     tiers_of: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
     members: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)
+    # the members' rationality thresholds, in the order of `members`
+    thresholds: dict[tuple[str, str, str], list[float]] = field(default_factory=dict)
     starts: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
 
 
@@ -81,8 +83,11 @@ def build_offer_index(cands: Candidates) -> OfferIndex:
     inst = cands.inst
     horizon = inst.settings.horizon
     idx = OfferIndex()
-    for o, s, c in sorted(cands.threshold, key=lambda k: (k[2], k[1], inst.org_index[k[0]])):
+    for (o, s, c), v in sorted(
+        cands.threshold.items(), key=lambda kv: (kv[0][2], kv[0][1], inst.org_index[kv[0][0]])
+    ):
         idx.members.setdefault((c, NO_REP, s), []).append(o)
+        idx.thresholds.setdefault((c, NO_REP, s), []).append(v)
     for key, orgs in list(idx.members.items()):
         c, _, s = key
         off = inst.offer[(s, c)]
@@ -298,9 +303,13 @@ def _give_start(
     sm.highs.setSolution(len(given), given, values[given])
 
 
-def solve_offer_model(inst: Instance, options: SolveOptions) -> Result:
+def solve_offer_model(
+    inst: Instance, options: SolveOptions, cands: Candidates | None = None
+) -> Result:
+    """The best plan by the offer-indexed model (where it is exact: see
+    offer_model_applies), built by `options.builder`."""
     started = time.perf_counter()
-    cands = build_candidates(inst)
+    cands = cands or build_candidates(inst)
     idx = build_offer_index(cands)
     laps = {"candidates": time.perf_counter() - started}
     t = time.perf_counter()

@@ -47,7 +47,7 @@ def solve(
                 "the offers formulation needs categories without a collaboration graph, "
                 "member limits or member-dependent lead time, and members ready together"
             )
-        return solve_offer_model(inst, options)
+        return solve_offer_model(inst, options, cands)
     started = time.perf_counter()
     if options.formulation == "decompose":
         result = solve_decomposed(inst, options, start=begin)
