@@ -59,3 +59,39 @@ def test_bench_refuses_unknown_formulations_and_empty_sets(tmp_path: Path) -> No
     (tmp_path / "empty").mkdir()
     empty = runner.invoke(main, ["bench", str(tmp_path / "empty")])
     assert empty.exit_code == 2 and "holds no instances" in empty.output
+
+
+def test_bench_reproduces_published_cflp_optima(tmp_path: Path) -> None:
+    bench_set = tmp_path / "cflp"
+    for name in ("delmaire-p1", "holmberg-p1"):
+        shutil.copytree(INSTANCES / "cflp" / name, bench_set / name)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main,
+        [
+            "bench",
+            str(bench_set),
+            "--gap",
+            "1e-9",
+            "--out",
+            str(out),
+            "--ledger",
+            str(tmp_path / "runs.sqlite"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "results.csv")
+    assert list(table["status"]) == ["optimal", "optimal"]
+    assert list(table["published"]) == [2014.0, 8848.0]
+    assert list(table["reproduced"]) == [True, True]
+    assert "2 are reported optimal, and 2 of those reproduce it" in result.output
+
+
+def test_every_cflp_set_instance_has_a_published_optimum() -> None:
+    import json
+
+    folders = [p for p in (INSTANCES / "cflp").iterdir() if p.is_dir()]
+    assert len(folders) == 9
+    for folder in folders:
+        meta = json.loads((folder / "cflp.json").read_text())
+        assert meta["published"] > 0 and meta["offset"] > meta["published"]

@@ -39,14 +39,17 @@ FIELDS = [
     "nodes",
     "peak_mib",
     "model_size",
+    "published",
+    "reproduced",
 ]
 SHIFT = 10.0
 
 
 def solve_in_this_process(
-    path: str, formulation: str, time_limit: float | None, ledger: str | None
+    path: str, formulation: str, time_limit: float | None, ledger: str | None, gap: float = 1e-6
 ) -> dict[str, Any]:
     """Solve one instance (run by the child process) and return its figures."""
+    from consortia.cflp import published_check
     from consortia.ledger import Ledger, RunRecord
     from consortia.plan import assess_plan
     from consortia.reader import read_instance
@@ -55,7 +58,7 @@ def solve_in_this_process(
 
     started = time.perf_counter()
     inst = read_instance(path)
-    result = solve(inst, SolveOptions(time_limit=time_limit, formulation=formulation))
+    result = solve(inst, SolveOptions(time_limit=time_limit, gap=gap, formulation=formulation))
     total = time.perf_counter() - started
     if not assess_plan(inst, [o.lot for o in result.outcomes]).feasible:
         raise RuntimeError("the plan breaks the rules")
@@ -69,7 +72,7 @@ def solve_in_this_process(
             result.best_bound,
             result.gap,
             formulation=result.formulation,
-            options={"time_limit": time_limit, "formulation": formulation},
+            options={"time_limit": time_limit, "formulation": formulation, "gap": gap},
             timings=result.timings,
         )
     )
@@ -88,6 +91,7 @@ def solve_in_this_process(
         "nodes": result.nodes,
         "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "model_size": " ".join(f"{k}={v}" for k, v in result.model_size.items()),
+        **(published_check(path, result.objective) or {}),
     }
 
 
@@ -110,6 +114,7 @@ def run_bench(
     out_dir: Path,
     ledger: str | None = None,
     on_done: Callable[[int, int, dict[str, Any]], None] | None = None,
+    gap: float = 1e-6,
 ) -> list[dict[str, Any]]:
     runs = [(s, p, f) for s, p in instances_of(sets) for f in formulations]
     rows = []
@@ -122,6 +127,7 @@ def run_bench(
             formulation,
             "" if time_limit is None else str(time_limit),
             ledger or "",
+            repr(gap),
         ]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         row: dict[str, Any] = {"set": set_name, "instance": path.name}
@@ -187,6 +193,17 @@ def write_outputs(
         lines.append(
             f"| {s['formulation']} | {s['instances']} | {s['solved']} | {_cell(s['sgm_total_s'])} |"
         )
+    known = [r for r in rows if r.get("published") is not None]
+    if known:
+        solved = [r for r in known if r.get("status") == "optimal"]
+        good = sum(1 for r in solved if r.get("reproduced"))
+        lines += [
+            "",
+            f"Published optima: {len(known)} runs have one; {len(solved)} are reported "
+            f"optimal, and {good} of those reproduce it (relative 1e-6). "
+            f"Reproduced by runs not proven optimal: "
+            f"{sum(1 for r in known if r.get('reproduced') and r.get('status') != 'optimal')}.",
+        ]
     (out_dir / "results.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     performance_profile(rows, formulations, out_dir / "profile.png")
 
@@ -243,8 +260,8 @@ def performance_profile(rows: list[dict[str, Any]], formulations: list[str], pat
 
 
 if __name__ == "__main__":  # the child process of run_bench
-    instance, name, limit, ledger_path = sys.argv[1:5]
+    instance, name, limit, ledger_path, rel_gap = sys.argv[1:6]
     figures = solve_in_this_process(
-        instance, name, float(limit) if limit else None, ledger_path or None
+        instance, name, float(limit) if limit else None, ledger_path or None, float(rel_gap)
     )
     print(json.dumps(figures))

@@ -423,6 +423,14 @@ def whatif(
     help="Folder for results.csv, results.md and profile.png (default bench/<date-time>).",
 )
 @click.option("--ledger", "ledger_path", type=click.Path(path_type=Path), default=None)
+@click.option(
+    "--gap",
+    type=click.FloatRange(min=0),
+    default=1e-6,
+    show_default=True,
+    help="Relative gap at which each solve may stop (use 1e-9 for imported CFLP "
+    "instances: their savings carry a large constant).",
+)
 @_friendly
 def bench(
     sets: tuple[Path, ...],
@@ -430,6 +438,7 @@ def bench(
     time_limit: float,
     out_dir: Path | None,
     ledger_path: Path | None,
+    gap: float,
 ) -> None:
     """Solve every instance of the sets with every formulation and compare."""
     import datetime as dt
@@ -456,7 +465,13 @@ def bench(
         )
 
     run_bench(
-        list(sets), names, time_limit, out, str(ledger_path) if ledger_path else None, on_done=done
+        list(sets),
+        names,
+        time_limit,
+        out,
+        str(ledger_path) if ledger_path else None,
+        on_done=done,
+        gap=gap,
     )
     click.echo((out / "results.md").read_text())
     click.echo(f"results.csv, results.md and profile.png written to {out}/")
@@ -479,12 +494,20 @@ def import_group() -> None:
     default=None,
     help="Capacity of every facility (OR-Library capa/capb/capc leave it open).",
 )
+@click.option(
+    "--published",
+    type=float,
+    default=None,
+    help="Published single-source optimal cost, kept in cflp.json for `consortia bench`.",
+)
 @_friendly
-def import_cflp_command(file: Path, out: Path, fmt: str, capacity: float | None) -> None:
+def import_cflp_command(
+    file: Path, out: Path, fmt: str, capacity: float | None, published: float | None
+) -> None:
     """A capacitated facility location instance as a consortium instance."""
     from consortia.cflp import import_cflp
 
-    written = import_cflp(file, fmt, out, capacity)
+    written = import_cflp(file, fmt, out, capacity, published)
     click.echo(f"Instance written to {written}/ (CFLP cost = cflp.json offset - net savings)")
 
 

@@ -160,7 +160,7 @@ def offer_arrays(inst: Instance, cands: Candidates, idx: object) -> ArrayModel:
     pairs = [(c, o, s) for (c, _, s), orgs in idx.members.items() for o in orgs]
     n_pairs = len(pairs)
     sizes = np.array([len(orgs) for orgs in idx.members.values()], dtype=np.int64)
-    pair_offer = np.repeat(np.array([offer_pos[k] for k in idx.members]), sizes)
+    pair_offer = np.repeat(np.array([offer_pos[k] for k in idx.members], dtype=np.int64), sizes)
     org_code = np.fromiter((inst.org_index[o] for _, o, _ in pairs), dtype=np.int64, count=n_pairs)
     cat_names = sorted({c for c, _, _ in offers})
     sup_names = sorted({s for _, _, s in offers})
