@@ -4,14 +4,19 @@ Mapping (``consortia import cflp``): a facility is a supplier with one offer in 
 single category ``supply`` (its capacity and fixed cost; one all-units tier at
 unit price P = 1); a customer is an organization with demand d_j; serving j from
 facility i costs c_ij for all of j's demand, i.e. a surcharge c_ij / d_j per unit.
-One period, no lead times, no collaboration graph. Every baseline is
+One period, no lead times, no collaboration graph. Customer j's baseline is
 
-    B = P + (sum_i f_i + sum_j max_i c_ij) / min_j d_j + 1,
+    B_j = P + K / d_j,   K = sum_i f_i + sum_j max_i c_ij + 1,
 
-high enough that serving every customer pays more than any assignment can cost,
-so an optimal plan serves everyone (when the instance is feasible) and
+so serving any customer is worth K, more than any full single-source service can
+cost (C* < K). A plan leaving a customer out is worth at most (n - 1) K, less
+than n K - C*: an optimal plan serves everyone (when the instance is feasible) and
 
-    CFLP cost = sum_j d_j (B - P) - net savings.
+    CFLP cost = n K - net savings.
+
+(A common baseline B = P + K / min_j d_j is equally exact, but makes the
+objective coefficients of large customers far larger than the costs that decide
+the optimum, which HiGHS handles worse; figures in benchmarks/RESULTS.md.)
 
 A lot is served by one offer, so the plans are single-source assignments; lots
 on the same offer may be several, but merging them is never worse (one fixed
@@ -28,6 +33,7 @@ m costs; n demands; m fixed costs; m capacities; a trailing 0x1A is ignored).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,7 +130,8 @@ def parse_cflp(path: str | Path, fmt: str, capacity: float | None = None) -> CFL
 def cflp_tables(data: CFLP) -> tuple[dict[str, pd.DataFrame], float]:
     """Instance tables of the mapping above, and the constant sum_j d_j (B - P)."""
     worst = sum(max(data.cost[i][j] for i in range(data.m)) for j in range(data.n))
-    baseline = UNIT_PRICE + (sum(data.fixed) + worst) / min(data.demand) + 1.0
+    worth = sum(data.fixed) + worst + 1.0  # K: more than any full service costs
+    baseline = [UNIT_PRICE + worth / d for d in data.demand]
     customers = [f"C{j + 1}" for j in range(data.n)]
     facilities = [f"F{i + 1}" for i in range(data.m)]
 
@@ -139,7 +146,7 @@ def cflp_tables(data: CFLP) -> tuple[dict[str, pd.DataFrame], float]:
         "organizations": frame([[c] for c in customers], ["org_id"]),
         "categories": frame([["supply"]], ["category_id"]),
         "demand": frame(
-            [[c, "supply", d, baseline] for c, d in zip(customers, data.demand, strict=True)],
+            [[c, "supply", d, b] for c, d, b in zip(customers, data.demand, baseline, strict=True)],
             ["org_id", "category_id", "quantity", "baseline_price"],
         ),
         "suppliers": frame([[f] for f in facilities], ["supplier_id"]),
@@ -163,7 +170,7 @@ def cflp_tables(data: CFLP) -> tuple[dict[str, pd.DataFrame], float]:
             ["org_id", "supplier_id", "category_id", "unit_surcharge"],
         ),
     }
-    offset = sum(d * (baseline - UNIT_PRICE) for d in data.demand)
+    offset = math.fsum(d * (b - UNIT_PRICE) for d, b in zip(data.demand, baseline, strict=True))
     return tables, offset
 
 

@@ -41,7 +41,7 @@ from consortia.highs_bridge import SolverModel, run, solution_consistent, to_hig
 from consortia.instance import Instance
 from consortia.model.tiers import add_tiers
 from consortia.offer_arrays import offer_arrays
-from consortia.plan import Lot, assess_plan
+from consortia.plan import Lot, LotOutcome, assess_plan
 from consortia.result import Result, relative_gap
 from consortia.solve_options import SolveOptions
 
@@ -303,40 +303,136 @@ def _give_start(
     sm.highs.setSolution(len(given), given, values[given])
 
 
+# Models with more memberships than this first get a restricted pass: each
+# organization may only join its RESTRICTED_OFFERS best offers. Its plan, feasible
+# for the full model, is the full model's starting plan (HiGHS's own heuristics
+# rarely improve a weak start at 100,000 binaries: OR-Library capa).
+RESTRICT_MIN_PAIRS = 20_000
+RESTRICTED_OFFERS = 8
+RESTRICTED_SHARE = 0.3
+
+
+@dataclass
+class _Search:
+    """What one HiGHS search over an offer index gave."""
+
+    outcomes: list[LotOutcome]
+    bound: float
+    nodes: int
+    sm: SolverModel
+    laps: dict[str, float]
+
+
 def solve_offer_model(
     inst: Instance, options: SolveOptions, cands: Candidates | None = None
 ) -> Result:
     """The best plan by the offer-indexed model (where it is exact: see
     offer_model_applies), built by `options.builder`."""
     started = time.perf_counter()
+    deadline = None if options.time_limit is None else started + options.time_limit
     cands = cands or build_candidates(inst)
-    idx = build_offer_index(cands)
+    best = greedy_plan(cands)
+    messages = [f"model built with {options.builder}"]
     laps = {"candidates": time.perf_counter() - started}
+    if len(cands.threshold) > RESTRICT_MIN_PAIRS:
+        narrow = restricted(cands, RESTRICTED_OFFERS)
+        if len(narrow.threshold) < len(cands.threshold):
+            share = None
+            if deadline is not None:
+                share = time.perf_counter() + RESTRICTED_SHARE * (deadline - time.perf_counter())
+            first = _search(inst, narrow, build_offer_index(narrow), options, best, share)
+            for key, value in first.laps.items():
+                laps[f"restricted_{key}"] = value
+            if _total(first.outcomes) > _total(best):
+                best = first.outcomes
+            messages.append(
+                f"restricted pass ({RESTRICTED_OFFERS} best offers per organization): "
+                f"plan {_total(first.outcomes):.6g}"
+            )
+    t = time.perf_counter()
+    idx = build_offer_index(cands)
+    laps["candidates"] += time.perf_counter() - t
+    full = _search(inst, cands, idx, options, best, deadline)
+    laps.update(full.laps)
+    outcomes = full.outcomes if _total(full.outcomes) > _total(best) else best
+    objective = _total(outcomes)
+    bound = full.bound
+    best_bound = max(bound if math.isfinite(bound) else math.inf, objective)
+    status = "optimal" if relative_gap(best_bound, objective) <= options.proven_gap else "feasible"
+    sm = full.sm
+    return Result(
+        inst,
+        status,
+        objective,
+        best_bound,
+        sorted(outcomes, key=lambda o: (o.lot.category_id, o.lot.supplier_id)),
+        formulation="offers",
+        messages=messages,
+        timings=laps,
+        model_size={
+            "variables": sm.num_cols,
+            "binaries": sm.binaries,
+            "constraints": sm.num_rows,
+            "nonzeros": sm.nonzeros,
+        },
+        nodes=full.nodes,
+    )
+
+
+def restricted(cands: Candidates, k: int) -> Candidates:
+    """The candidate sets with each organization kept on its k best offers of a
+    category (largest saving per unit before tier prices: b - surcharge)."""
+    inst = cands.inst
+    options: dict[tuple[str, str], list[tuple[float, str]]] = {}
+    for o, s, c in cands.threshold:
+        margin = inst.demand_of[(o, c)][1] - inst.surcharge.get((o, s, c), 0.0)
+        options.setdefault((o, c), []).append((-margin, s))
+    keep = {(o, s, c) for (o, c), offers in options.items() for _, s in sorted(offers)[:k]}
+    return Candidates(
+        inst,
+        threshold={key: v for key, v in cands.threshold.items() if key in keep},
+        segments=cands.segments,
+    )
+
+
+def _total(outcomes: list[LotOutcome]) -> float:
+    return math.fsum(o.net for o in outcomes)
+
+
+def _search(
+    inst: Instance,
+    cands: Candidates,
+    idx: OfferIndex,
+    options: SolveOptions,
+    start: list[LotOutcome],
+    deadline: float | None,
+) -> _Search:
+    """Build the model of `idx`, search from `start` until `deadline`, read the
+    plan back (priced by the spec's rules; `start` if nothing better)."""
     t = time.perf_counter()
     build = array_offer_model if options.builder == "arrays" else pyomo_offer_model
     sm, cols = build(inst, cands, idx)
-    laps["build"] = time.perf_counter() - t
-    greedy = greedy_plan(cands)
+    laps = {"build": time.perf_counter() - t}
     h = sm.highs
     h.setOptionValue("mip_rel_gap", max(options.gap, 0.0))
     h.setOptionValue("random_seed", int(options.seed))
-    if options.time_limit is not None:
-        h.setOptionValue("time_limit", max(0.05, options.time_limit - (t - started)))
-    _give_start(inst, idx, cols, sm, greedy)
+
+    def limit_time() -> None:
+        if deadline is not None:
+            h.setOptionValue("time_limit", max(0.05, deadline - time.perf_counter()))
+
+    limit_time()
+    _give_start(inst, idx, cols, sm, start)
     t = time.perf_counter()
     run(h)
     if not solution_consistent(sm):
         h.clearSolver()
-        if options.time_limit is not None:
-            h.setOptionValue(
-                "time_limit", max(0.05, options.time_limit - (time.perf_counter() - started))
-            )
+        limit_time()
         run(h)
     laps["solve"] = time.perf_counter() - t
     t = time.perf_counter()
     info = h.getInfo()
-    bound = float(info.mip_dual_bound)
-    outcomes = greedy
+    outcomes = start
     if info.primal_solution_status != 0:
         x = np.asarray(h.getSolution().col_value)
         lots = []
@@ -348,33 +444,14 @@ def solve_offer_model(
             if not members:
                 continue
             if "a" in cols:
-                start = max(idx.starts[key], key=lambda p: x[cols["a"][(c, NO_REP, s, p)]])
+                begin = max(idx.starts[key], key=lambda p: x[cols["a"][(c, NO_REP, s, p)]])
             else:
-                start = idx.starts[key][0]
-            lots.append(Lot(c, s, members, start))
+                begin = idx.starts[key][0]
+            lots.append(Lot(c, s, members, begin))
         assessment = assess_plan(inst, lots)
         if assessment.feasible:
             kept = [o for o in assessment.outcomes if o.net > 0]
-            if sum(o.net for o in kept) > sum(o.net for o in greedy):
+            if _total(kept) > _total(start):
                 outcomes = kept
     laps["readback"] = time.perf_counter() - t
-    objective = math.fsum(o.net for o in outcomes)
-    best_bound = max(bound if math.isfinite(bound) else math.inf, objective)
-    status = "optimal" if relative_gap(best_bound, objective) <= options.proven_gap else "feasible"
-    return Result(
-        inst,
-        status,
-        objective,
-        best_bound,
-        sorted(outcomes, key=lambda o: (o.lot.category_id, o.lot.supplier_id)),
-        formulation="offers",
-        messages=[f"model built with {options.builder}"],
-        timings=laps,
-        model_size={
-            "variables": sm.num_cols,
-            "binaries": sm.binaries,
-            "constraints": sm.num_rows,
-            "nonzeros": sm.nonzeros,
-        },
-        nodes=int(max(info.mip_node_count, 0)),
-    )
+    return _Search(outcomes, float(info.mip_dual_bound), int(max(info.mip_node_count, 0)), sm, laps)
