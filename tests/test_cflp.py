@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,19 @@ def test_real_files_import(tmp_path: Path) -> None:
     ):
         data = parse_cflp(SHARED / name, fmt)
         assert (data.m, data.n) == (m, n)
+
+
+def test_customers_no_facility_can_serve_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.txt"
+    # 2 facilities of capacity 10; customer 2 needs 20
+    path.write_text("2 3\n10 5\n10 5\n4 1 2\n20 3 4\n5 1 1\n")
+    result = CliRunner().invoke(
+        main, ["import", "cflp", str(path), str(tmp_path / "o"), "--format", "orlib"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 customer(s) (C2) need more than any facility's capacity" in result.output
+    meta = json.loads((tmp_path / "o" / "cflp.json").read_text())
+    assert meta["unservable"] == ["C2"]
+    solved = solve(read_instance(tmp_path / "o"), SolveOptions(gap=1e-9))
+    served = {o for out in solved.outcomes for o in out.lot.members}
+    assert served == {"C1", "C3"}

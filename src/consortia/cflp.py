@@ -199,9 +199,18 @@ def import_cflp(
         "customers": data.n,
         "note": "CFLP cost = offset - net savings",
         "published": published,
+        # customers no single facility can serve: single sourcing cannot serve
+        # everyone, and every plan leaves these out (cost not comparable)
+        "unservable": unservable(data),
     }
     (Path(tables_out) / "cflp.json").write_text(json.dumps(meta, indent=2) + "\n")
     return Path(tables_out)
+
+
+def unservable(data: CFLP) -> list[str]:
+    """Customers whose demand exceeds every facility's capacity."""
+    most = max(data.capacity, default=0.0)
+    return [f"C{j + 1}" for j, d in enumerate(data.demand) if d > most]
 
 
 SET_FORMATS = {"orlib-cap": "orlib", "holmberg": "holmberg", "delmaire": "delmaire"}

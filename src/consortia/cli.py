@@ -505,10 +505,19 @@ def import_cflp_command(
     file: Path, out: Path, fmt: str, capacity: float | None, published: float | None
 ) -> None:
     """A capacitated facility location instance as a consortium instance."""
+    import json
+
     from consortia.cflp import import_cflp
 
     written = import_cflp(file, fmt, out, capacity, published)
     click.echo(f"Instance written to {written}/ (CFLP cost = cflp.json offset - net savings)")
+    left_out = json.loads((written / "cflp.json").read_text())["unservable"]
+    if left_out:
+        click.echo(
+            f"Note: {len(left_out)} customer(s) ({', '.join(left_out[:5])}) need more than any "
+            "facility's capacity, so no single-source plan serves everyone; plans leave "
+            "them out and their CFLP cost is not comparable with published values."
+        )
 
 
 @main.group()
