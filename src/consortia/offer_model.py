@@ -32,11 +32,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import highspy
 import numpy as np
 import pyomo.environ as pyo
 
 from consortia.candidates import Candidates, TierSegment, build_candidates
-from consortia.heuristic import greedy_plan
+from consortia.heuristic import greedy_plan, schedule_lots
 from consortia.highs_bridge import SolverModel, run, solution_consistent, to_highs
 from consortia.instance import Instance
 from consortia.model.tiers import add_tiers
@@ -303,13 +304,12 @@ def _give_start(
     sm.highs.setSolution(len(given), given, values[given])
 
 
-# Models with more memberships than this first get a restricted pass: each
-# organization may only join its RESTRICTED_OFFERS best offers. Its plan, feasible
-# for the full model, is the full model's starting plan (HiGHS's own heuristics
-# rarely improve a weak start at 100,000 binaries: OR-Library capa).
-RESTRICT_MIN_PAIRS = 20_000
-RESTRICTED_OFFERS = 8
-RESTRICTED_SHARE = 0.3
+# Models with more memberships than this get a plan rounded from their LP
+# relaxation as a start: at 100,000 binaries (OR-Library capa) the relaxation is
+# nearly integral, while HiGHS's own heuristics did not improve the greedy plan
+# in 10 minutes.
+ROUND_LP_MIN_PAIRS = 20_000
+LP_SHARE = 0.4
 
 
 @dataclass
@@ -321,6 +321,7 @@ class _Search:
     nodes: int
     sm: SolverModel
     laps: dict[str, float]
+    messages: list[str] = field(default_factory=list)
 
 
 def solve_offer_model(
@@ -334,26 +335,14 @@ def solve_offer_model(
     best = greedy_plan(cands)
     messages = [f"model built with {options.builder}"]
     laps = {"candidates": time.perf_counter() - started}
-    if len(cands.threshold) > RESTRICT_MIN_PAIRS:
-        narrow = restricted(cands, RESTRICTED_OFFERS)
-        if len(narrow.threshold) < len(cands.threshold):
-            share = None
-            if deadline is not None:
-                share = time.perf_counter() + RESTRICTED_SHARE * (deadline - time.perf_counter())
-            first = _search(inst, narrow, build_offer_index(narrow), options, best, share)
-            for key, value in first.laps.items():
-                laps[f"restricted_{key}"] = value
-            if _total(first.outcomes) > _total(best):
-                best = first.outcomes
-            messages.append(
-                f"restricted pass ({RESTRICTED_OFFERS} best offers per organization): "
-                f"plan {_total(first.outcomes):.6g}"
-            )
     t = time.perf_counter()
     idx = build_offer_index(cands)
     laps["candidates"] += time.perf_counter() - t
-    full = _search(inst, cands, idx, options, best, deadline)
+    full = _search(
+        inst, cands, idx, options, best, deadline, len(cands.threshold) > ROUND_LP_MIN_PAIRS
+    )
     laps.update(full.laps)
+    messages += full.messages
     outcomes = full.outcomes if _total(full.outcomes) > _total(best) else best
     objective = _total(outcomes)
     bound = full.bound
@@ -379,22 +368,6 @@ def solve_offer_model(
     )
 
 
-def restricted(cands: Candidates, k: int) -> Candidates:
-    """The candidate sets with each organization kept on its k best offers of a
-    category (largest saving per unit before tier prices: b - surcharge)."""
-    inst = cands.inst
-    options: dict[tuple[str, str], list[tuple[float, str]]] = {}
-    for o, s, c in cands.threshold:
-        margin = inst.demand_of[(o, c)][1] - inst.surcharge.get((o, s, c), 0.0)
-        options.setdefault((o, c), []).append((-margin, s))
-    keep = {(o, s, c) for (o, c), offers in options.items() for _, s in sorted(offers)[:k]}
-    return Candidates(
-        inst,
-        threshold={key: v for key, v in cands.threshold.items() if key in keep},
-        segments=cands.segments,
-    )
-
-
 def _total(outcomes: list[LotOutcome]) -> float:
     return math.fsum(o.net for o in outcomes)
 
@@ -406,9 +379,11 @@ def _search(
     options: SolveOptions,
     start: list[LotOutcome],
     deadline: float | None,
+    round_lp: bool = False,
 ) -> _Search:
-    """Build the model of `idx`, search from `start` until `deadline`, read the
-    plan back (priced by the spec's rules; `start` if nothing better)."""
+    """Build the model of `idx`, search from `start` (or from the LP-rounded plan
+    when `round_lp` and it is better) until `deadline`, read the plan back (priced
+    by the spec's rules; the start if nothing better)."""
     t = time.perf_counter()
     build = array_offer_model if options.builder == "arrays" else pyomo_offer_model
     sm, cols = build(inst, cands, idx)
@@ -416,6 +391,15 @@ def _search(
     h = sm.highs
     h.setOptionValue("mip_rel_gap", max(options.gap, 0.0))
     h.setOptionValue("random_seed", int(options.seed))
+    messages = []
+    if round_lp:
+        t = time.perf_counter()
+        share = None if deadline is None else t + LP_SHARE * (deadline - t)
+        rounded = lp_rounded_plan(inst, idx, sm, cols, share)
+        laps["lp_rounding"] = time.perf_counter() - t
+        messages.append(f"LP-rounded plan {_total(rounded):.6g}, start {_total(start):.6g}")
+        if _total(rounded) > _total(start):
+            start = rounded
 
     def limit_time() -> None:
         if deadline is not None:
@@ -454,4 +438,56 @@ def _search(
             if _total(kept) > _total(start):
                 outcomes = kept
     laps["readback"] = time.perf_counter() - t
-    return _Search(outcomes, float(info.mip_dual_bound), int(max(info.mip_node_count, 0)), sm, laps)
+    return _Search(
+        outcomes, float(info.mip_dual_bound), int(max(info.mip_node_count, 0)), sm, laps, messages
+    )
+
+
+def lp_rounded_plan(
+    inst: Instance, idx: OfferIndex, sm: SolverModel, cols: Columns, deadline: float | None
+) -> list[LotOutcome]:
+    """A plan rounded from the LP relaxation of the model in `sm` (left unchanged):
+    organizations, most decided first, join the offer with their largest LP share
+    that still has room; the lots are then scheduled by the greedy list scheduler
+    (readiness, formation limit, capacity, rationality)."""
+    h = sm.highs
+    binaries = np.array(
+        [c for name in ("z", "x", "t", "a") for c in cols.get(name, {}).values()], dtype=np.int32
+    )
+    kinds = highspy.HighsVarType
+    h.changeColsIntegrality(len(binaries), binaries, np.full(len(binaries), kinds.kContinuous))
+    if deadline is not None:
+        h.setOptionValue("time_limit", max(0.05, deadline - time.perf_counter()))
+    h.setOptionValue("solver", "ipm")  # large LPs: faster than simplex here
+    try:
+        run(h)
+        x = np.asarray(h.getSolution().col_value)
+        solved = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    finally:
+        h.setOptionValue("solver", "choose")
+        h.changeColsIntegrality(len(binaries), binaries, np.full(len(binaries), kinds.kInteger))
+        h.clearSolver()
+    if not solved or len(x) != sm.num_cols:
+        return []
+    share: dict[tuple[str, str], list[tuple[float, tuple[str, str, str]]]] = {}
+    for key in idx.offers:
+        c, _, s = key
+        for o in idx.members[key]:
+            value = float(x[cols["x"][(c, o, s)]])
+            if value > 1e-6:
+                share.setdefault((c, o), []).append((value, key))
+    load: dict[tuple[str, str, str], float] = {}
+    members: dict[tuple[str, str, str], list[str]] = {}
+    for (c, o), offers in sorted(share.items(), key=lambda kv: -max(v for v, _ in kv[1])):
+        q = inst.demand_of[(o, c)][0]
+        for _, key in sorted(offers, reverse=True):
+            if load.get(key, 0.0) + q <= inst.offer[(key[2], c)].capacity * (1 + 1e-12):
+                load[key] = load.get(key, 0.0) + q
+                members.setdefault(key, []).append(o)
+                break
+    lots = [
+        Lot(c, s, tuple(sorted(orgs, key=inst.org_index.__getitem__)), idx.starts[(c, r, s)][0])
+        for (c, r, s), orgs in members.items()
+    ]
+    lots.sort(key=lambda lot: -float(x[cols["z"][(lot.category_id, NO_REP, lot.supplier_id)]]))
+    return schedule_lots(inst, lots)
