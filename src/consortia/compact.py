@@ -27,7 +27,7 @@ from consortia.model.connectivity import separator_terms
 from consortia.model.index import ModelIndex, build_index
 from consortia.model.solution import decode_plan, encode_plan
 from consortia.model.timing import forming_counts
-from consortia.plan import Lot, LotOutcome, assess_plan
+from consortia.plan import Lot, LotOutcome, assess_plan, total_net
 from consortia.result import Result, relative_gap
 from consortia.solve_options import COMPACT_TIERS, Progress, SolveOptions
 
@@ -213,7 +213,7 @@ def _lot_order(out: LotOutcome) -> tuple:
 def priced_value(price: Mapping[int, float], outcomes: list[LotOutcome]) -> float:
     """Net savings of a plan minus sum_p price_p * (its lots in formation in p)."""
     charge = math.fsum(price.get(p, 0.0) for o in outcomes for p in o.forming)
-    return math.fsum(o.net for o in outcomes) - charge
+    return total_net(outcomes) - charge
 
 
 def _value(sm: SolverModel, col_value: np.ndarray, var: object) -> float:

@@ -32,14 +32,13 @@ from multiprocessing import get_context
 
 import highspy
 import numpy as np
-import pandas as pd
 
 from consortia.candidates import build_candidates
 from consortia.compact import solve_compact
 from consortia.heuristic import greedy_plan, schedule_lots
 from consortia.highs_bridge import new_highs, run
 from consortia.instance import Instance
-from consortia.plan import Lot, LotOutcome, assess_plan
+from consortia.plan import Lot, LotOutcome, assess_plan, total_net
 from consortia.reader import instance_from_tables
 from consortia.result import Result, relative_gap
 from consortia.solve_options import Progress, SolveOptions
@@ -147,7 +146,7 @@ def solve_decomposed(
         laps["master"] += time.perf_counter() - t
         while (
             limit is not None
-            and relative_gap(bound, _total(best)) > options.proven_gap
+            and relative_gap(bound, total_net(best)) > options.proven_gap
             and rounds < MAX_ROUNDS
             and (deadline is None or deadline - time.perf_counter() > 1.0)
         ):
@@ -169,22 +168,22 @@ def solve_decomposed(
             t = time.perf_counter()
             plan = _best_plan(inst, columns, horizon, limit, answers)
             laps["master"] += time.perf_counter() - t
-            if _total(plan) > _total(best):
+            if total_net(plan) > total_net(best):
                 best = plan
             messages.append(
-                f"round {rounds}: Lagrangian bound {lagrangian:.6g}, plan {_total(best):.6g}, "
+                f"round {rounds}: Lagrangian bound {lagrangian:.6g}, plan {total_net(best):.6g}, "
                 f"{added} new category plan(s)"
             )
             if options.progress is not None:
                 options.progress(
-                    Progress("decomposition", time.perf_counter() - began, _total(best), bound)
+                    Progress("decomposition", time.perf_counter() - began, total_net(best), bound)
                 )
             if not added:
                 break
     outcomes = assess_plan(inst, [o.lot for o in best])
     if not outcomes.feasible:  # the master keeps the limit; this guards the contract
         raise RuntimeError("decomposition master returned an infeasible plan")
-    objective = _total(outcomes.outcomes)
+    objective = total_net(outcomes.outcomes)
     best_bound = max(bound, objective)
     laps["solve"] = time.perf_counter() - began
     status = "optimal" if relative_gap(best_bound, objective) <= options.proven_gap else "feasible"
@@ -205,10 +204,6 @@ def _lot_order(o: LotOutcome) -> tuple[str, int, str]:
     return (o.lot.category_id, o.lot.start, o.lot.supplier_id)
 
 
-def _total(outcomes: list[LotOutcome] | tuple[LotOutcome, ...]) -> float:
-    return math.fsum(o.net for o in outcomes)
-
-
 def _best_plan(
     inst: Instance,
     columns: dict[str, list[Column]],
@@ -227,7 +222,7 @@ def _best_plan(
         key=lambda lot: (-worth.get(lot, 0.0), lot.category_id, lot.supplier_id, lot.members),
     )
     scheduled = schedule_lots(inst, lots)
-    return scheduled if _total(scheduled) > _total(plan) else plan
+    return scheduled if total_net(scheduled) > total_net(plan) else plan
 
 
 def _add_column(
@@ -270,30 +265,31 @@ def _master(
     h.changeColsCost(n, np.arange(n, dtype=np.int32), np.array([c.net for c in cols]))
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
     cats = sorted({c.category for c in cols})
-    rows = [[k for k, col in enumerate(cols) if col.category == c] for c in cats]
-    uppers = [1.0] * len(rows)
+    # rows as (columns, coefficients): one choice row per category, then the
+    # formation rows of the periods the chosen plans could overload
+    rows: list[tuple[list[int], list[float]]] = []
+    for c in cats:
+        mine = [k for k, col in enumerate(cols) if col.category == c]
+        rows.append((mine, [1.0] * len(mine)))
     periods: list[int] = []
     if limit is not None:
         for p in range(horizon):
             used = [k for k, col in enumerate(cols) if col.forming[p]]
             if sum(cols[k].forming[p] for k in used) > limit:
-                rows.append(used)
-                uppers.append(float(limit))
+                rows.append((used, [float(cols[k].forming[p]) for k in used]))
                 periods.append(p + 1)
-    frame = pd.DataFrame([(r, k) for r, ks in enumerate(rows) for k in ks], columns=["row", "col"])
-    values = [
-        1.0 if r < len(cats) else float(cols[k].forming[periods[r - len(cats)] - 1])
-        for r, k in zip(frame["row"], frame["col"], strict=True)
-    ]
-    starts = np.searchsorted(frame["row"].to_numpy(), np.arange(len(rows))).astype(np.int32)
+    index = [k for ks, _ in rows for k in ks]
+    coefs = [a for _, vs in rows for a in vs]
+    starts = np.cumsum([0] + [len(ks) for ks, _ in rows[:-1]]).astype(np.int32)
+    uppers = [1.0] * len(cats) + [float(limit or 0)] * len(periods)
     h.addRows(
         len(rows),
         np.full(len(rows), -np.inf),
         np.array(uppers),
-        len(frame),
+        len(index),
         starts,
-        frame["col"].to_numpy(dtype=np.int32),
-        np.array(values),
+        np.array(index, dtype=np.int32),
+        np.array(coefs),
     )
     if integer:
         h.changeColsIntegrality(

@@ -42,7 +42,7 @@ from consortia.highs_bridge import SolverModel, run, solution_consistent, to_hig
 from consortia.instance import Instance
 from consortia.model.tiers import add_tiers
 from consortia.offer_arrays import offer_arrays
-from consortia.plan import Lot, LotOutcome, assess_plan
+from consortia.plan import Lot, LotOutcome, assess_plan, total_net
 from consortia.result import Result, relative_gap
 from consortia.solve_options import SolveOptions
 
@@ -343,8 +343,8 @@ def solve_offer_model(
     )
     laps.update(full.laps)
     messages += full.messages
-    outcomes = full.outcomes if _total(full.outcomes) > _total(best) else best
-    objective = _total(outcomes)
+    outcomes = full.outcomes  # never worse than `best`: the search started from it
+    objective = total_net(outcomes)
     bound = full.bound
     best_bound = max(bound if math.isfinite(bound) else math.inf, objective)
     status = "optimal" if relative_gap(best_bound, objective) <= options.proven_gap else "feasible"
@@ -366,10 +366,6 @@ def solve_offer_model(
         },
         nodes=full.nodes,
     )
-
-
-def _total(outcomes: list[LotOutcome]) -> float:
-    return math.fsum(o.net for o in outcomes)
 
 
 def _search(
@@ -397,8 +393,8 @@ def _search(
         share = None if deadline is None else t + LP_SHARE * (deadline - t)
         rounded = lp_rounded_plan(inst, idx, sm, cols, share)
         laps["lp_rounding"] = time.perf_counter() - t
-        messages.append(f"LP-rounded plan {_total(rounded):.6g}, start {_total(start):.6g}")
-        if _total(rounded) > _total(start):
+        messages.append(f"LP-rounded plan {total_net(rounded):.6g}, start {total_net(start):.6g}")
+        if total_net(rounded) > total_net(start):
             start = rounded
 
     def limit_time() -> None:
@@ -435,7 +431,7 @@ def _search(
         assessment = assess_plan(inst, lots)
         if assessment.feasible:
             kept = [o for o in assessment.outcomes if o.net > 0]
-            if _total(kept) > _total(start):
+            if total_net(kept) > total_net(start):
                 outcomes = kept
     laps["readback"] = time.perf_counter() - t
     return _Search(

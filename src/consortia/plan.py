@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -56,6 +57,11 @@ class LotOutcome:
         return range(self.lot.start, self.lot.start + self.lead)
 
 
+def total_net(outcomes: Iterable[LotOutcome]) -> float:
+    """Net savings of a plan: the sum of its lots' net savings (spec section 5)."""
+    return math.fsum(o.net for o in outcomes)
+
+
 @dataclass
 class Assessment:
     outcomes: list[LotOutcome]
@@ -67,7 +73,7 @@ class Assessment:
 
     @property
     def objective(self) -> float:
-        return math.fsum(o.net for o in self.outcomes)
+        return total_net(self.outcomes)
 
 
 def price_lot(inst: Instance, lot: Lot) -> tuple[LotOutcome | None, list[str]]:

@@ -23,7 +23,7 @@ from consortia.columns.master import Master
 from consortia.columns.pricing import PricingProblem, category_sets
 from consortia.heuristic import greedy_plan, proposed_lots
 from consortia.instance import Instance
-from consortia.plan import Lot, LotOutcome, assess_plan, price_lot
+from consortia.plan import Lot, LotOutcome, assess_plan, price_lot, total_net
 from consortia.result import Result, relative_gap
 from consortia.solve_options import Progress, SolveOptions
 
@@ -89,9 +89,9 @@ def solve_columns(
     laps: dict[str, float] = {}
     cands = build_candidates(inst)
     greedy = greedy_plan(cands)
-    if start and math.fsum(o.net for o in start) > math.fsum(o.net for o in greedy):
+    if start and total_net(start) > total_net(greedy):
         greedy = list(start)
-    greedy_value = math.fsum(o.net for o in greedy)
+    greedy_value = total_net(greedy)
     master = Master(inst, options.seed)
     for out in initial_columns(cands) + greedy:
         master.add(out)
@@ -221,9 +221,9 @@ def solve_columns(
     if not assessment.feasible:  # cannot happen: every column is priced by the spec
         raise RuntimeError("; ".join(assessment.violations))
     outcomes = [o for o in assessment.outcomes if o.net > 0]
-    objective = math.fsum(o.net for o in outcomes)
-    if objective < math.fsum(o.net for o in greedy):
-        outcomes, objective = greedy, math.fsum(o.net for o in greedy)
+    objective = total_net(outcomes)
+    if objective < greedy_value:
+        outcomes, objective = greedy, greedy_value
     best_bound = max(bound, objective)
     status = "optimal" if relative_gap(best_bound, objective) <= options.proven_gap else "feasible"
     size = sum(p.solver.num_cols for p in [*exact.values(), *columns_from_milp.values()])
