@@ -56,7 +56,7 @@ def solve_compact(
     model = build_model(idx, COMPACT_TIERS.get(options.formulation, "multiple_choice"))
     price = {p: v for p, v in (formation_price or {}).items() if v > 0}
     if price:
-        counts = forming_counts(model, idx)
+        counts = getattr(model, "forming", None) or forming_counts(model, idx)
         model.net_savings.expr = model.net_savings.expr - sum(
             v * counts[p] for p, v in price.items() if p in counts
         )

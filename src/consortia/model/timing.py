@@ -113,8 +113,10 @@ def add_timing(m: pyo.ConcreteModel, idx: ModelIndex) -> None:
     if limit is None or limit >= len(slots):
         return
 
-    counts = forming_counts(m, idx)
-    m.parallel_formations = pyo.Constraint(sorted(counts), rule=lambda m, p: counts[p] <= limit)
+    m.forming = forming_counts(m, idx)  # kept: a priced objective reuses it
+    m.parallel_formations = pyo.Constraint(
+        sorted(m.forming), rule=lambda m, p: m.forming[p] <= limit
+    )
 
 
 def forming_counts(m: pyo.ConcreteModel, idx: ModelIndex) -> dict[int, Any]:
