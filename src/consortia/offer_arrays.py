@@ -58,8 +58,8 @@ class ArrayModel:
         """Append a block of columns; returns their column numbers."""
         first = self.num_cols
         self.col_blocks.append((name, keys))
-        self.lower.append(np.broadcast_to(np.asarray(lower, dtype=float), len(keys)))
-        self.upper.append(np.broadcast_to(np.asarray(upper, dtype=float), len(keys)))
+        self.lower.append(_spread(lower, len(keys)))
+        self.upper.append(_spread(upper, len(keys)))
         self.integer.append(np.full(len(keys), integer))
         self.num_cols += len(keys)
         return np.arange(first, self.num_cols)
@@ -76,17 +76,18 @@ class ArrayModel:
         coefficient) arrays; repeated (row, column) pairs add up."""
         first = self.num_rows
         self.row_blocks.append((name, keys))
-        self.row_lower.append(np.broadcast_to(np.asarray(lower, dtype=float), len(keys)))
-        self.row_upper.append(np.broadcast_to(np.asarray(upper, dtype=float), len(keys)))
+        self.row_lower.append(_spread(lower, len(keys)))
+        self.row_upper.append(_spread(upper, len(keys)))
         for rows, cols, values in terms:
             rows = np.asarray(rows, dtype=np.int64)
-            vals = np.broadcast_to(np.asarray(values, dtype=float), rows.shape)
-            self.triplets.append((rows + first, np.asarray(cols, dtype=np.int64), vals))
+            self.triplets.append(
+                (rows + first, np.asarray(cols, dtype=np.int64), _spread(values, len(rows)))
+            )
         self.num_rows += len(keys)
 
     def add_objective(self, cols: np.ndarray, values: Any) -> None:
         cols = np.asarray(cols, dtype=np.int64)
-        self.objective.append((cols, np.broadcast_to(np.asarray(values, dtype=float), cols.shape)))
+        self.objective.append((cols, _spread(values, len(cols))))
 
     @cached_property
     def matrix(self) -> sp.csr_matrix:
@@ -353,6 +354,11 @@ def offer_arrays(inst: Instance, cands: Candidates, idx: object) -> ArrayModel:
     weights = np.array([live_weight(ch[:3], int(ch[3])) for ch in choices])  # type: ignore[arg-type]
     am.add_objective(g, weights)
     return am
+
+
+def _spread(value: Any, n: int) -> np.ndarray:
+    """`value` (a number or an array of n numbers) as n floats."""
+    return np.broadcast_to(np.asarray(value, dtype=float), n)
 
 
 def _join(parts: list[np.ndarray]) -> np.ndarray:
