@@ -41,7 +41,7 @@ def test_solve_writes_the_plan_and_check_accepts_it(tmp_path: Path) -> None:
     code, out = run("solve", FIXTURES / "pooling", "--out", out_dir, "--gap", "0")
     assert code == 0, out
     assert "170.00" in out and "optimal" in out
-    assert {p.name for p in out_dir.iterdir()} == {
+    assert {p.name for p in out_dir.iterdir() if not p.name.startswith(".")} == {
         "lots.csv",
         "lot_members.csv",
         "timeline.csv",
@@ -65,11 +65,11 @@ def test_solve_invalid_input_writes_nothing(pooling_copy: Path, tmp_path: Path) 
 
 def test_solve_replaces_an_existing_plan(tmp_path: Path) -> None:
     out_dir = tmp_path / "plan"
-    out_dir.mkdir()
-    (out_dir / "stale.txt").write_text("old")
+    code, _ = run("solve", FIXTURES / "pooling", "--out", out_dir)
+    assert code == 0
     code, _ = run("solve", FIXTURES / "timeline", "--out", out_dir)
     assert code == 0
-    assert not (out_dir / "stale.txt").exists()
+    assert "timeline" in json.loads((out_dir / "summary.json").read_text())["instance"]
     assert not list(tmp_path.glob(".plan*"))
 
 

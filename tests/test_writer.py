@@ -14,8 +14,9 @@ def test_failed_verification_writes_nothing_and_keeps_the_old_plan(tmp_path: Pat
     inst = read_instance(FIXTURES / "pooling")
     result = solve(inst)
     target = tmp_path / "plan"
-    target.mkdir()
-    (target / "previous.txt").write_text("kept")
+    write_result(result, target)
+    previous = (target / "lots.csv").read_text()
+    (target / "lots.csv").write_text(previous + "# kept\n")
 
     def refuse(folder: Path) -> None:
         assert (folder / "lots.csv").exists()  # verification sees the full plan
@@ -23,7 +24,7 @@ def test_failed_verification_writes_nothing_and_keeps_the_old_plan(tmp_path: Pat
 
     with pytest.raises(RuntimeError):
         write_result(result, target, verify=refuse)
-    assert (target / "previous.txt").read_text() == "kept"
+    assert (target / "lots.csv").read_text() == previous + "# kept\n"
     assert [p.name for p in tmp_path.iterdir()] == ["plan"]
 
 

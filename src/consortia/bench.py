@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from consortia.errors import UsageError
+from consortia.outputs_guard import check_output_dir, output_dir
 
 FIELDS = [
     "set",
@@ -116,6 +117,7 @@ def run_bench(
     on_done: Callable[[int, int, dict[str, Any]], None] | None = None,
     gap: float = 1e-6,
 ) -> list[dict[str, Any]]:
+    check_output_dir(out_dir, "bench")  # refuse before hours of solving
     runs = [(s, p, f) for s, p in instances_of(sets) for f in formulations]
     rows = []
     for k, (set_name, path, formulation) in enumerate(runs, start=1):
@@ -140,7 +142,8 @@ def run_bench(
         rows.append(row)
         if on_done:
             on_done(k, len(runs), row)
-    write_outputs(rows, formulations, time_limit, out_dir)
+    with output_dir(out_dir, "bench") as tmp:
+        write_outputs(rows, formulations, time_limit, tmp)
     return rows
 
 
@@ -175,7 +178,6 @@ def summary(
 def write_outputs(
     rows: list[dict[str, Any]], formulations: list[str], time_limit: float | None, out_dir: Path
 ) -> None:
-    out_dir.mkdir(parents=True, exist_ok=True)
     with open(out_dir / "results.csv", "w", newline="") as fh:
         writer = csv.DictWriter(fh, FIELDS, extrasaction="ignore")
         writer.writeheader()

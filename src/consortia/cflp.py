@@ -189,7 +189,6 @@ def import_cflp(
     data = parse_cflp(path, fmt, capacity)
     tables, offset = cflp_tables(data)
     instance_from_tables(tables)  # the mapping must give a valid instance
-    tables_out = write_instance_tables(tables, out)
     meta = {
         "source": str(path),
         "format": fmt,
@@ -203,8 +202,11 @@ def import_cflp(
         # everyone, and every plan leaves these out (cost not comparable)
         "unservable": unservable(data),
     }
-    (Path(tables_out) / "cflp.json").write_text(json.dumps(meta, indent=2) + "\n")
-    return Path(tables_out)
+    if Path(out).suffix.lower() == ".xlsx":
+        raise UsageError("an imported CFLP instance is written as a folder (it holds cflp.json)")
+    return write_instance_tables(
+        tables, out, command="import", extra={"cflp.json": json.dumps(meta, indent=2) + "\n"}
+    )
 
 
 def unservable(data: CFLP) -> list[str]:

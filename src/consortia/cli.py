@@ -176,6 +176,7 @@ def solve(
     """Find the savings-maximising plan and write it to --out."""
     from consortia.checker import check_plan
     from consortia.ledger import Ledger, RunRecord
+    from consortia.outputs_guard import check_output_dir
     from consortia.reader import read_instance
     from consortia.report import plan_table
     from consortia.solve import solve as run
@@ -183,6 +184,7 @@ def solve(
     from consortia.writer import write_result
 
     inst = read_instance(instance)
+    check_output_dir(out_dir, "solve")  # refuse before solving, not after
     printer = None if quiet else ProgressPrinter()
     result = run(inst, SolveOptions(time_limit, gap, seed, formulation, printer, builder))
     if printer is not None:
@@ -255,7 +257,12 @@ def generate(
 ) -> None:
     """Write a synthetic instance calibrated to the UK public sector."""
     from consortia.generator import GeneratorOptions, generate_instance, write_instance_tables
+    from consortia.outputs_guard import check_output_dir, check_output_file
 
+    if out.suffix.lower() == ".xlsx":
+        check_output_file(out, "generate")
+    else:
+        check_output_dir(out, "generate")
     tables = generate_instance(GeneratorOptions(orgs, categories, suppliers, periods, seed))
     write_instance_tables(tables, out)
     click.echo(f"Instance written to {out}/ ({orgs} organizations, seed {seed})")
@@ -281,10 +288,12 @@ def generate(
 @_friendly
 def share(instance: Path, plan_dir: Path, rules: tuple[str, ...], out_dir: Path) -> None:
     """Share each lot's savings among its members and test each split's stability."""
+    from consortia.outputs_guard import check_output_dir
     from consortia.reader import read_instance
     from consortia.sharing.report import share_plan, summary_lines, write_shares
 
     inst = read_instance(instance)
+    check_output_dir(out_dir, "share")
     chosen = rules or SHARE_RULES
     lots = share_plan(inst, plan_dir, chosen)
     written = write_shares(lots, chosen, out_dir)

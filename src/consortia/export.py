@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from consortia.candidates import build_candidates
@@ -11,6 +9,7 @@ from consortia.errors import UsageError
 from consortia.instance import Instance
 from consortia.model.build import build_model
 from consortia.model.index import build_index
+from consortia.outputs_guard import check_output_file, mark_text, write_output_file
 
 FORMATS = ("mps", "lp")
 
@@ -25,16 +24,18 @@ def export_model(inst: Instance, out: str | Path, fmt: str) -> Path:
     if fmt not in FORMATS:
         raise UsageError(f"unknown format '{fmt}' (known: {', '.join(FORMATS)})")
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    check_output_file(out, "export")  # refuse before the work
     model = build_model(build_index(build_candidates(inst)))
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=f".{fmt}", dir=out.parent)
-    os.close(fd)
-    try:
-        # the format follows from the temporary file's extension
-        model.write(tmp, io_options={"symbolic_solver_labels": True})
-        os.replace(tmp, out)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return out
+
+    def write(tmp: Path) -> None:
+        # Pyomo picks the format from the file's extension
+        body = tmp.with_name(tmp.name + f".{fmt}")
+        try:
+            model.write(str(body), io_options={"symbolic_solver_labels": True})
+            comment = "*" if fmt == "mps" else "\\"
+            text = body.read_text(encoding="utf-8")
+            tmp.write_text(f"{comment} {mark_text('export')}\n{text}", encoding="utf-8")
+        finally:
+            body.unlink(missing_ok=True)
+
+    return write_output_file(out, "export", write)

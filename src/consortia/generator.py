@@ -286,29 +286,33 @@ def generate_instance(opt: GeneratorOptions) -> dict[str, pd.DataFrame]:
     }
 
 
-def write_instance_tables(tables: dict[str, pd.DataFrame], out: str | Path) -> Path:
+def write_instance_tables(
+    tables: dict[str, pd.DataFrame],
+    out: str | Path,
+    command: str = "generate",
+    extra: dict[str, str] | None = None,
+) -> Path:
     """Write tables as a CSV folder, or as one workbook when `out` ends in .xlsx.
 
-    Written to a temporary name first and renamed, so nothing is half-written.
+    Written to a temporary name first and renamed, so nothing is half-written;
+    `out` must be new or a previous output of `command` (``outputs_guard``).
+    `extra` names further text files to write into the folder.
     """
-    import tempfile
-
-    from consortia.writer import replace_dir
+    from consortia.outputs_guard import mark_text, output_dir, write_output_file
 
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".xlsx":
-        fd, name = tempfile.mkstemp(suffix=".xlsx", dir=out.parent)
-        import os
 
-        os.close(fd)
-        with pd.ExcelWriter(name, engine="openpyxl") as xl:
-            for table, frame in tables.items():
-                frame.to_excel(xl, sheet_name=table, index=False)
-        os.replace(name, out)
-        return out
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    for table, frame in tables.items():
-        frame.to_csv(tmp / f"{table}.csv", index=False)
-    replace_dir(tmp, out)
+        def workbook(path: Path) -> None:
+            with pd.ExcelWriter(path, engine="openpyxl") as xl:
+                for table, frame in tables.items():
+                    frame.to_excel(xl, sheet_name=table, index=False)
+                xl.book.properties.description = mark_text(command)
+
+        return write_output_file(out, command, workbook)
+    with output_dir(out, command) as tmp:
+        for table, frame in tables.items():
+            frame.to_csv(tmp / f"{table}.csv", index=False)
+        for name, text in (extra or {}).items():
+            (tmp / name).write_text(text, encoding="utf-8")
     return out

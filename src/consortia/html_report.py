@@ -8,8 +8,6 @@ has inline SVG charts and CSS only — no scripts, nothing fetched when viewed.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import defaultdict
 from html import escape
 from pathlib import Path
@@ -19,6 +17,7 @@ import networkx as nx
 from consortia import svg
 from consortia.errors import UsageError
 from consortia.instance import Instance
+from consortia.outputs_guard import check_output_file, mark_text, write_output_file
 from consortia.plan import LotOutcome, assess_plan, target_period, timeline
 from consortia.plan_files import read_plan
 from consortia.reader import read_instance
@@ -89,7 +88,8 @@ def build_report(inst: Instance, lots: list[tuple[str, LotOutcome]], summary: di
         ),
     ]
     html = [
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<!DOCTYPE html><!-- " + mark_text("report") + " -->",
+        "<html lang='en'><head><meta charset='utf-8'>",
         f"<title>consortia plan — {escape(inst.name)}</title><style>{STYLE}</style></head><body>",
         f"<h1>Buying consortia plan: {escape(inst.name)}</h1>",
         f"<p class='muted'>Horizon {horizon} periods; every figure below is recomputed from "
@@ -214,13 +214,6 @@ def write_report(plan_dir: str | Path, out: str | Path, instance: str | Path | N
     if not plan_dir.is_dir():
         raise UsageError(f"no plan folder at '{plan_dir}'")
     inst, lots, summary = load_plan(plan_dir, Path(instance) if instance else None)
+    check_output_file(out, "report")  # refuse before the work
     page = build_report(inst, lots, summary)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=".html", dir=out.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(page)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
-    os.replace(tmp, out)
-    return out
+    return write_output_file(out, "report", lambda tmp: tmp.write_text(page, encoding="utf-8"))

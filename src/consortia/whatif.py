@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import math
 import re
-import shutil
-import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -28,13 +26,14 @@ import pandas as pd
 from consortia import svg
 from consortia.instance import Instance
 from consortia.ledger import Ledger, RunRecord
+from consortia.outputs_guard import check_output_dir, output_dir
 from consortia.plan import Lot
 from consortia.report import period_label
 from consortia.result import Result
 from consortia.scenarios import Scenario, apply_scenario
 from consortia.solve import solve
 from consortia.solve_options import SolveOptions
-from consortia.writer import replace_dir, write_result
+from consortia.writer import write_result
 
 
 @dataclass(frozen=True)
@@ -66,6 +65,7 @@ def run_whatif(
     on_done: Callable[[str, Result, int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Solve base and scenarios; write plans, comparison and plot; return the comparison."""
+    check_output_dir(Path(out_dir), "whatif")  # refuse before solving
     instances = {s.name: apply_scenario(base, s) for s in scenarios}  # fail before solving
     total = len(scenarios) + 1
     base_result = solve(base, options)
@@ -81,9 +81,7 @@ def run_whatif(
     ordered = {"base": results["base"], **{s.name: results[s.name] for s in scenarios}}
 
     out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with output_dir(out, "whatif") as tmp:
         names: dict[str, str] = {}
         for name, result in ordered.items():
             folder = slug(name)
@@ -95,10 +93,6 @@ def run_whatif(
         table.to_csv(tmp / "comparison.csv", index=False)
         (tmp / "comparison.md").write_text(_markdown(table), encoding="utf-8")
         (tmp / "savings.svg").write_text(savings_plot(ordered), encoding="utf-8")
-        replace_dir(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     if ledger is not None:
         for name, result in ordered.items():
             ledger.record(

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
+from consortia.outputs_guard import output_dir
 from consortia.result import Result
 
 
@@ -19,22 +17,19 @@ def write_result(
     out_dir: str | Path,
     verify: Callable[[Path], None] | None = None,
     workbook: bool = False,
+    command: str = "solve",
 ) -> Path:
     """Write lots.csv, lot_members.csv, timeline.csv and summary.json into out_dir.
 
     Files go to a temporary folder beside out_dir first, which then replaces
     out_dir in one rename, so a reader never sees a half-written plan. `verify`
     is called on the temporary folder before the rename; if it raises, nothing
-    is written. With `workbook`, plan.xlsx (sheets summary, lots, members,
-    timeline) is written beside the CSV files.
+    is written. `out_dir` must be new, empty or a previous output of `command`
+    (``outputs_guard``); anything else is refused untouched. With `workbook`,
+    plan.xlsx (sheets summary, lots, members, timeline) is written beside the CSV
+    files.
     """
-    out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)
-    try:
+    with output_dir(out_dir, command) as tmp:
         result.lots_table().to_csv(tmp / "lots.csv", index=False)
         result.members_table().to_csv(tmp / "lot_members.csv", index=False)
         result.timeline_table().to_csv(tmp / "timeline.csv", index=False)
@@ -45,11 +40,7 @@ def write_result(
             write_workbook(result, tmp / "plan.xlsx")
         if verify is not None:
             verify(tmp)
-        replace_dir(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+    return Path(out_dir)
 
 
 def write_workbook(result: Result, path: Path) -> None:
@@ -68,17 +59,6 @@ def write_workbook(result: Result, path: Path) -> None:
 def _cell(value: object) -> object:
     cleaned = _jsonable(value)
     return "" if cleaned is None else cleaned
-
-
-def replace_dir(new: Path, target: Path) -> None:
-    """Put folder `new` in place of `target` (which may exist)."""
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-        os.rename(target, old / "x")
-        os.rename(new, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(new, target)
 
 
 def _jsonable(value: object) -> object:

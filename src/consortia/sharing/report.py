@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 from consortia.errors import UsageError
 from consortia.instance import Instance
+from consortia.outputs_guard import output_dir
 from consortia.plan import price_lot
 from consortia.plan_files import read_plan
 from consortia.sharing.statement import LotShares, share_lot, statement_table
-from consortia.writer import replace_dir
 
 
 def share_plan(inst: Instance, plan_dir: str | Path, rules: tuple[str, ...]) -> list[LotShares]:
@@ -25,16 +23,9 @@ def share_plan(inst: Instance, plan_dir: str | Path, rules: tuple[str, ...]) -> 
 
 
 def write_shares(lots: list[LotShares], rules: tuple[str, ...], out_dir: str | Path) -> Path:
-    out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with output_dir(out_dir, "share") as tmp:
         statement_table(lots, rules).to_csv(tmp / "shares.csv", index=False)
-        replace_dir(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+    return Path(out_dir)
 
 
 def summary_lines(lots: list[LotShares], rules: tuple[str, ...]) -> list[str]:
