@@ -29,18 +29,19 @@ import highspy
 import numpy as np
 
 from consortia import SolveOptions, read_instance
-from consortia.candidates import build_candidates
-from consortia.cflp import CFLP, cflp_tables
-from consortia.highs_bridge import new_highs, to_highs
-from consortia.instance import Instance
-from consortia.offer_arrays import offer_arrays
-from consortia.offer_model import (
+from consortia.backend.highs import new_highs, to_highs
+from consortia.data.cflp import CFLP, cflp_tables
+from consortia.data.instance import Instance
+from consortia.data.reader import instance_from_tables
+from consortia.formulations.candidates import build_candidates
+from consortia.formulations.offers.arrays import offer_arrays
+from consortia.formulations.offers.model import (
     build_offer_index,
     build_offer_model,
     offer_model_applies,
-    solve_offer_model,
 )
-from consortia.reader import instance_from_tables
+from consortia.solvers.base import SolveContext
+from consortia.solvers.offers import OFFERS
 
 
 def random_cflp(facilities: int, customers: int, seed: int) -> CFLP:
@@ -103,8 +104,8 @@ def measure(name: str, inst: Instance, solve_seconds: float, pyomo: bool) -> str
         to_highs(build_offer_model(inst, cands, idx))
         pyomo_s = time.perf_counter() - t
 
-    result = solve_offer_model(inst, SolveOptions(time_limit=solve_seconds, gap=1e-9))
-    laps = result.timings
+    result = OFFERS.solve(SolveContext.of(inst, SolveOptions(time_limit=solve_seconds, gap=1e-9)))
+    laps = result.timings.search
     nnz = am.matrix.nnz
     return (
         f"| {name} | {am.num_cols:,} | {am.num_rows:,} | {nnz:,} | {index_s:.2f} | "

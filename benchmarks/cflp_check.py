@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from consortia import SolveOptions, read_instance, solve
-from consortia.cflp import benchmark_file, cflp_cost, import_cflp, published_single_source
+from consortia.data.cflp import benchmark_file, cflp_cost, import_cflp, published_single_source
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from consortia.cflp import benchmark_file, import_cflp, published_single_source
+from consortia.data.cflp import benchmark_file, import_cflp, published_single_source
 
 
 def main() -> None:

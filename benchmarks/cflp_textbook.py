@@ -15,8 +15,8 @@ from pathlib import Path
 import highspy
 import numpy as np
 
-from consortia.cflp import benchmark_file, parse_cflp, published_single_source
-from consortia.highs_bridge import new_highs, run
+from consortia.backend.highs import new_highs, run
+from consortia.data.cflp import benchmark_file, parse_cflp, published_single_source
 
 
 def solve_textbook(

@@ -14,7 +14,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from consortia.bench import run_bench
+from consortia.analysis.bench import run_bench
 
 
 def main() -> None:

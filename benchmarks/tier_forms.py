@@ -17,11 +17,12 @@ import highspy
 import numpy as np
 
 from consortia import SolveOptions, read_instance, solve
-from consortia.candidates import build_candidates
-from consortia.highs_bridge import run, to_highs
-from consortia.model.build import build_model
-from consortia.model.index import build_index
-from consortia.solve_options import COMPACT_TIERS
+from consortia.backend.highs import run, to_highs
+from consortia.formulations.candidates import build_candidates
+from consortia.formulations.compact.build import build_model
+from consortia.formulations.compact.index import build_index
+
+TIER_FORMS = {"compact": "multiple_choice", "compact-delta": "delta", "compact-convex": "convex"}
 
 
 def lp_relaxation(path: Path, tiers: str) -> tuple[float, int, int]:
@@ -47,7 +48,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|")
     for set_dir in args.sets:
         for path in sorted(p for p in Path(set_dir).iterdir() if p.is_dir()):
-            for name, tiers in COMPACT_TIERS.items():
+            for name, tiers in TIER_FORMS.items():
                 lp, cols, nnz = lp_relaxation(path, tiers)
                 started = time.perf_counter()
                 result = solve(

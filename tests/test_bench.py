@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import INSTANCES
-from consortia.bench import shifted_geometric_mean
+from consortia.analysis.bench import shifted_geometric_mean
+from consortia.analysis.ledger import Ledger
 from consortia.cli import main
-from consortia.ledger import Ledger
 
 
 def test_shifted_geometric_mean() -> None:

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from conftest import ROOT
 from consortia import SolveOptions, read_instance, solve
-from consortia.cflp import cflp_cost, parse_cflp
 from consortia.cli import main
+from consortia.data.cflp import cflp_cost, parse_cflp
 
 # 2 facilities (capacity, fixed) and 4 customers (demand, cost from each facility)
 CAPS, FIXED = [60.0, 50.0], [100.0, 80.0]

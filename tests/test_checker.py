@@ -180,7 +180,7 @@ def test_below_first_tier(tmp_path) -> None:
         "supplier_id,category_id,min_quantity,unit_price\nS1,paper,40,10\nS1,paper,50,9\n"
     )
     inst = read_instance(folder)
-    from consortia.plan import Lot, assess_plan
+    from consortia.rules.plan import Lot, assess_plan
 
     assessment = assess_plan(inst, [Lot("paper", "S1", ("A",), 1)])
     assert any("below the first tier" in v for v in assessment.violations)

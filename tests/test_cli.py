@@ -155,7 +155,7 @@ def test_solve_writes_a_workbook_on_request(tmp_path: Path) -> None:
 
 def test_progress_reaches_the_library_caller() -> None:
     from consortia import SolveOptions, read_instance, solve
-    from consortia.solve_options import Progress
+    from consortia.solvers.options import Progress
 
     seen: list[Progress] = []
     solve(read_instance(INSTANCES / "demo"), SolveOptions(progress=seen.append))
@@ -164,8 +164,8 @@ def test_progress_reaches_the_library_caller() -> None:
 
 
 def test_progress_printer_waits_and_shows_gap(capsys) -> None:
-    from consortia.cli import ProgressPrinter
-    from consortia.solve_options import Progress
+    from consortia.cli.main import ProgressPrinter
+    from consortia.solvers.options import Progress
 
     printer = ProgressPrinter(after=2.0)
     printer(Progress("compact MILP", 1.0, 50.0, 100.0))

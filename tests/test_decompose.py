@@ -6,9 +6,10 @@ import pytest
 
 from conftest import INSTANCES
 from consortia import read_instance
-from consortia.compact import solve_compact
-from consortia.decompose import category_parts, solve_decomposed
-from consortia.solve_options import SolveOptions
+from consortia.solvers.base import SolveContext
+from consortia.solvers.compact import solve_compact
+from consortia.solvers.decompose import category_parts, solve_decomposed
+from consortia.solvers.options import SolveOptions
 
 SHARED_TEAM = INSTANCES / "tiny" / "shared_team"
 
@@ -36,7 +37,9 @@ def test_category_parts_keep_only_their_category() -> None:
 )
 def test_priced_category_problem(price: dict[int, float], expected: float) -> None:
     energy = category_parts(read_instance(SHARED_TEAM))["energy"]
-    result = solve_compact(energy, SolveOptions(formulation="compact"), formation_price=price)
+    result = solve_compact(
+        SolveContext.of(energy, SolveOptions(formulation="compact")), formation_price=price
+    )
     assert result.status == "optimal"
     assert result.objective == pytest.approx(expected)
     assert result.best_bound == pytest.approx(expected, abs=1e-6)
@@ -44,7 +47,7 @@ def test_priced_category_problem(price: dict[int, float], expected: float) -> No
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_decomposition_prices_the_limit_in_processes_or_not(workers: int) -> None:
-    result = solve_decomposed(read_instance(SHARED_TEAM), SolveOptions(), workers=workers)
+    result = solve_decomposed(SolveContext.of(read_instance(SHARED_TEAM)), workers=workers)
     assert result.status == "optimal"
     assert result.objective == pytest.approx(26.0)
     assert result.best_bound == pytest.approx(26.0, abs=1e-6)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from consortia.bruteforce import enumerate_optimum
-from consortia.plan import assess_plan
-from consortia.reader import instance_from_tables
-from consortia.solve import solve
-from consortia.solve_options import SolveOptions
+from consortia.data.reader import instance_from_tables
+from consortia.rules.plan import assess_plan
+from consortia.solvers.bruteforce import enumerate_optimum
+from consortia.solvers.options import SolveOptions
+from consortia.solvers.registry import solve
 from tiny_random import random_coupled_tables, random_tiny_tables
 
 SEEDS = range(400)
@@ -113,8 +113,8 @@ def _merge_friendly(tables):
 @pytest.mark.parametrize("builder", ["arrays", "pyomo"])
 @pytest.mark.parametrize("chunk", range(2))
 def test_offer_model_matches_brute_force_where_it_applies(chunk: int, builder: str) -> None:
-    from consortia.candidates import build_candidates
-    from consortia.offer_model import offer_model_applies
+    from consortia.formulations.candidates import build_candidates
+    from consortia.formulations.offers.model import offer_model_applies
 
     mismatches = []
     for seed in SEEDS[chunk::2]:
@@ -134,7 +134,8 @@ def test_decomposition_prices_the_shared_formation_limit(chunk: int) -> None:
     """Categories competing for one formation at a time: the decomposition alone
     (no compact finish) is honest on every instance and its Lagrangian bound
     closes the gap on nearly all; with the finish it is exact."""
-    from consortia.decompose import solve_decomposed
+    from consortia.solvers.base import SolveContext
+    from consortia.solvers.decompose import solve_decomposed
 
     problems, unproven, priced = [], 0, 0
     seeds = SEEDS[chunk:200:2]
@@ -142,7 +143,7 @@ def test_decomposition_prices_the_shared_formation_limit(chunk: int) -> None:
         inst = instance_from_tables(random_coupled_tables(seed))
         expected, _ = enumerate_optimum(inst)
         tol = 1e-6 * max(1.0, abs(expected))
-        alone = solve_decomposed(inst, SolveOptions())
+        alone = solve_decomposed(SolveContext.of(inst))
         plan = assess_plan(inst, [o.lot for o in alone.outcomes])
         priced += alone.iterations > 1
         if not plan.feasible or abs(plan.objective - alone.objective) > tol:

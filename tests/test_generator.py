@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from consortia.generator import GeneratorOptions, generate_instance, write_instance_tables
-from consortia.reader import instance_from_tables, read_instance
+from consortia.data.generator import GeneratorOptions, generate_instance, write_instance_tables
+from consortia.data.reader import instance_from_tables, read_instance
 
 
 def test_same_seed_same_instance() -> None:

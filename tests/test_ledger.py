@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES
+from consortia.analysis.ledger import SCHEMA_VERSION, Ledger, RunRecord
 from consortia.cli import main
 from consortia.errors import UsageError
-from consortia.ledger import SCHEMA_VERSION, Ledger, RunRecord
 
 
 def _record(i: int) -> RunRecord:

@@ -8,10 +8,14 @@ import numpy as np
 import pytest
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
-from consortia.candidates import build_candidates
-from consortia.offer_arrays import offer_arrays
-from consortia.offer_model import build_offer_index, build_offer_model, offer_model_applies
-from consortia.reader import instance_from_tables
+from consortia.data.reader import instance_from_tables
+from consortia.formulations.candidates import build_candidates
+from consortia.formulations.offers.arrays import offer_arrays
+from consortia.formulations.offers.model import (
+    build_offer_index,
+    build_offer_model,
+    offer_model_applies,
+)
 from test_differential import _merge_friendly
 from tiny_random import random_tiny_tables
 

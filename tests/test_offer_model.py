@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-import consortia.offer_model as offer_model
-from consortia.bruteforce import enumerate_optimum
-from consortia.candidates import build_candidates
-from consortia.plan import assess_plan
-from consortia.reader import instance_from_tables
-from consortia.solve import solve
-from consortia.solve_options import SolveOptions
+import consortia.formulations.offers.model as offer_model
+import consortia.solvers.offers as offer_solver
+from consortia.data.reader import instance_from_tables
+from consortia.formulations.candidates import build_candidates
+from consortia.rules.plan import assess_plan
+from consortia.solvers.bruteforce import enumerate_optimum
+from consortia.solvers.clock import Deadline
+from consortia.solvers.options import SolveOptions
+from consortia.solvers.registry import solve
 from test_differential import _merge_friendly
 from tiny_random import random_tiny_tables
 
@@ -24,19 +26,19 @@ def test_lp_rounded_plans_are_feasible_and_leave_the_model_intact() -> None:
         if not idx.offers:
             continue
         sm, cols = offer_model.array_offer_model(inst, cands, idx)
-        plan = offer_model.lp_rounded_plan(inst, idx, sm, cols, None)
+        plan = offer_solver.lp_rounded_plan(inst, idx, sm, cols, Deadline(None))
         assert assess_plan(inst, [o.lot for o in plan]).feasible, seed
         rounded += bool(plan)
         # integrality is restored: the model is still the MILP
         integer = sm.highs.getLp().integrality_
-        assert sum(1 for k in integer if k == offer_model.highspy.HighsVarType.kInteger) == (
+        assert sum(1 for k in integer if k == offer_solver.highspy.HighsVarType.kInteger) == (
             sm.binaries
         )
     assert rounded >= 20
 
 
 def test_optima_after_an_lp_rounded_start(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(offer_model, "ROUND_LP_MIN_PAIRS", 0)
+    monkeypatch.setattr(offer_solver, "ROUND_LP_MIN_PAIRS", 0)
     used = 0
     for seed in range(80):
         inst = instance_from_tables(_merge_friendly(random_tiny_tables(seed)))

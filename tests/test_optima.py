@@ -75,9 +75,9 @@ def test_demo_optimum_is_the_documented_plan() -> None:
 
 
 def test_time_limited_run_returns_a_checked_plan(tmp_path) -> None:
-    from consortia.generator import GeneratorOptions, generate_instance
-    from consortia.reader import instance_from_tables
-    from consortia.solve import SolveOptions
+    from consortia.data.generator import GeneratorOptions, generate_instance
+    from consortia.data.reader import instance_from_tables
+    from consortia.solvers.registry import SolveOptions
 
     inst = instance_from_tables(generate_instance(GeneratorOptions(30, 4, 8, 12, seed=5)))
     result = solve(inst, SolveOptions(time_limit=1.0))

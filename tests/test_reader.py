@@ -9,8 +9,8 @@ import pytest
 
 from conftest import FIXTURES, INSTANCES
 from consortia import InvalidInstanceError, UsageError, read_instance, solve
-from consortia.generator import write_instance_tables
-from consortia.reader import load_raw_tables
+from consortia.data.generator import write_instance_tables
+from consortia.data.reader import load_raw_tables
 
 
 def test_defaults_are_applied() -> None:

@@ -12,12 +12,12 @@ from click.testing import CliRunner
 
 from conftest import INSTANCES
 from consortia import read_instance, solve, write_result
+from consortia.analysis.sharing import rules
+from consortia.analysis.sharing.core import check_core
+from consortia.analysis.sharing.game import LotGame
+from consortia.analysis.sharing.statement import share_lot
 from consortia.cli import main
-from consortia.plan import Lot, price_lot
-from consortia.sharing import rules
-from consortia.sharing.core import check_core
-from consortia.sharing.game import LotGame
-from consortia.sharing.statement import share_lot
+from consortia.rules.plan import Lot, price_lot
 
 
 @dataclass
@@ -129,10 +129,10 @@ def test_equal_price_split_outside_the_core(tmp_path: Path) -> None:
 
 
 def test_sampled_shapley_agrees_with_exact_within_its_error() -> None:
-    from consortia.candidates import build_candidates
-    from consortia.generator import GeneratorOptions, generate_instance
-    from consortia.heuristic import greedy_plan
-    from consortia.reader import instance_from_tables
+    from consortia.data.generator import GeneratorOptions, generate_instance
+    from consortia.data.reader import instance_from_tables
+    from consortia.formulations.candidates import build_candidates
+    from consortia.formulations.greedy import greedy_plan
 
     inst = instance_from_tables(generate_instance(GeneratorOptions(60, 3, 6, 12, seed=4)))
     biggest = max(greedy_plan(build_candidates(inst)), key=lambda o: len(o.lot.members))

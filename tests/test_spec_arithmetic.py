@@ -7,9 +7,9 @@ import random
 
 import pytest
 
-from consortia.candidates import rational_threshold
-from consortia.instance import Category, Offer
-from consortia.spec import lead_time, tier_cost
+from consortia.data.instance import Category, Offer
+from consortia.formulations.candidates import rational_threshold
+from consortia.rules.spec import lead_time, tier_cost
 
 
 def offer(kind: str, tiers) -> Offer:

@@ -10,11 +10,11 @@ from click.testing import CliRunner
 
 from conftest import INSTANCES
 from consortia import read_instance
+from consortia.analysis.ledger import Ledger
+from consortia.analysis.scenarios import Scenario, ScenarioError, apply_scenario, read_scenarios
+from consortia.analysis.whatif import run_whatif
 from consortia.cli import main
-from consortia.ledger import Ledger
-from consortia.scenarios import Scenario, ScenarioError, apply_scenario, read_scenarios
-from consortia.solve_options import SolveOptions
-from consortia.whatif import run_whatif
+from consortia.solvers.options import SolveOptions
 
 BASE = read_instance(INSTANCES / "demo")
 

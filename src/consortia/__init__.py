@@ -10,15 +10,15 @@ The library API::
     assert check_plan(inst, "out/demo").ok
 """
 
-from consortia.checker import CheckReport, check_plan
+from consortia.data.instance import Instance
+from consortia.data.reader import read_instance
 from consortia.errors import ConsortiaError, InvalidInstanceError, Problem, UsageError
-from consortia.instance import Instance
-from consortia.plan import Lot, assess_plan
-from consortia.reader import read_instance
-from consortia.result import Result
-from consortia.solve import solve
-from consortia.solve_options import SolveOptions
-from consortia.writer import write_result
+from consortia.outputs.checker import CheckReport, check_plan
+from consortia.outputs.writer import write_result
+from consortia.rules.plan import Lot, assess_plan
+from consortia.solvers.options import SolveOptions
+from consortia.solvers.registry import solve
+from consortia.solvers.result import Result
 
 __all__ = [
     "CheckReport",

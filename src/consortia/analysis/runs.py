@@ -1,0 +1,85 @@
+"""One way a solve becomes a recorded run: solve -> check -> write -> ledger.
+
+``consortia solve``, ``whatif`` and ``bench`` all go through here, so a plan is
+never written unchecked and every run is recorded the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from consortia.analysis.ledger import Ledger, RunRecord
+from consortia.data.instance import Instance
+from consortia.outputs.checker import check_plan
+from consortia.outputs.writer import write_result
+from consortia.rules.plan import Lot, assess_plan
+from consortia.solvers.options import SolveOptions
+from consortia.solvers.registry import solve
+from consortia.solvers.result import Result
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What the ledger records of how a run was asked for."""
+
+    command: str
+    instance: str
+    options: dict[str, Any] = field(default_factory=dict)
+    scenario: str | None = None
+
+
+def checked_solve(inst: Instance, options: SolveOptions, start: list[Lot] | None = None) -> Result:
+    """Solve, then re-assess the plan by the rules; a plan that breaks them is an
+    internal error, never an answer."""
+    result = solve(inst, options, start)
+    assessment = assess_plan(inst, [o.lot for o in result.outcomes])
+    if not assessment.feasible:
+        raise RuntimeError("the plan breaks the rules: " + "; ".join(assessment.violations))
+    return result
+
+
+def verifier(inst: Instance) -> Callable[[Path], None]:
+    """A check of a written plan folder by the independent checker, for write_result."""
+
+    def verify(folder: Path) -> None:
+        report = check_plan(inst, folder)
+        if not report.ok:
+            raise RuntimeError("the plan failed its own check: " + "; ".join(report.violations))
+
+    return verify
+
+
+def write_checked(
+    result: Result, out_dir: str | Path, workbook: bool = False, command: str = "solve"
+) -> Path:
+    """Write a result atomically, after the checker has accepted the written files."""
+    return write_result(
+        result, out_dir, verify=verifier(result.instance), workbook=workbook, command=command
+    )
+
+
+def record(
+    ledger: Ledger | None, spec: RunSpec, result: Result, output: str | Path | None = None
+) -> int | None:
+    """Record a run in the ledger (None: not recorded); returns its id."""
+    if ledger is None:
+        return None
+    return ledger.record(
+        RunRecord(
+            command=spec.command,
+            instance=spec.instance,
+            instance_sha256=result.instance.sha256,
+            status=result.status,
+            objective=result.objective,
+            best_bound=result.best_bound,
+            gap=result.gap,
+            formulation=result.formulation,
+            scenario=spec.scenario,
+            options=spec.options,
+            timings=result.timings.as_dict(),
+            output=None if output is None else str(output),
+        )
+    )

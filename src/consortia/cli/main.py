@@ -1,0 +1,583 @@
+"""Command-line interface (spec section 8). It parses, calls the library and prints.
+
+Exit codes: 0 success; 1 a plan failed its check, or an internal error; 2 bad
+input or usage. Errors reach users as sentences; --debug shows the traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from consortia.analysis.sharing.rules import RULES as SHARE_RULES
+from consortia.errors import ConsortiaError, InvalidInstanceError
+from consortia.solvers.registry import STRATEGIES, help_text
+
+
+def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn library errors into messages and exit codes."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = click.get_current_context().find_root().params.get("debug", False)
+        try:
+            return func(*args, **kwargs)
+        except InvalidInstanceError as exc:
+            click.echo(f"Invalid instance: {exc}", err=True)
+            sys.exit(2)
+        except ConsortiaError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            if debug:
+                traceback.print_exc()
+            sys.exit(2)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except BrokenPipeError:  # output piped into a reader that stopped (e.g. head)
+            sys.stderr.close()
+            sys.exit(0)
+        except Exception as exc:  # an internal error: say so, keep the traceback for --debug
+            if debug:
+                traceback.print_exc()
+            click.echo(
+                f"Internal error ({type(exc).__name__}: {exc}). Run again with --debug "
+                "for the traceback, and please report it.",
+                err=True,
+            )
+            sys.exit(1)
+
+    return wrapper
+
+
+class ProgressPrinter:
+    """Live progress on stderr for searches that last more than two seconds."""
+
+    def __init__(self, after: float = 2.0) -> None:
+        self.after = after
+        self.shown = False
+
+    def __call__(self, p: Any) -> None:
+        if p.elapsed < self.after:
+            return
+        plan = "—" if p.incumbent is None else f"{p.incumbent:,.0f}"
+        bound = "—" if p.bound is None else f"{p.bound:,.0f}"
+        gap = ""
+        if p.incumbent is not None and p.bound is not None and p.bound > 0:
+            gap = f"  gap {max(0.0, p.bound - p.incumbent) / p.bound:.2%}"
+        click.echo(
+            f"\r{p.stage}: {p.elapsed:6.1f}s  plan {plan}  bound {bound}{gap}   ",
+            nl=False,
+            err=True,
+        )
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            click.echo("", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+@click.version_option(package_name="consortia")
+def main(debug: bool) -> None:
+    """Plan buying consortia: who buys together, from which supplier, starting when."""
+
+
+@main.command()
+@click.argument("instance", type=click.Path(path_type=Path))
+@_friendly
+def validate(instance: Path) -> None:
+    """Check an instance (CSV folder or .xlsx workbook); list every problem."""
+    from consortia.data.reader import read_instance
+
+    inst = read_instance(instance)
+    click.echo(
+        f"{instance}: valid — {len(inst.organizations)} organizations, "
+        f"{len(inst.categories)} categories, {len(inst.offers)} offers, "
+        f"horizon {inst.settings.horizon}"
+    )
+
+
+@main.command()
+@click.argument("instance", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder for the plan files (replaced atomically).",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Stop the search after this many seconds with the best plan found.",
+)
+@click.option(
+    "--gap",
+    type=click.FloatRange(min=0),
+    default=1e-6,
+    show_default=True,
+    help="Relative optimality gap at which the search may stop (0 = proven optimum).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Solver random seed.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx"]),
+    default="csv",
+    show_default=True,
+    help="xlsx also writes the plan as plan.xlsx.",
+)
+@click.option("--quiet", is_flag=True, help="No live progress.")
+@click.option(
+    "--ledger",
+    "ledger_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Run ledger (default .consortia/runs.sqlite, or $CONSORTIA_LEDGER).",
+)
+@click.option(
+    "--formulation",
+    type=click.Choice(list(STRATEGIES)),
+    default="auto",
+    show_default=True,
+    help=help_text(),
+)
+@click.option(
+    "--builder",
+    type=click.Choice(["arrays", "pyomo"]),
+    default="arrays",
+    show_default=True,
+    help="How the offer model is built: sparse arrays, or Pyomo (the readable "
+    "reference; same model, slower). Other formulations are built with Pyomo.",
+)
+@_friendly
+def solve(
+    instance: Path,
+    out_dir: Path,
+    time_limit: float | None,
+    gap: float,
+    seed: int,
+    fmt: str,
+    quiet: bool,
+    ledger_path: Path | None,
+    formulation: str,
+    builder: str,
+) -> None:
+    """Find the savings-maximising plan and write it to --out."""
+    from consortia.analysis.ledger import Ledger
+    from consortia.analysis.runs import RunSpec, checked_solve, record, write_checked
+    from consortia.data.reader import read_instance
+    from consortia.folders import check_output_dir
+    from consortia.outputs.terminal import plan_table
+    from consortia.solvers.options import SolveOptions
+
+    inst = read_instance(instance)
+    check_output_dir(out_dir, "solve")  # refuse before solving, not after
+    printer = None if quiet else ProgressPrinter()
+    result = checked_solve(inst, SolveOptions(time_limit, gap, seed, formulation, printer, builder))
+    if printer is not None:
+        printer.close()
+    written = write_checked(result, out_dir, workbook=fmt == "xlsx")
+    spec = RunSpec(
+        "solve",
+        str(instance),
+        {
+            "time_limit": time_limit,
+            "gap": gap,
+            "seed": seed,
+            "formulation": formulation,
+            "format": fmt,
+        },
+    )
+    run_id = record(Ledger(ledger_path), spec, result, written)
+    click.echo(plan_table(result))
+    click.echo(f"Plan written to {written}/ (run {run_id} in the ledger)")
+
+
+@main.command()
+@click.argument("instance", type=click.Path(path_type=Path))
+@click.argument("plan_dir", type=click.Path(path_type=Path))
+@_friendly
+def check(instance: Path, plan_dir: Path) -> None:
+    """Recompute a written plan from the rules; exit 1 listing every violation."""
+    from consortia.data.reader import read_instance
+    from consortia.errors import UsageError
+    from consortia.outputs.checker import check_plan
+
+    inst = read_instance(instance)
+    if not plan_dir.is_dir():
+        raise UsageError(f"no plan folder at '{plan_dir}'")
+    report = check_plan(inst, plan_dir)
+    if report.ok:
+        click.echo(f"Plan is feasible; net savings {report.objective:,.2f} match the rules.")
+        return
+    click.echo(f"Plan fails {len(report.violations)} check(s):")
+    for v in report.violations:
+        click.echo(f"  - {v}")
+    sys.exit(1)
+
+
+@main.command()
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--orgs", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--categories", type=click.IntRange(min=1, max=9), default=3, show_default=True)
+@click.option("--suppliers", type=click.IntRange(min=1), default=6, show_default=True)
+@click.option("--periods", type=click.IntRange(min=1), default=12, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@_friendly
+def generate(
+    out: Path, orgs: int, categories: int, suppliers: int, periods: int, seed: int
+) -> None:
+    """Write a synthetic instance calibrated to the UK public sector."""
+    from consortia.data.generator import GeneratorOptions, generate_instance, write_instance_tables
+    from consortia.folders import check_output_dir, check_output_file
+
+    if out.suffix.lower() == ".xlsx":
+        check_output_file(out, "generate")
+    else:
+        check_output_dir(out, "generate")
+    tables = generate_instance(GeneratorOptions(orgs, categories, suppliers, periods, seed))
+    write_instance_tables(tables, out)
+    click.echo(f"Instance written to {out}/ ({orgs} organizations, seed {seed})")
+
+
+@main.command()
+@click.argument("instance", type=click.Path(path_type=Path))
+@click.argument("plan_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--rule",
+    "rules",
+    multiple=True,
+    type=click.Choice(list(SHARE_RULES)),
+    help="Allocation rule (repeatable; default: all).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder for shares.csv (replaced atomically).",
+)
+@_friendly
+def share(instance: Path, plan_dir: Path, rules: tuple[str, ...], out_dir: Path) -> None:
+    """Share each lot's savings among its members and test each split's stability."""
+    from consortia.analysis.sharing.report import share_plan, summary_lines, write_shares
+    from consortia.data.reader import read_instance
+    from consortia.folders import check_output_dir
+
+    inst = read_instance(instance)
+    check_output_dir(out_dir, "share")
+    chosen = rules or SHARE_RULES
+    lots = share_plan(inst, plan_dir, chosen)
+    written = write_shares(lots, chosen, out_dir)
+    for line in summary_lines(lots, chosen):
+        click.echo(line)
+    click.echo(f"Statements written to {written}/shares.csv")
+
+
+@main.command()
+@click.argument("instance", type=click.Path(path_type=Path))
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["mps", "lp"]), required=True)
+@_friendly
+def export(instance: Path, out: Path, fmt: str) -> None:
+    """Write the compact model as an MPS or LP file with readable names."""
+    from consortia.data.reader import read_instance
+    from consortia.formulations.export import export_model
+
+    written = export_model(read_instance(instance), out, fmt)
+    click.echo(f"Model written to {written}")
+
+
+@main.command()
+@click.argument("plan_dir", type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="The HTML file.")
+@click.option(
+    "--instance",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The plan's instance (default: the one recorded in summary.json).",
+)
+@_friendly
+def report(plan_dir: Path, out: Path, instance: Path | None) -> None:
+    """Write one self-contained HTML page about a plan."""
+    from consortia.outputs.html import write_report
+
+    written = write_report(plan_dir, out, instance)
+    click.echo(f"Report written to {written}")
+
+
+@main.command()
+@click.argument("base", type=click.Path(path_type=Path))
+@click.argument("scenarios_file", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Parallel worker processes.",
+)
+@click.option("--scheduler", default=None, help="Address of a Dask scheduler to solve on.")
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds per solve.",
+)
+@click.option("--gap", type=click.FloatRange(min=0), default=1e-6, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True
+)
+@click.option("--quiet", is_flag=True, help="No progress.")
+@click.option("--ledger", "ledger_path", type=click.Path(path_type=Path), default=None)
+@_friendly
+def whatif(
+    base: Path,
+    scenarios_file: Path,
+    out_dir: Path,
+    workers: int,
+    scheduler: str | None,
+    time_limit: float | None,
+    gap: float,
+    seed: int,
+    fmt: str,
+    quiet: bool,
+    ledger_path: Path | None,
+) -> None:
+    """Solve a base instance and every scenario of a TOML file, and compare them."""
+    from consortia.analysis.ledger import Ledger
+    from consortia.analysis.scenarios import read_scenarios
+    from consortia.analysis.whatif import run_whatif
+    from consortia.data.reader import read_instance
+    from consortia.solvers.options import SolveOptions
+
+    inst = read_instance(base)
+    scenarios = read_scenarios(scenarios_file)
+
+    def done(name: str, result: Any, k: int, total: int) -> None:
+        if quiet:
+            return
+        filled = int(20 * k / total)
+        click.echo(
+            f"[{'#' * filled}{'.' * (20 - filled)}] {k}/{total} {name}: "
+            f"{result.objective:,.2f} ({result.status})",
+            err=True,
+        )
+
+    table = run_whatif(
+        inst,
+        scenarios,
+        out_dir,
+        SolveOptions(time_limit, gap, seed),
+        workers=workers,
+        scheduler=scheduler,
+        workbook=fmt == "xlsx",
+        ledger=Ledger(ledger_path),
+        on_done=done,
+    )
+    shown = table[["scenario", "status", "net_savings", "gap", "lots", "target_period"]]
+    click.echo(shown.to_string(index=False))
+    click.echo(f"Plans, comparison.csv, comparison.md and savings.svg written to {out_dir}/")
+
+
+@main.command()
+@click.argument("sets", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--formulations",
+    default="auto",
+    show_default=True,
+    help=f"Comma-separated: {', '.join(STRATEGIES)}.",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Seconds per solve.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder for results.csv, results.md and profile.png (default bench/<date-time>).",
+)
+@click.option("--ledger", "ledger_path", type=click.Path(path_type=Path), default=None)
+@click.option(
+    "--gap",
+    type=click.FloatRange(min=0),
+    default=1e-6,
+    show_default=True,
+    help="Relative gap at which each solve may stop (use 1e-9 for imported CFLP "
+    "instances: their savings carry a large constant).",
+)
+@_friendly
+def bench(
+    sets: tuple[Path, ...],
+    formulations: str,
+    time_limit: float,
+    out_dir: Path | None,
+    ledger_path: Path | None,
+    gap: float,
+) -> None:
+    """Solve every instance of the sets with every formulation and compare."""
+    import datetime as dt
+
+    from consortia.analysis.bench import run_bench
+    from consortia.errors import UsageError
+
+    names = [f.strip() for f in formulations.split(",") if f.strip()]
+    unknown = [f for f in names if f not in STRATEGIES]
+    if unknown or not names:
+        raise UsageError(
+            f"unknown formulation(s) {', '.join(unknown) or '(none)'} "
+            f"(known: {', '.join(STRATEGIES)})"
+        )
+    out = out_dir or Path("bench") / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+
+    def done(k: int, total: int, row: dict) -> None:
+        objective = row.get("objective")
+        shown = "" if objective is None else f"{objective:,.2f}"
+        click.echo(
+            f"[{k}/{total}] {row['instance']} {row['formulation']}: {row['status']} "
+            f"{shown} in {row.get('total_s', 0):.1f}s",
+            err=True,
+        )
+
+    run_bench(
+        list(sets),
+        names,
+        time_limit,
+        out,
+        str(ledger_path) if ledger_path else None,
+        on_done=done,
+        gap=gap,
+    )
+    click.echo((out / "results.md").read_text())
+    click.echo(f"results.csv, results.md and profile.png written to {out}/")
+
+
+@main.group("import")
+def import_group() -> None:
+    """Import instances from other problem formats."""
+
+
+@import_group.command("cflp")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["orlib", "holmberg", "delmaire"]), required=True
+)
+@click.option(
+    "--capacity",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Capacity of every facility (OR-Library capa/capb/capc leave it open).",
+)
+@click.option(
+    "--published",
+    type=float,
+    default=None,
+    help="Published single-source optimal cost, kept in cflp.json for `consortia bench`.",
+)
+@_friendly
+def import_cflp_command(
+    file: Path, out: Path, fmt: str, capacity: float | None, published: float | None
+) -> None:
+    """A capacitated facility location instance as a consortium instance."""
+    import json
+
+    from consortia.data.cflp import import_cflp
+
+    written = import_cflp(file, fmt, out, capacity, published)
+    click.echo(f"Instance written to {written}/ (CFLP cost = cflp.json offset - net savings)")
+    left_out = json.loads((written / "cflp.json").read_text())["unservable"]
+    if left_out:
+        click.echo(
+            f"Note: {len(left_out)} customer(s) ({', '.join(left_out[:5])}) need more than any "
+            "facility's capacity, so no single-source plan serves everyone; plans leave "
+            "them out and their CFLP cost is not comparable with published values."
+        )
+
+
+@main.group()
+def runs() -> None:
+    """The run ledger: list, show and compare recorded runs."""
+
+
+_LEDGER = click.option(
+    "--ledger",
+    "ledger_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Run ledger (default .consortia/runs.sqlite, or $CONSORTIA_LEDGER).",
+)
+
+
+@runs.command("list")
+@_LEDGER
+@click.option("--last", type=click.IntRange(min=1), default=20, show_default=True)
+@_friendly
+def runs_list(ledger_path: Path | None, last: int) -> None:
+    """The most recent runs, newest first."""
+    from consortia.analysis.ledger import Ledger
+
+    rows = Ledger(ledger_path).runs(last)
+    if not rows:
+        click.echo("No runs recorded yet.")
+        return
+    click.echo(
+        f"{'id':>4} {'created':<25} {'command':<8} {'instance':<28} {'status':<9} "
+        f"{'objective':>16} {'gap':>8}"
+    )
+    for r in rows:
+        gap = "" if r["gap"] is None else f"{r['gap']:.2%}"
+        objective = "" if r["objective"] is None else f"{r['objective']:,.2f}"
+        click.echo(
+            f"{r['id']:>4} {r['created']:<25} {r['command']:<8} "
+            f"{Path(r['instance']).name[:28]:<28} {r['status']:<9} {objective:>16} {gap:>8}"
+        )
+
+
+@runs.command("show")
+@click.argument("run_id", type=int)
+@_LEDGER
+@_friendly
+def runs_show(run_id: int, ledger_path: Path | None) -> None:
+    """Everything recorded about one run."""
+    from consortia.analysis.ledger import FIELDS, Ledger
+
+    row = Ledger(ledger_path).get(run_id)
+    for key in FIELDS:
+        click.echo(f"{key:<16} {row[key]}")
+
+
+@runs.command("compare")
+@click.argument("first", type=int)
+@click.argument("second", type=int)
+@_LEDGER
+@_friendly
+def runs_compare(first: int, second: int, ledger_path: Path | None) -> None:
+    """Two runs side by side, with the differences marked."""
+    from consortia.analysis.ledger import FIELDS, Ledger
+
+    ledger = Ledger(ledger_path)
+    a, b = ledger.get(first), ledger.get(second)
+    for key in FIELDS:
+        mark = " " if a[key] == b[key] else "*"
+        click.echo(f"{mark} {key:<16} {str(a[key])[:40]:<40} {str(b[key])[:40]}")
+    if a["objective"] is not None and b["objective"] is not None:
+        click.echo(f"  objective difference {b['objective'] - a['objective']:+,.2f}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

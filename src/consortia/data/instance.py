@@ -1,0 +1,213 @@
+"""The validated, immutable problem instance (spec sections 2 and 6).
+
+An :class:`Instance` is built only by :func:`consortia.data.reader.read_instance` (or
+:func:`consortia.data.reader.instance_from_tables`), after every check has passed. It
+holds the typed tables as pandas DataFrames and offers read-only lookups that the
+algorithms use; it knows nothing of any modelling library.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import pandas as pd
+
+from consortia.data.schema import TABLES
+
+
+@dataclass(frozen=True)
+class Settings:
+    horizon: int
+    max_parallel_formations: int | None = None
+    individually_rational: bool = True
+    discount_rate: float = 0.0
+    savings_target: float | None = None
+    currency: str = "GBP"
+    period_start: str | None = None
+
+
+@dataclass(frozen=True)
+class Category:
+    category_id: str
+    base_lead: int
+    member_lead: float
+    min_members: int
+    max_members: int | None
+    coordination_cost: float
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A supplier's offer in one category, with its tiers sorted by quantity."""
+
+    supplier_id: str
+    category_id: str
+    capacity: float  # math.inf when unlimited
+    available_from: int
+    fixed_cost: float
+    discount: str  # "all_units" or "incremental"
+    regions: frozenset[str]
+    tiers: tuple[tuple[float, float], ...]  # (min_quantity, unit_price)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.supplier_id, self.category_id)
+
+    def serves(self, region: str) -> bool:
+        """Spec rule 4: an empty region set serves everyone; an empty region only those."""
+        return not self.regions or (region != "" and region in self.regions)
+
+
+@dataclass(frozen=True)
+class Instance:
+    settings: Settings
+    organizations: pd.DataFrame
+    categories: pd.DataFrame
+    demand: pd.DataFrame
+    suppliers: pd.DataFrame
+    offers: pd.DataFrame
+    tiers: pd.DataFrame
+    surcharges: pd.DataFrame
+    collaboration: pd.DataFrame | None = None
+    name: str = field(default="instance")
+    source: str = field(default="")  # where the instance was read from, if from a file
+
+    # --- read-only lookups -------------------------------------------------
+    @cached_property
+    def org_ids(self) -> tuple[str, ...]:
+        return tuple(self.organizations["org_id"])
+
+    @cached_property
+    def org_index(self) -> dict[str, int]:
+        return {o: i for i, o in enumerate(self.org_ids)}
+
+    @cached_property
+    def region(self) -> dict[str, str]:
+        return dict(zip(self.organizations["org_id"], self.organizations["region"], strict=True))
+
+    @cached_property
+    def sector(self) -> dict[str, str]:
+        return dict(zip(self.organizations["org_id"], self.organizations["sector"], strict=True))
+
+    @cached_property
+    def ready(self) -> dict[str, int]:
+        orgs = self.organizations
+        return dict(zip(orgs["org_id"], (int(v) for v in orgs["ready_period"]), strict=True))
+
+    @cached_property
+    def category(self) -> dict[str, Category]:
+        out = {}
+        for row in self.categories.itertuples(index=False):
+            mx = None if pd.isna(row.max_members) else int(row.max_members)
+            out[row.category_id] = Category(
+                row.category_id,
+                int(row.base_lead),
+                float(row.member_lead),
+                int(row.min_members),
+                mx,
+                float(row.coordination_cost),
+            )
+        return out
+
+    @cached_property
+    def demand_of(self) -> dict[tuple[str, str], tuple[float, float]]:
+        """(org, category) -> (quantity per period, baseline unit price)."""
+        d = self.demand
+        return {
+            (o, c): (float(q), float(b))
+            for o, c, q, b in zip(
+                d["org_id"], d["category_id"], d["quantity"], d["baseline_price"], strict=True
+            )
+        }
+
+    @cached_property
+    def offer(self) -> dict[tuple[str, str], Offer]:
+        tiers: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        for s, c, q, p in zip(
+            self.tiers["supplier_id"],
+            self.tiers["category_id"],
+            self.tiers["min_quantity"],
+            self.tiers["unit_price"],
+            strict=True,
+        ):
+            tiers.setdefault((s, c), []).append((float(q), float(p)))
+        out = {}
+        for row in self.offers.itertuples(index=False):
+            key = (row.supplier_id, row.category_id)
+            out[key] = Offer(
+                row.supplier_id,
+                row.category_id,
+                float(row.capacity),
+                int(row.available_from),
+                float(row.fixed_cost),
+                row.discount,
+                frozenset(row.regions),
+                tuple(sorted(tiers.get(key, []))),
+            )
+        return out
+
+    @cached_property
+    def offers_in(self) -> dict[str, list[Offer]]:
+        out: dict[str, list[Offer]] = {c: [] for c in self.category}
+        for off in self.offer.values():
+            out[off.category_id].append(off)
+        return out
+
+    @cached_property
+    def surcharge(self) -> dict[tuple[str, str, str], float]:
+        """(org, supplier, category) -> unit surcharge; missing pairs are 0."""
+        s = self.surcharges
+        return {
+            (o, sup, c): float(h)
+            for o, sup, c, h in zip(
+                s["org_id"], s["supplier_id"], s["category_id"], s["unit_surcharge"], strict=True
+            )
+        }
+
+    @cached_property
+    def edges(self) -> tuple[tuple[str, str], ...] | None:
+        """Collaboration edges, or None when no graph is given (no restriction)."""
+        if self.collaboration is None:
+            return None
+        return tuple(zip(self.collaboration["org_a"], self.collaboration["org_b"], strict=True))
+
+    @cached_property
+    def neighbours(self) -> dict[str, frozenset[str]] | None:
+        if self.edges is None:
+            return None
+        adj: dict[str, set[str]] = {o: set() for o in self.org_ids}
+        for a, b in self.edges:
+            adj[a].add(b)
+            adj[b].add(a)
+        return {o: frozenset(n) for o, n in adj.items()}
+
+    def delta(self, period: int) -> float:
+        """Discount factor of a period: (1 + r)^-(p - 1)."""
+        return (1.0 + self.settings.discount_rate) ** (-(period - 1))
+
+    def live_weight(self, live: int) -> float:
+        """M(live) = sum of discount factors from the live period to the horizon."""
+        horizon = self.settings.horizon
+        if live > horizon:
+            return 0.0
+        if self.settings.discount_rate == 0:
+            return float(horizon - live + 1)
+        return math.fsum(self.delta(p) for p in range(live, horizon + 1))
+
+    @cached_property
+    def sha256(self) -> str:
+        """Hash of the instance content, the same for a CSV folder and a workbook."""
+        h = hashlib.sha256()
+        s = self.settings
+        h.update(repr(sorted(vars(s).items())).encode())
+        for name in TABLES:
+            if name == "settings":
+                continue
+            table = getattr(self, name)
+            h.update(f"\n#{name}\n".encode())
+            if table is not None:
+                h.update(table.to_csv(index=False).encode())
+        return h.hexdigest()

@@ -1,0 +1,278 @@
+"""Named checks of spec section 6. Each returns every problem it finds.
+
+The checks work on raw tables (every cell a string) and on parsed rows; none stops
+at the first problem, so a user sees everything wrong with an instance at once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from consortia.data.schema import NON_EMPTY, SETTING_KEYS, TABLES, Column
+from consortia.errors import Problem
+
+Row = dict[str, Any]
+
+
+def check_table_names(raw: dict[str, pd.DataFrame]) -> list[Problem]:
+    """Unknown tables are errors (a typo must not pass); required tables must exist."""
+    problems = [
+        Problem(name, None, None, f"unknown table '{name}' (known: {', '.join(TABLES)})")
+        for name in raw
+        if name not in TABLES
+    ]
+    problems += [
+        Problem(t.name, None, None, "required table is missing")
+        for t in TABLES.values()
+        if t.required and t.name not in raw
+    ]
+    return problems
+
+
+def check_columns(name: str, frame: pd.DataFrame) -> list[Problem]:
+    """Every required column is present and no unknown or repeated column is."""
+    table = TABLES[name]
+    cols = [str(c) for c in frame.columns]
+    problems = [
+        Problem(name, None, c, f"unknown column '{c}' (known: {', '.join(table.column_names)})")
+        for c in cols
+        if c not in table.column_names
+    ]
+    problems += [
+        Problem(name, None, c, "column appears more than once")
+        for c in sorted({c for c in cols if cols.count(c) > 1})
+    ]
+    problems += [
+        Problem(name, None, col.name, "required column is missing")
+        for col in table.columns
+        if col.required and col.name not in cols
+    ]
+    return problems
+
+
+def parse_cell(col: Column, text: str) -> tuple[Any, str | None]:
+    """Parse one cell; return (value, None) or (None, message)."""
+    text = text.strip()
+    if text == "":
+        if (col.required and not col.nullable) or col.name in NON_EMPTY:
+            return None, "value is missing"
+        return col.default, None
+    if col.kind == "text":
+        return text, None
+    if col.kind == "list":
+        return tuple(sorted({p.strip() for p in text.split(";") if p.strip()})), None
+    if col.kind == "enum":
+        if text not in col.choices:
+            return None, f"'{text}' is not one of {', '.join(col.choices)}"
+        return text, None
+    try:
+        number = float(text)
+    except ValueError:
+        return None, f"'{text}' is not a number"
+    if not math.isfinite(number):
+        return None, f"'{text}' is not a finite number"
+    if col.kind == "int":
+        if number != int(number):
+            return None, f"'{text}' is not a whole number"
+        number = int(number)
+    if col.minimum is not None:
+        if col.strict and not number > col.minimum:
+            return None, f"'{text}' must be greater than {col.minimum:g}"
+        if not col.strict and number < col.minimum:
+            return None, f"'{text}' must be at least {col.minimum:g}"
+    return number, None
+
+
+def parse_rows(name: str, frame: pd.DataFrame) -> tuple[list[Row], list[Problem]]:
+    """Type every cell of a table; absent optional columns take their default."""
+    table = TABLES[name]
+    present = [c for c in table.columns if c.name in frame.columns]
+    absent = [c for c in table.columns if c.name not in frame.columns]
+    rows: list[Row] = []
+    problems: list[Problem] = []
+    records = frame.to_dict("records")
+    for i, record in enumerate(records, start=1):
+        row: Row = {c.name: c.default for c in absent}
+        for col in present:
+            value, message = parse_cell(col, str(record[col.name]))
+            if message:
+                problems.append(Problem(name, i, col.name, message))
+            row[col.name] = value
+        rows.append(row)
+    return rows, problems
+
+
+def check_unique(name: str, rows: list[Row], key: tuple[str, ...]) -> list[Problem]:
+    """Ids (or id pairs) appear once in a table."""
+    seen: dict[tuple, int] = {}
+    problems = []
+    for i, row in enumerate(rows, start=1):
+        k = tuple(row[c] for c in key)
+        if any(v is None for v in k):
+            continue
+        if k in seen:
+            shown = ", ".join(f"'{v}'" for v in k)
+            problems.append(
+                Problem(name, i, key[-1], f"{shown} repeats row {seen[k]} (must be unique)")
+            )
+        else:
+            seen[k] = i
+    return problems
+
+
+def check_known(
+    name: str, rows: list[Row], column: str, known: Iterable[str], what: str
+) -> list[Problem]:
+    """Every id in a column refers to a row of another table."""
+    known = set(known)
+    return [
+        Problem(name, i, column, f"unknown {what} '{row[column]}'")
+        for i, row in enumerate(rows, start=1)
+        if row[column] is not None and row[column] not in known
+    ]
+
+
+def check_known_offer(name: str, rows: list[Row], offers: set[tuple[str, str]]) -> list[Problem]:
+    """A (supplier, category) pair names an existing offer."""
+    return [
+        Problem(
+            name,
+            i,
+            "category_id",
+            f"supplier '{row['supplier_id']}' has no offer in category '{row['category_id']}'",
+        )
+        for i, row in enumerate(rows, start=1)
+        if row["supplier_id"] is not None
+        and row["category_id"] is not None
+        and (row["supplier_id"], row["category_id"]) not in offers
+    ]
+
+
+def check_member_limits(rows: list[Row]) -> list[Problem]:
+    """max_members is at least min_members."""
+    return [
+        Problem(
+            "categories",
+            i,
+            "max_members",
+            f"{row['max_members']} is less than min_members {row['min_members']}",
+        )
+        for i, row in enumerate(rows, start=1)
+        if row["max_members"] is not None
+        and row["min_members"] is not None
+        and row["max_members"] < row["min_members"]
+    ]
+
+
+def check_tiers(tier_rows: list[Row], offer_rows: list[Row]) -> list[Problem]:
+    """Per offer: at least one tier, strictly increasing quantities, non-increasing
+    prices (in quantity order), and an incremental schedule starting at 0."""
+    by_offer: dict[tuple[str, str], list[tuple[int, Row]]] = {}
+    for i, row in enumerate(tier_rows, start=1):
+        by_offer.setdefault((row["supplier_id"], row["category_id"]), []).append((i, row))
+    problems = []
+    for j, offer in enumerate(offer_rows, start=1):
+        key = (offer["supplier_id"], offer["category_id"])
+        tiers = [
+            (i, r)
+            for i, r in by_offer.get(key, [])
+            if r["min_quantity"] is not None and r["unit_price"] is not None
+        ]
+        if not by_offer.get(key):
+            problems.append(Problem("offers", j, "supplier_id", f"offer {key} has no tiers"))
+            continue
+        tiers.sort(key=lambda t: t[1]["min_quantity"])
+        for (_, prev), (i, cur) in zip(tiers, tiers[1:], strict=False):
+            if cur["min_quantity"] == prev["min_quantity"]:
+                problems.append(
+                    Problem(
+                        "tiers",
+                        i,
+                        "min_quantity",
+                        f"{cur['min_quantity']:g} repeats a tier of offer {key} "
+                        "(quantities must be strictly increasing)",
+                    )
+                )
+            elif cur["unit_price"] > prev["unit_price"]:
+                problems.append(
+                    Problem(
+                        "tiers",
+                        i,
+                        "unit_price",
+                        f"{cur['unit_price']:g} is higher than {prev['unit_price']:g} at a "
+                        f"lower quantity of offer {key} (prices must not increase)",
+                    )
+                )
+        if offer["discount"] == "incremental" and tiers and tiers[0][1]["min_quantity"] != 0:
+            i, first = tiers[0]
+            problems.append(
+                Problem(
+                    "tiers",
+                    i,
+                    "min_quantity",
+                    f"incremental offer {key} must start at 0, not {first['min_quantity']:g}",
+                )
+            )
+    return problems
+
+
+def check_collaboration(rows: list[Row]) -> list[Problem]:
+    """An edge joins two different organizations."""
+    return [
+        Problem("collaboration", i, "org_b", f"'{row['org_b']}' is linked to itself")
+        for i, row in enumerate(rows, start=1)
+        if row["org_a"] is not None and row["org_a"] == row["org_b"]
+    ]
+
+
+_SETTING_COLUMNS = {
+    "horizon": Column("horizon", "int", required=True, minimum=1),
+    "max_parallel_formations": Column("max_parallel_formations", "int", minimum=1),
+    "discount_rate": Column("discount_rate", "real", default=0.0, minimum=0),
+    "savings_target": Column("savings_target", "real", minimum=0),
+    "currency": Column("currency", default="GBP"),
+    "period_start": Column("period_start"),
+}
+
+
+def check_settings(rows: list[Row]) -> tuple[dict[str, Any], list[Problem]]:
+    """Known keys once each, typed values, a horizon; returns the parsed values."""
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for i, row in enumerate(rows, start=1):
+        key, text = row["key"], row["value"] or ""
+        if key is None:
+            continue
+        if key not in SETTING_KEYS:
+            problems.append(
+                Problem(
+                    "settings", i, "key", f"unknown key '{key}' (known: {', '.join(SETTING_KEYS)})"
+                )
+            )
+            continue
+        if key in seen:
+            problems.append(Problem("settings", i, "key", f"'{key}' repeats row {seen[key]}"))
+            continue
+        seen[key] = i
+        if key == "individually_rational":
+            flag = text.strip().lower()
+            if flag in ("", "true"):
+                values[key] = True
+            elif flag == "false":
+                values[key] = False
+            else:
+                problems.append(Problem("settings", i, "value", f"'{text}' is not true or false"))
+            continue
+        value, message = parse_cell(_SETTING_COLUMNS[key], text)
+        if message:
+            problems.append(Problem("settings", i, "value", f"{key}: {message}"))
+        elif value is not None:
+            values[key] = value
+    if "horizon" not in seen:
+        problems.append(Problem("settings", None, "key", "required key 'horizon' is missing"))
+    return values, problems

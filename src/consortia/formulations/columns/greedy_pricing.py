@@ -1,0 +1,226 @@
+"""Fast heuristic pricing and the Lagrangian bound that does not need exact pricing.
+
+Greedy pricing grows lots member by member, always adding the neighbour that
+raises the lot's reduced cost most, from a few promising seeds per offer. It finds
+improving columns quickly but proves nothing.
+
+The bound: for any duals pi, mu, nu >= 0 of the master's rows and any feasible plan,
+    net(plan) <= sum pi + sum mu cap + sum nu W + sum_{lots} rc(lot).
+A lot's reduced cost is at most the sum over its members of
+    phi_o = max_{s,k} [ M(live_osk) * (gain_os - d_o * floor_sk) ] - kappa_c
+            - pi_o - mu_s d_o
+where, for a lot whose volume lies in tier k of offer s, floor_sk = cost(V)/V at
+the top of that tier (the average price never rises with volume) and live_osk =
+max(ready(o) + lead(n_k), available_from(s)), n_k being the fewest members whose
+demands reach the tier (a lot needs at least that many, and lead grows with
+size). Fixed costs and formation duals only lower the reduced cost. Lots are disjoint, so
+    z* <= sum pi + sum mu cap + sum nu W + sum_{(o,c)} max(0, phi_o),
+a valid bound for any duals (Lagrangian relaxation of the one-lot rows).
+"""
+
+from __future__ import annotations
+
+import math
+
+from consortia.data.instance import Instance
+from consortia.formulations.candidates import Candidates
+from consortia.rules.plan import Lot
+from consortia.rules.spec import lead_time, tier_cost, within
+
+
+class CategoryPricer:
+    """Per-category data for greedy pricing and the separable bound."""
+
+    def __init__(self, cands: Candidates, cat_id: str):
+        inst = cands.inst
+        self.inst = inst
+        self.cat_id = cat_id
+        self.cat = inst.category[cat_id]
+        horizon = inst.settings.horizon
+        self.pool: dict[str, list[str]] = {}
+        for o, s, c in cands.threshold:
+            if c == cat_id:
+                self.pool.setdefault(s, []).append(o)
+        # Tier-aware floors: a lot whose volume lies in tier k pays at least
+        # floor[s][k] per unit and has at least size[s][k] members, so it goes
+        # live no earlier than its members' readiness plus lead(size).
+        self.levels: dict[str, list[tuple[float, int]]] = {}
+        for s, orgs in self.pool.items():
+            off = inst.offer[(s, cat_id)]
+            demands = sorted((inst.demand_of[(o, cat_id)][0] for o in orgs), reverse=True)
+            reach = min(off.capacity, sum(demands))
+            levels = []
+            for k, (q, _) in enumerate(off.tiers):
+                if q > reach:
+                    break
+                top = off.tiers[k + 1][0] if k + 1 < len(off.tiers) else math.inf
+                end = min(top, reach)
+                cost = tier_cost(off, end)
+                floor = cost / end if cost is not None and end > 0 else math.inf
+                count, total = 0, 0.0
+                while total < q and count < len(demands):
+                    total += demands[count]
+                    count += 1
+                levels.append((floor, max(count, self.cat.min_members, 1)))
+            self.levels[s] = levels
+        self.horizon = horizon
+
+    def gain(self, o: str, s: str) -> float:
+        q, b = self.inst.demand_of[(o, self.cat_id)]
+        return q * (b - self.inst.surcharge.get((o, s, self.cat_id), 0.0))
+
+    def phi(self, o: str, s: str, pi: dict[str, float], mu: dict[str, float]) -> float:
+        """Upper bound on member o's part of the reduced cost of any lot on s."""
+        inst = self.inst
+        q = inst.demand_of[(o, self.cat_id)][0]
+        avail = inst.offer[(s, self.cat_id)].available_from
+        best = -math.inf
+        for floor, size in self.levels[s]:
+            live = max(inst.ready[o] + lead_time(self.cat, size), avail)
+            if live > self.horizon:
+                continue
+            best = max(best, inst.live_weight(live) * (self.gain(o, s) - q * floor))
+        if best == -math.inf:
+            return -math.inf
+        return best - self.cat.coordination_cost - pi.get(o, 0.0) - mu.get(s, 0.0) * q
+
+    def separable_bound(self, pi: dict[str, float], mu: dict[str, float]) -> float:
+        best: dict[str, float] = {}
+        for s, orgs in self.pool.items():
+            for o in orgs:
+                best[o] = max(best.get(o, 0.0), self.phi(o, s, pi, mu))
+        return math.fsum(best.values())
+
+    def grow(
+        self,
+        pi: dict[str, float],
+        mu: dict[str, float],
+        nu: dict[int, float],
+        seeds: int = 3,
+        breadth: int = 25,
+    ) -> list[tuple[float, Lot]]:
+        """Lots with positive reduced cost found by greedy growth."""
+        inst = self.inst
+        neighbours = inst.neighbours
+        found: dict[Lot, float] = {}
+        for s, orgs in self.pool.items():
+            score = {o: self.phi(o, s, pi, mu) for o in orgs}
+            ranked = sorted(orgs, key=lambda o: -score[o])
+            for seed in ranked[:seeds]:
+                state = _LotState(self, s, pi, mu, nu)
+                state.add(seed)
+                best_rc, best_lot = state.evaluate()
+                while True:
+                    inside = state.members
+                    if neighbours is None:
+                        options = [o for o in ranked if o not in inside]
+                    else:
+                        near = set().union(*(neighbours[o] for o in inside))
+                        options = [o for o in ranked if o in near and o not in inside]
+                    step_best: tuple[float, str] | None = None
+                    for o in options[:breadth]:
+                        rc, _ = state.evaluate(extra=o)
+                        if step_best is None or rc > step_best[0]:
+                            step_best = (rc, o)
+                    if step_best is None or step_best[0] <= best_rc + 1e-9:
+                        break
+                    state.add(step_best[1])
+                    best_rc, best_lot = state.evaluate()
+                if best_lot is not None and best_rc > 1e-9:
+                    found[best_lot] = best_rc
+        return sorted(((rc, lot) for lot, rc in found.items()), key=lambda x: -x[0])
+
+
+class _LotState:
+    """Running sums of a lot under growth, so one evaluation costs O(horizon)."""
+
+    def __init__(self, pricer: CategoryPricer, s: str, pi, mu, nu):  # type: ignore[no-untyped-def]
+        self.p = pricer
+        self.s = s
+        self.pi, self.mu, self.nu = pi, mu, nu
+        self.members: list[str] = []
+        self.volume = 0.0
+        self.gain = 0.0
+        self.duals = 0.0
+        self.ready = 1
+        self.limit = math.inf  # lowest (baseline - surcharge) among members
+        self.offer = pricer.inst.offer[(s, pricer.cat_id)]
+
+    def add(self, o: str) -> None:
+        inst, c = self.p.inst, self.p.cat_id
+        q, b = inst.demand_of[(o, c)]
+        self.members.append(o)
+        self.volume += q
+        self.gain += self.p.gain(o, self.s)
+        self.duals += self.pi.get(o, 0.0)
+        self.ready = max(self.ready, inst.ready[o])
+        self.limit = min(self.limit, b - inst.surcharge.get((o, self.s, c), 0.0))
+
+    def evaluate(self, extra: str | None = None) -> tuple[float, Lot | None]:
+        p = self.p
+        inst, c, cat = p.inst, p.cat_id, p.cat
+        volume, gain, duals, ready, limit = (
+            self.volume,
+            self.gain,
+            self.duals,
+            self.ready,
+            self.limit,
+        )
+        n = len(self.members)
+        if extra is not None:
+            q, b = inst.demand_of[(extra, c)]
+            volume += q
+            gain += p.gain(extra, self.s)
+            duals += self.pi.get(extra, 0.0)
+            ready = max(ready, inst.ready[extra])
+            limit = min(limit, b - inst.surcharge.get((extra, self.s, c), 0.0))
+            n += 1
+        if n < cat.min_members or (cat.max_members is not None and n > cat.max_members):
+            return -math.inf, None
+        if volume > self.offer.capacity * (1 + 1e-9):
+            return -math.inf, None
+        cost = tier_cost(self.offer, volume)
+        if cost is None:
+            return -math.inf, None
+        if inst.settings.individually_rational and not within(cost / volume, limit):
+            return -math.inf, None
+        lead = lead_time(cat, n)
+        savings = gain - cost
+        fixed = self.offer.fixed_cost + cat.coordination_cost * n + duals
+        fixed += self.mu.get(self.s, 0.0) * volume
+        best = -math.inf
+        best_start = None
+        for start in range(ready, p.horizon - lead + 1):
+            live = max(start + lead, self.offer.available_from)
+            if live > p.horizon:
+                break
+            forming = sum(self.nu.get(t, 0.0) for t in range(start, start + lead))
+            rc = inst.live_weight(live) * savings - fixed - forming
+            if rc > best:
+                best, best_start = rc, start
+        if best_start is None:
+            return -math.inf, None
+        members = list(self.members) + ([extra] if extra is not None else [])
+        members.sort(key=inst.org_index.__getitem__)
+        return best, Lot(c, self.s, tuple(members), best_start)
+
+
+def plan_bound(
+    inst: Instance,
+    pricers: dict[str, CategoryPricer],
+    pi: dict[tuple[str, str], float],
+    mu: dict[tuple[str, str], float],
+    nu: dict[int, float],
+) -> float:
+    """The Lagrangian bound of the module docstring for the given duals."""
+    total = math.fsum(pi.values())
+    total += math.fsum(v * inst.offer[key].capacity for key, v in mu.items() if v > 0)
+    limit = inst.settings.max_parallel_formations
+    if limit is not None:
+        total += limit * math.fsum(nu.values())
+    for cat_id, pricer in pricers.items():
+        total += pricer.separable_bound(
+            {o: v for (o, c), v in pi.items() if c == cat_id},
+            {s: v for (s, c), v in mu.items() if c == cat_id},
+        )
+    return total

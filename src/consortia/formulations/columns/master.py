@@ -1,0 +1,105 @@
+"""Master problem of the column generation: choose lots from a pool.
+
+    max  sum_j net_j lambda_j
+    s.t. sum_{j: o in G_j, c_j = c} lambda_j <= 1      for every (o, c)      dual pi
+         sum_{j on offer (s,c)} V_j lambda_j <= cap(s,c) for capped offers   dual mu
+         sum_{j forming in p} lambda_j <= W             for every period      dual nu
+              lambda_j >= 0  (integer in the integer master; the first rows keep it <= 1)
+
+Every column is a lot that satisfies all single-lot rules of the spec, priced by
+the spec itself, so an integer solution is a feasible plan.
+"""
+
+from __future__ import annotations
+
+import math
+
+import highspy
+import numpy as np
+
+from consortia.backend.highs import new_highs, run
+from consortia.data.instance import Instance
+from consortia.rules.plan import LotOutcome
+
+
+class Master:
+    def __init__(self, inst: Instance, seed: int = 0):
+        self.inst = inst
+        self.h = new_highs()
+        self.h.setOptionValue("random_seed", int(seed))
+        self.h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        self.columns: list[LotOutcome] = []
+        self._seen: set[object] = set()
+        self.rows: dict[tuple, int] = {}
+        self.row_keys: list[tuple] = []
+
+    def _row(self, key: tuple, upper: float) -> int:
+        if key not in self.rows:
+            self.rows[key] = len(self.row_keys)
+            self.row_keys.append(key)
+            self.h.addRow(-math.inf, upper, 0, np.array([], dtype=np.int32), np.array([]))
+        return self.rows[key]
+
+    def add(self, out: LotOutcome) -> bool:
+        """Add a column unless the same lot is already in the pool."""
+        if out.lot in self._seen:
+            return False
+        self._seen.add(out.lot)
+        inst = self.inst
+        lot = out.lot
+        entries = [(self._row(("org", o, lot.category_id), 1.0), 1.0) for o in lot.members]
+        cap = inst.offer[(lot.supplier_id, lot.category_id)].capacity
+        if math.isfinite(cap):
+            entries.append((self._row(("cap", lot.supplier_id, lot.category_id), cap), out.volume))
+        limit = inst.settings.max_parallel_formations
+        if limit is not None:
+            entries += [(self._row(("form", p), float(limit)), 1.0) for p in out.forming]
+        idx = np.array([r for r, _ in entries], dtype=np.int32)
+        val = np.array([v for _, v in entries], dtype=float)
+        # No upper bound of 1: the one-lot rows imply it, and a bound would take
+        # dual value away from the rows whose duals price new columns.
+        self.h.addCol(out.net, 0.0, math.inf, len(idx), idx, val)
+        self.columns.append(out)
+        return True
+
+    def solve_lp(self) -> tuple[float, dict[tuple, float]]:
+        """LP optimum over the pool and the duals of its rows (>= 0 for a maximum)."""
+        n = len(self.columns)
+        if n:
+            self.h.changeColsIntegrality(
+                n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kContinuous)
+            )
+        self.h.setOptionValue("time_limit", 1e9)
+        run(self.h)
+        value = float(self.h.getInfo().objective_function_value) if n else 0.0
+        duals = np.asarray(self.h.getSolution().row_dual)
+        out = {key: max(0.0, float(duals[i])) for key, i in self.rows.items()} if n else {}
+        return value, out
+
+    def solve_ip(
+        self, time_limit: float, start: list[LotOutcome]
+    ) -> tuple[list[LotOutcome], float]:
+        """Best plan made of pool columns (and the integer master's own bound)."""
+        n = len(self.columns)
+        if not n:
+            return [], 0.0
+        h = self.h
+        h.changeColsIntegrality(
+            n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kInteger)
+        )
+        h.setOptionValue("time_limit", max(0.1, time_limit))
+        h.setOptionValue("mip_rel_gap", 1e-6)
+        chosen = {o.lot for o in start}
+        index = [j for j, col in enumerate(self.columns) if col.lot in chosen]
+        if index:
+            h.setSolution(
+                len(index), np.array(index, dtype=np.int32), np.ones(len(index), dtype=float)
+            )
+        run(h)
+        info = h.getInfo()
+        if info.primal_solution_status == 0:
+            return list(start), math.inf
+        x = np.asarray(h.getSolution().col_value)
+        plan = [self.columns[j] for j in range(n) if x[j] > 0.5]
+        bound = float(info.mip_dual_bound)
+        return plan, bound

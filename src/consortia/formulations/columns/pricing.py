@@ -1,0 +1,328 @@
+"""Pricing problem of the column generation: the best single lot of one category.
+
+Given the master's duals — pi_o for organization o's one-lot row, mu_s for offer
+s's capacity row, nu_p for period p's formation-limit row — the reduced cost of
+a lot (G, s, sigma) is
+
+    rc = net(G, s, sigma) - sum_{o in G} pi_o - mu_s V(G) - sum_{p forming} nu_p.
+
+The model is the compact model of ``models/compact.md`` restricted to one lot
+without a representative: y[o,s] (member o on offer s), z[s], tiers t/v,
+start a[sigma], lead levels, ended/live/g per period. Connectivity: once a lot has
+two or more members (binary `multi`) every member needs a neighbour inside it;
+islands that remain are cut off by separator cuts added when they appear. The
+model is built once per category; each iteration only changes objective
+coefficients, and cuts stay valid for every iteration.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import highspy
+import networkx as nx
+import numpy as np
+import pyomo.environ as pyo
+
+from consortia.backend.highs import SolverModel, add_row, run, to_highs
+from consortia.formulations.candidates import Candidates, lead_levels_of
+from consortia.rules.plan import Lot
+
+
+@dataclass
+class CategorySets:
+    category_id: str
+    orgs: list[str]
+    pairs: list[tuple[str, str]]  # (org, supplier) usable
+    offers: list[str]
+    reach: dict[str, float]  # supplier -> largest lot volume
+    levels: list[tuple[int, int, int]]  # (lead, smallest n, largest n)
+    starts: list[int]
+    periods: list[int]
+    tiers: list[tuple[str, int]] = field(default_factory=list)
+
+
+def category_sets(cands: Candidates, cat_id: str) -> CategorySets | None:
+    inst = cands.inst
+    horizon = inst.settings.horizon
+    cat = inst.category[cat_id]
+    pairs = [(o, s) for (o, s, c) in cands.threshold if c == cat_id]
+    volume_on: dict[str, float] = {}
+    for o, s in pairs:
+        volume_on[s] = volume_on.get(s, 0.0) + inst.demand_of[(o, cat_id)][0]
+    reach = {s: min(inst.offer[(s, cat_id)].capacity, v) for s, v in volume_on.items()}
+    # an offer whose first tier is out of reach can serve no lot
+    reach = {
+        s: r
+        for s, r in reach.items()
+        if any(seg.lo <= r for seg in cands.segments.get((s, cat_id), ()))
+    }
+    pairs = sorted(
+        ((o, s) for o, s in pairs if s in reach and cands.threshold[(o, s, cat_id)] <= reach[s]),
+        key=lambda p: (inst.org_index[p[0]], p[1]),
+    )
+    if not pairs:
+        return None
+    orgs = sorted({o for o, _ in pairs}, key=inst.org_index.__getitem__)
+    offers = sorted({s for _, s in pairs})
+    largest = len(orgs) if cat.max_members is None else min(cat.max_members, len(orgs))
+    earliest = min(inst.ready[o] for o in orgs)
+    levels = lead_levels_of(cat, largest, earliest, horizon)
+    if not levels:
+        return None
+    starts = list(range(earliest, horizon - levels[0][0] + 1))
+    periods = list(range(earliest + levels[0][0], horizon + 1))
+    sets = CategorySets(cat_id, orgs, pairs, offers, reach, levels, starts, periods)
+    sets.tiers = [
+        (s, seg.k)
+        for s in offers
+        for seg in cands.segments.get((s, cat_id), ())
+        if seg.lo <= reach[s]
+    ]
+    return sets
+
+
+def build_pricing_model(cands: Candidates, cs: CategorySets) -> pyo.ConcreteModel:
+    inst = cands.inst
+    c = cs.category_id
+    cat = inst.category[c]
+    horizon = inst.settings.horizon
+    demand = inst.demand_of
+    seg = {(s, k): sg for s in cs.offers for sg in cands.segments.get((s, c), ()) for k in [sg.k]}
+    m = pyo.ConcreteModel(name=f"pricing-{c}")
+    m.z = pyo.Var(cs.offers, domain=pyo.Binary)
+    m.y = pyo.Var(cs.pairs, domain=pyo.Binary)
+    m.t = pyo.Var(cs.tiers, domain=pyo.Binary)
+    m.v = pyo.Var(cs.tiers, bounds=lambda m, s, k: (0, min(seg[s, k].hi, cs.reach[s])))
+    m.a = pyo.Var(cs.starts, domain=pyo.Binary)
+    multi_level = len(cs.levels) > 1
+    m.lvl = pyo.Var([lv[0] for lv in cs.levels] if multi_level else [], domain=pyo.Binary)
+    m.ended = pyo.Var(cs.periods, bounds=(0, 1))
+    m.live = pyo.Var(cs.periods, bounds=(0, 1))
+
+    members_on = {s: [o for o, ss in cs.pairs if ss == s] for s in cs.offers}
+    offers_of = {o: [s for oo, s in cs.pairs if oo == o] for o in cs.orgs}
+    tiers_on = {s: [k for ss, k in cs.tiers if ss == s] for s in cs.offers}
+    is_open = sum(m.z[s] for s in cs.offers)
+    size = sum(m.y[p] for p in cs.pairs)
+
+    def x(o: str) -> Any:
+        return sum(m.y[o, s] for s in offers_of[o])
+
+    def volume(s: str) -> Any:
+        return sum(m.v[s, k] for k in tiers_on[s])
+
+    m.one_offer = pyo.Constraint(expr=is_open <= 1)
+    m.on_offer = pyo.Constraint(cs.pairs, rule=lambda m, o, s: m.y[o, s] <= m.z[s])
+    m.one_tier = pyo.Constraint(
+        cs.offers, rule=lambda m, s: sum(m.t[s, k] for k in tiers_on[s]) == m.z[s]
+    )
+    m.tier_low = pyo.Constraint(
+        [key for key in cs.tiers if seg[key].lo > 0],
+        rule=lambda m, s, k: m.v[s, k] >= seg[s, k].lo * m.t[s, k],
+    )
+    m.tier_high = pyo.Constraint(
+        cs.tiers, rule=lambda m, s, k: m.v[s, k] <= min(seg[s, k].hi, cs.reach[s]) * m.t[s, k]
+    )
+    m.volume = pyo.Constraint(
+        cs.offers,
+        rule=lambda m, s: volume(s) == sum(demand[o, c][0] * m.y[o, s] for o in members_on[s]),
+    )
+    threshold = cands.threshold
+    first = {s: min((seg[s, k].lo for k in tiers_on[s]), default=0.0) for s in cs.offers}
+    m.rational = pyo.Constraint(
+        [(o, s) for (o, s) in cs.pairs if threshold[o, s, c] > first[s]],
+        rule=lambda m, o, s: volume(s) >= threshold[o, s, c] * m.y[o, s],
+    )
+
+    def level_sum(which: int) -> Any:
+        if not multi_level:
+            return cs.levels[0][which] * is_open
+        return sum(lv[which] * m.lvl[lv[0]] for lv in cs.levels)
+
+    if multi_level:
+        m.one_level = pyo.Constraint(expr=sum(m.lvl[lv[0]] for lv in cs.levels) == is_open)
+    m.size_low = pyo.Constraint(expr=size >= level_sum(1))
+    m.size_high = pyo.Constraint(expr=size <= level_sum(2))
+    m.one_start = pyo.Constraint(expr=sum(m.a[p] for p in cs.starts) == is_open)
+    ready = inst.ready
+    m.ready = pyo.Constraint(
+        [o for o in cs.orgs if ready[o] > cs.starts[0]],
+        rule=lambda m, o: x(o) <= sum(m.a[p] for p in cs.starts if p >= ready[o]),
+    )
+
+    def started_by(p: int) -> Any:
+        return sum(m.a[q] for q in cs.starts if q <= p)
+
+    m.ended_by = pyo.Constraint(
+        [(p, lv[0]) for p in cs.periods for lv in cs.levels],
+        rule=lambda m, p, lead: (
+            m.ended[p]
+            <= started_by(p - lead) + sum(m.lvl[lv[0]] for lv in cs.levels if lv[0] < lead)
+        ),
+    )
+    m.live_after_end = pyo.Constraint(cs.periods, rule=lambda m, p: m.live[p] <= m.ended[p])
+    avail = {s: inst.offer[(s, c)].available_from for s in cs.offers}
+    m.live_when_available = pyo.Constraint(
+        [p for p in cs.periods if any(avail[s] > p for s in cs.offers)],
+        rule=lambda m, p: m.live[p] <= sum(m.z[s] for s in cs.offers if avail[s] <= p),
+    )
+    m.live_by_horizon = pyo.Constraint(expr=m.live[horizon] >= is_open)
+
+    surcharge = inst.surcharge
+    best_price = {s: min(seg[key].price for key in cs.tiers if key[0] == s) for s in cs.offers}
+    gains = {
+        (o, s): demand[o, c][0] * (demand[o, c][1] - surcharge.get((o, s, c), 0.0))
+        for o, s in cs.pairs
+    }
+    bound = max(
+        1e-9,
+        sum(
+            max(0.0, max(gains[o, s] - demand[o, c][0] * best_price[s] for s in offers_of[o]))
+            for o in cs.orgs
+        ),
+    )
+    seg_of = {key: seg[key] for key in cs.tiers}
+    savings = sum(gains[p] * m.y[p] for p in cs.pairs) - sum(
+        seg_of[s, k].alpha * m.t[s, k] + seg_of[s, k].price * m.v[s, k] for s, k in cs.tiers
+    )
+    m.no_loss = pyo.Constraint(expr=savings >= 0)
+    m.g = pyo.Var(cs.periods, bounds=(0, bound))
+    m.g_savings = pyo.Constraint(cs.periods, rule=lambda m, p: m.g[p] <= savings)
+    m.g_live = pyo.Constraint(cs.periods, rule=lambda m, p: m.g[p] <= bound * m.live[p])
+
+    neighbours = inst.neighbours
+    if neighbours is not None and len(cs.orgs) > 1:
+        m.multi = pyo.Var(domain=pyo.Binary)
+        m.multi_def = pyo.Constraint(expr=size <= 1 + (len(cs.orgs) - 1) * m.multi)
+        inside = set(cs.orgs)
+        m.has_neighbour = pyo.Constraint(
+            cs.orgs,
+            rule=lambda m, o: x(o) <= sum(x(k) for k in neighbours[o] if k in inside) + 1 - m.multi,
+        )
+    m.objective = pyo.Objective(
+        expr=sum(inst.delta(p) * m.g[p] for p in cs.periods)
+        - sum(inst.offer[(s, c)].fixed_cost * m.z[s] for s in cs.offers)
+        - cat.coordination_cost * size,
+        sense=pyo.maximize,
+    )
+    m.sets = cs
+    m.members_on = members_on
+    m.tiers_on = tiers_on
+    return m
+
+
+class PricingProblem:
+    """One category's pricing MILP in HiGHS, re-solved with new duals each round."""
+
+    def __init__(self, cands: Candidates, cs: CategorySets, seed: int = 0):
+        self.cands = cands
+        self.sets = cs
+        self.model = build_pricing_model(cands, cs)
+        self.solver: SolverModel = to_highs(self.model)
+        self.solver.highs.setOptionValue("random_seed", int(seed))
+        self.base_cost = self.solver.cost.copy()
+        m = self.model
+        col = self.solver.col
+        self._pair_cols = np.array([col(m.y[p]) for p in cs.pairs], dtype=np.int64)
+        self._pair_org = [o for o, _ in cs.pairs]
+        self._tier_cols = np.array([col(m.v[key]) for key in cs.tiers], dtype=np.int64)
+        self._tier_offer = [s for s, _ in cs.tiers]
+        self._start_cols = np.array([col(m.a[p]) for p in cs.starts], dtype=np.int64)
+        self._ended_cols = np.array([col(m.ended[p]) for p in cs.periods], dtype=np.int64)
+        self.cuts = 0
+
+    def set_duals(self, pi: dict[str, float], mu: dict[str, float], nu: dict[int, float]) -> None:
+        """Objective = net savings - sum pi_o x_o - mu_s V_s - sum_p nu_p forming(p)."""
+        cost = self.base_cost.copy()
+        cost[self._pair_cols] -= np.array([pi.get(o, 0.0) for o in self._pair_org])
+        cost[self._tier_cols] -= np.array([mu.get(s, 0.0) for s in self._tier_offer])
+        horizon = self.cands.inst.settings.horizon
+        # forming(p) = started_by(p) - ended(p); started_by(p) = sum_{sigma <= p} a_sigma
+        tail = {p: sum(nu.get(q, 0.0) for q in range(p, horizon + 1)) for p in self.sets.starts}
+        cost[self._start_cols] -= np.array([tail[p] for p in self.sets.starts])
+        cost[self._ended_cols] += np.array([nu.get(p, 0.0) for p in self.sets.periods])
+        h = self.solver.highs
+        n = len(cost)
+        h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+        self.solver.cost = cost
+
+    def solve(self, time_limit: float) -> tuple[list[Lot], float]:
+        """Best lots found (connected) and a proven upper bound on the best reduced cost."""
+        h = self.solver.highs
+        lots: list[Lot] = []
+        bound = math.inf
+        deadline = time.perf_counter() + time_limit
+        for _ in range(50):
+            h.setOptionValue("time_limit", max(0.05, deadline - time.perf_counter()))
+            run(h)
+            info = h.getInfo()
+            dual = float(info.mip_dual_bound)
+            if math.isfinite(dual):
+                bound = min(bound, dual)
+            elif h.getModelStatus() == _OPTIMAL:
+                bound = min(bound, float(info.objective_function_value))
+            if info.primal_solution_status == 0:
+                break
+            values = np.asarray(h.getSolution().col_value)
+            lot = self._decode(values)
+            if lot is None:
+                break
+            islands = self._islands(lot)
+            if not islands:
+                lots.append(lot)
+                break
+            for cut in islands:
+                add_row(self.solver, -math.inf, 1.0, cut)
+                self.cuts += 1
+            if time.perf_counter() >= deadline:
+                break
+        return lots, max(bound, 0.0)
+
+    def _decode(self, values: np.ndarray) -> Lot | None:
+        m = self.model
+        col = self.solver.col
+        chosen = [s for s in self.sets.offers if values[col(m.z[s])] > 0.5]
+        if not chosen:
+            return None
+        s = chosen[0]
+        members = tuple(o for o in m.members_on[s] if values[col(m.y[o, s])] > 0.5)
+        if not members:
+            return None
+        start = max(self.sets.starts, key=lambda p: values[col(m.a[p])])
+        return Lot(self.sets.category_id, s, members, start)
+
+    def _islands(self, lot: Lot) -> list[list[tuple[object, float]]]:
+        """Separator cuts x_i + x_j - sum_{k in N(C)} x_k <= 1 for a disconnected lot."""
+        neighbours = self.cands.inst.neighbours
+        if neighbours is None or len(lot.members) < 2:
+            return []
+        members = set(lot.members)
+        graph = nx.Graph()
+        graph.add_nodes_from(members)
+        graph.add_edges_from((a, b) for a in members for b in neighbours[a] & members)
+        components = [sorted(comp) for comp in nx.connected_components(graph)]
+        if len(components) == 1:
+            return []
+        m = self.model
+        offers_of: dict[str, list[str]] = {}
+        for o, s in self.sets.pairs:
+            offers_of.setdefault(o, []).append(s)
+        cuts = []
+        for comp in components:
+            other = next(c for c in components if c is not comp)
+            i, j = comp[0], other[0]
+            boundary = {k for o in comp for k in neighbours[o]} - set(comp)
+            terms: dict[int, tuple[object, float]] = {}
+            for org, coef in [(i, 1.0), (j, 1.0)] + [(k, -1.0) for k in boundary]:
+                for s in offers_of.get(org, []):
+                    var = m.y[org, s]
+                    terms[id(var)] = (var, coef)
+            cuts.append(list(terms.values()))
+        return cuts
+
+
+_OPTIMAL = highspy.HighsModelStatus.kOptimal

@@ -1,0 +1,202 @@
+"""Plans and their assessment under the rules of spec sections 4-5.
+
+A :class:`Lot` is what a plan decides (category, members, offer, formation start);
+:func:`assess_plan` derives everything else — volume, price, lead time, live period,
+savings, the timeline — and lists every broken rule. Nothing here knows a model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from consortia.data.instance import Instance
+from consortia.rules.spec import lead_time, tier_cost, within
+
+
+@dataclass(frozen=True, order=True)
+class Lot:
+    category_id: str
+    supplier_id: str
+    members: tuple[str, ...]
+    start: int
+
+
+@dataclass(frozen=True)
+class LotOutcome:
+    """Every number of a lot, derived from the spec."""
+
+    lot: Lot
+    volume: float
+    cost: float
+    lead: int
+    live: int
+    member_price: dict[str, float]  # u(o), surcharge included
+    member_saving: dict[str, float]  # d(o,c) * (b(o,c) - u(o)) per period
+    weight: float  # M(live)
+    one_off: float  # fixed cost + coordination costs
+
+    @property
+    def unit_price(self) -> float:
+        return self.cost / self.volume
+
+    @property
+    def savings_per_period(self) -> float:
+        return math.fsum(self.member_saving.values())
+
+    @property
+    def net(self) -> float:
+        return self.weight * self.savings_per_period - self.one_off
+
+    @property
+    def forming(self) -> range:
+        return range(self.lot.start, self.lot.start + self.lead)
+
+
+def total_net(outcomes: Iterable[LotOutcome]) -> float:
+    """Net savings of a plan: the sum of its lots' net savings (spec section 5)."""
+    return math.fsum(o.net for o in outcomes)
+
+
+@dataclass
+class Assessment:
+    outcomes: list[LotOutcome]
+    violations: list[str] = field(default_factory=list)
+
+    @property
+    def feasible(self) -> bool:
+        return not self.violations
+
+    @property
+    def objective(self) -> float:
+        return total_net(self.outcomes)
+
+
+def price_lot(inst: Instance, lot: Lot) -> tuple[LotOutcome | None, list[str]]:
+    """Price one lot and list the rules (1-5, 7, 9 and the horizon) it breaks alone."""
+    name = f"lot {lot.category_id}/{lot.supplier_id} {{{', '.join(lot.members)}}}"
+    problems: list[str] = []
+    cat = inst.category.get(lot.category_id)
+    offer = inst.offer.get((lot.supplier_id, lot.category_id))
+    if cat is None or offer is None:
+        return None, [f"{name}: unknown category or offer"]
+    if not lot.members:
+        return None, [f"{name}: has no members"]
+    if len(set(lot.members)) != len(lot.members):
+        problems.append(f"{name}: lists a member twice")
+    missing = [o for o in lot.members if (o, lot.category_id) not in inst.demand_of]
+    if missing:
+        return None, [f"{name}: {', '.join(missing)} has no demand in {lot.category_id}"]
+    n = len(lot.members)
+    if n < cat.min_members or (cat.max_members is not None and n > cat.max_members):
+        problems.append(f"{name}: {n} members outside [{cat.min_members}, {cat.max_members}]")
+    demand = {o: inst.demand_of[(o, lot.category_id)] for o in lot.members}
+    volume = math.fsum(q for q, _ in demand.values())
+    lead = lead_time(cat, n)
+    live = max(lot.start + lead, offer.available_from)
+    latest_ready = max(inst.ready[o] for o in lot.members)
+    if lot.start < latest_ready:
+        problems.append(f"{name}: starts in {lot.start} before a member is ready ({latest_ready})")
+    if lot.start < 1:
+        problems.append(f"{name}: starts before period 1")
+    if live > inst.settings.horizon:
+        problems.append(f"{name}: goes live in {live}, after the horizon")
+    unserved = [o for o in lot.members if not offer.serves(inst.region[o])]
+    if unserved:
+        problems.append(f"{name}: offer does not serve the region of {', '.join(unserved)}")
+    cost = tier_cost(offer, volume)
+    if cost is None:
+        problems.append(f"{name}: volume {volume:g} is below the first tier {offer.tiers[0][0]:g}")
+        cost = offer.tiers[0][1] * volume
+    if inst.neighbours is not None and n > 1:
+        graph = nx.Graph()
+        graph.add_nodes_from(lot.members)
+        members = set(lot.members)
+        graph.add_edges_from((a, b) for a in members for b in inst.neighbours[a] & members)
+        if not nx.is_connected(graph):
+            problems.append(f"{name}: members are not connected in the collaboration graph")
+    unit = cost / volume
+    prices = {
+        o: unit + inst.surcharge.get((o, lot.supplier_id, lot.category_id), 0.0)
+        for o in lot.members
+    }
+    if inst.settings.individually_rational:
+        worse = [o for o in lot.members if not within(prices[o], demand[o][1])]
+        if worse:
+            problems.append(f"{name}: {', '.join(worse)} would pay more than its baseline")
+    outcome = LotOutcome(
+        lot=lot,
+        volume=volume,
+        cost=cost,
+        lead=lead,
+        live=live,
+        member_price=prices,
+        member_saving={o: demand[o][0] * (demand[o][1] - prices[o]) for o in lot.members},
+        weight=inst.live_weight(live),
+        one_off=offer.fixed_cost + cat.coordination_cost * n,
+    )
+    return outcome, problems
+
+
+def assess_plan(inst: Instance, lots: list[Lot]) -> Assessment:
+    """Price every lot and check the rules that span lots (1, 6 and 8)."""
+    outcomes: list[LotOutcome] = []
+    violations: list[str] = []
+    for lot in lots:
+        outcome, problems = price_lot(inst, lot)
+        violations += problems
+        if outcome is not None:
+            outcomes.append(outcome)
+    pairs = Counter((o, lot.category_id) for lot in lots for o in set(lot.members))
+    violations += [f"{o} is in {k} lots of {c}" for (o, c), k in pairs.items() if k > 1]
+    used: defaultdict[tuple[str, str], float] = defaultdict(float)
+    for out in outcomes:
+        used[(out.lot.supplier_id, out.lot.category_id)] += out.volume
+    for key, volume in used.items():
+        cap = inst.offer[key].capacity
+        if not within(volume, cap):
+            violations.append(f"offer {key[0]}/{key[1]} carries {volume:g}, over capacity {cap:g}")
+    limit = inst.settings.max_parallel_formations
+    if limit is not None:
+        forming = Counter(p for out in outcomes for p in out.forming)
+        violations += [
+            f"{k} lots are forming in period {p}, more than {limit}"
+            for p, k in sorted(forming.items())
+            if k > limit
+        ]
+    return Assessment(outcomes, violations)
+
+
+def timeline(inst: Instance, outcomes: list[LotOutcome]) -> list[dict[str, float]]:
+    """Per period: lots forming, lots live, savings (undiscounted) and their running sum."""
+    rows = []
+    total = 0.0
+    for p in range(1, inst.settings.horizon + 1):
+        live = [o for o in outcomes if o.live <= p]
+        savings = math.fsum(o.savings_per_period for o in live)
+        total += savings
+        rows.append(
+            {
+                "period": p,
+                "forming_lots": sum(1 for o in outcomes if p in o.forming),
+                "live_lots": len(live),
+                "savings": savings,
+                "cumulative_savings": total,
+            }
+        )
+    return rows
+
+
+def target_period(inst: Instance, outcomes: list[LotOutcome]) -> int | None:
+    """First period whose cumulative savings reach the savings target (None if never)."""
+    target = inst.settings.savings_target
+    if target is None:
+        return None
+    for row in timeline(inst, outcomes):
+        if row["cumulative_savings"] >= target - 1e-9 * max(1.0, target):
+            return int(row["period"])
+    return None

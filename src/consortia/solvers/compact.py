@@ -1,0 +1,272 @@
+"""Solve the compact MILP: candidate sets, model build, hand-off, search, read-back.
+
+Each step is timed separately. HiGHS always receives a starting plan (the greedy
+plan, or the best plan so far), so a time-limited run returns a plan. Lots that
+come back disconnected in the collaboration graph get exact separator cuts and the
+model is solved again; every plan returned is re-priced and checked by the spec
+rules in :mod:`consortia.rules.plan`.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Mapping
+
+import highspy
+import networkx as nx
+import numpy as np
+
+from consortia.backend.highs import SolverModel, add_row, run, solution_consistent, to_highs
+from consortia.data.instance import Instance
+from consortia.formulations.compact.build import build_model
+from consortia.formulations.compact.connectivity import separator_terms
+from consortia.formulations.compact.index import ModelIndex
+from consortia.formulations.compact.solution import decode_plan, encode_plan
+from consortia.formulations.compact.timing import forming_counts
+from consortia.rules.plan import Lot, LotOutcome, assess_plan, total_net
+from consortia.solvers.base import SolveContext, finish
+from consortia.solvers.options import Progress
+from consortia.solvers.result import Result
+
+
+class CompactStrategy:
+    """``compact`` (and its tier variants): one MILP of the whole problem."""
+
+    def __init__(self, name: str, tiers: str):
+        self.name, self.tiers = name, tiers
+        self.help = f"one MILP of the whole problem ({tiers} tier model)"
+
+    def supports(self, ctx: SolveContext) -> str | None:
+        return None
+
+    def solve(self, ctx: SolveContext) -> Result:
+        return solve_compact(ctx, self.tiers, formulation=self.name)
+
+
+def solve_compact(
+    ctx: SolveContext,
+    tiers: str = "multiple_choice",
+    start: list[LotOutcome] | None = None,
+    known_bound: float = math.inf,
+    formation_price: Mapping[int, float] | None = None,
+    formulation: str = "compact",
+) -> Result:
+    """The savings-maximising plan by the compact MILP, with a proven bound.
+
+    `tiers` is the tier model (``models/tiers.md``); `start` a feasible plan to
+    start from (better than the greedy one) and `known_bound` an upper bound
+    proven elsewhere; the result keeps the better of each.
+
+    `formation_price` (lambda_p >= 0 by period) turns the objective into the
+    Lagrangian one of ``models/decomposition.md``: net savings minus
+    sum_p lambda_p F(p), F(p) the lots in formation in p. The result's objective
+    and bound are then in those priced terms; its plan is a plan of the instance.
+    """
+    inst, options, deadline = ctx.inst, ctx.options, ctx.deadline
+    idx = ctx.index
+    with ctx.timings.building_stage("build"):
+        model = build_model(idx, tiers)
+        price = {p: v for p, v in (formation_price or {}).items() if v > 0}
+        if price:
+            counts = getattr(model, "forming", None) or forming_counts(model, idx)
+            model.net_savings.expr = model.net_savings.expr - sum(
+                v * counts[p] for p, v in price.items() if p in counts
+            )
+    _total = functools.partial(priced_value, price)
+    if not idx.slots:
+        return finish(ctx, formulation, [], 0.0)
+    with ctx.timings.building_stage("handoff"):
+        sm = to_highs(model)
+    best = ctx.best_known_plan()
+    if start is not None and _total(start) > _total(best):
+        best = list(start)
+    if _total(best) < 0:  # possible with formation prices; the empty plan is worth 0
+        best = []
+
+    h = sm.highs
+    h.setOptionValue("mip_rel_gap", max(options.gap, 0.0))
+    h.setOptionValue("random_seed", int(options.seed))
+    root: list[float] = []
+    _watch_root_bound(h, root)
+    if options.progress is not None:
+        _report_progress(h, options.progress)
+    bound = known_bound
+    proven = False
+    iterations = 0
+    nodes = 0
+    messages: list[str] = []
+    while True:
+        iterations += 1
+        deadline.apply(h)
+        _give_start(sm, model, idx, best)
+        with ctx.timings.search_stage("solve"):
+            run(h)
+            if not solution_consistent(sm):
+                # HiGHS can report the objective of a presolved MIP start while
+                # returning other column values; solve again without the start.
+                messages.append(
+                    "solver returned a solution inconsistent with its objective; re-solved"
+                )
+                h.clearSolver()
+                deadline.apply(h)
+                run(h)
+        with ctx.timings.search_stage("readback"):
+            info = h.getInfo()
+            nodes += int(max(info.mip_node_count, 0))
+            status = h.getModelStatus()
+            dual = float(info.mip_dual_bound)
+            if math.isfinite(dual):
+                bound = min(bound, dual)
+            col_value = np.asarray(h.getSolution().col_value)
+            if info.primal_solution_status == 0 or len(col_value) != sm.num_cols:
+                break
+            lots = decode_plan(model, idx, functools.partial(_value, sm, col_value))
+            islands = _disconnected(inst, lots)
+            for lot, component in islands:
+                _cut_island(sm, model, idx, lot, component)
+            candidate = _repaired(inst, lots, islands)
+            if candidate is not None and _total(candidate) > _total(best) + 1e-9:
+                best = candidate
+        if not islands:
+            proven = status == highspy.HighsModelStatus.kOptimal
+            break
+        messages.append(f"added {len(islands)} connectivity cut(s)")
+        if deadline.expired():
+            break
+    return finish(
+        ctx,
+        formulation,
+        best,
+        bound,
+        proven=proven or math.isfinite(known_bound),
+        objective=_total(best),
+        model_size={
+            "variables": sm.num_cols,
+            "binaries": sm.binaries,
+            "constraints": sm.num_rows,
+            "nonzeros": sm.nonzeros,
+        },
+        iterations=iterations,
+        nodes=nodes,
+        messages=messages,
+        root_bound=root[0] if root else None,
+    )
+
+
+def _watch_root_bound(h: highspy.Highs, root: list[float]) -> None:
+    """Keep the first finite dual bound HiGHS reports: the root bound."""
+
+    def on_event(event: object) -> None:
+        if not root:
+            bound = float(event.data_out.mip_dual_bound)  # type: ignore[attr-defined]
+            if math.isfinite(bound):
+                root.append(bound)
+
+    h.cbMipInterrupt.subscribe(on_event)
+
+
+def _report_progress(h: highspy.Highs, report: Callable[[Progress], None]) -> None:
+    """Forward HiGHS's incumbent and bound to `report`, at most once a second."""
+    last = [-1.0]
+
+    def on_event(event: object) -> None:
+        out = event.data_out  # type: ignore[attr-defined]
+        now = float(out.running_time)
+        if now - last[0] < 1.0:
+            return
+        last[0] = now
+        value = float(out.objective_function_value)
+        bound = float(out.mip_dual_bound)
+        report(
+            Progress(
+                "compact MILP",
+                now,
+                value if math.isfinite(value) else None,
+                bound if math.isfinite(bound) else None,
+            )
+        )
+
+    h.cbMipInterrupt.subscribe(on_event)
+
+
+def priced_value(price: Mapping[int, float], outcomes: list[LotOutcome]) -> float:
+    """Net savings of a plan minus sum_p price_p * (its lots in formation in p)."""
+    charge = math.fsum(price.get(p, 0.0) for o in outcomes for p in o.forming)
+    return total_net(outcomes) - charge
+
+
+def _value(sm: SolverModel, col_value: np.ndarray, var: object) -> float:
+    col = sm.column.get(id(var))
+    return 0.0 if col is None else float(col_value[col])
+
+
+def _give_start(sm: SolverModel, model: object, idx: ModelIndex, plan: list[LotOutcome]) -> None:
+    if not plan:
+        return
+    values = encode_plan(model, idx, plan)  # type: ignore[arg-type]
+    if values is None:
+        return
+    cols = [(sm.column[id(v)], x) for v, x in values.items() if id(v) in sm.column]
+    index = np.array([c for c, _ in cols], dtype=np.int32)
+    value = np.array([x for _, x in cols], dtype=float)
+    sm.highs.setSolution(len(index), index, value)
+
+
+def _disconnected(inst: Instance, lots: list[Lot]) -> list[tuple[Lot, set[str]]]:
+    """Lots whose members are not connected, with the representative's component."""
+    if inst.neighbours is None:
+        return []
+    out = []
+    for lot in lots:
+        members = set(lot.members)
+        graph = nx.Graph()
+        graph.add_nodes_from(members)
+        graph.add_edges_from((a, b) for a in members for b in inst.neighbours[a] & members)
+        component = nx.node_connected_component(graph, lot.members[0])
+        if len(component) < len(members):
+            out.append((lot, set(component)))
+    return out
+
+
+def _cut_island(
+    sm: SolverModel, model: object, idx: ModelIndex, lot: Lot, component: set[str]
+) -> None:
+    c, s, r = lot.category_id, lot.supplier_id, lot.members[0]
+    separator = separator_terms(idx, c, r, s, component)
+    for j in lot.members:
+        if j in component:
+            continue
+        terms = [(model.y[c, r, j, s], 1.0)]  # type: ignore[attr-defined]
+        terms += [(model.y[key], -1.0) for key in separator]  # type: ignore[attr-defined]
+        add_row(sm, -math.inf, 0.0, terms)
+
+
+def _repaired(
+    inst: Instance, lots: list[Lot], islands: list[tuple[Lot, set[str]]]
+) -> list[LotOutcome] | None:
+    """The plan with every lot cut down to its representative's component; lots that
+    then break a rule are dropped. None if the plan is still infeasible."""
+    shrunk = {lot: comp for lot, comp in islands}
+    fixed = []
+    for lot in lots:
+        if lot in shrunk:
+            keep = tuple(o for o in lot.members if o in shrunk[lot])
+            lot = Lot(lot.category_id, lot.supplier_id, keep, lot.start)
+        fixed.append(lot)
+    assessment = assess_plan(inst, fixed)
+    if not assessment.feasible:
+        kept = [o.lot for o in assessment.outcomes if not _breaks(inst, o.lot)]
+        assessment = assess_plan(inst, kept)
+        if not assessment.feasible:
+            return None
+    return [o for o in assessment.outcomes if o.net > 0]
+
+
+def _breaks(inst: Instance, lot: Lot) -> bool:
+    return bool(assess_plan(inst, [lot]).violations)
+
+
+COMPACT = CompactStrategy("compact", "multiple_choice")
+COMPACT_DELTA = CompactStrategy("compact-delta", "delta")
+COMPACT_CONVEX = CompactStrategy("compact-convex", "convex")

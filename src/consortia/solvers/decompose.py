@@ -1,0 +1,345 @@
+"""Lagrangian decomposition by category (``models/decomposition.md``).
+
+Categories share nothing but the parallel-formation limit: sum_c F_c(p) <= W in
+every period p, F_c(p) the lots of category c in formation in p. Pricing that
+limit with lambda_p >= 0 splits the problem into one problem per category,
+
+    L(lambda) = sum_c max_{plans P of c} [ net(P) - sum_p lambda_p F_P(p) ] + W sum_p lambda_p,
+
+and every L(lambda) bounds the optimum from above (each category keeps the limit
+for its own lots, which every feasible plan satisfies too). The category problems
+are solved separately — in worker processes when they are large — and their
+proven bounds, not their incumbents, enter L.
+
+Plans come from a master over the category plans found so far (Dantzig–Wolfe
+columns): choose at most one plan per category so that the chosen plans respect
+the limit together. Its LP duals on the formation rows are the next prices, so
+the rounds are a column generation over category plans whose Lagrangian bounds
+converge to the LP master value. When the union of the unpriced category plans
+already respects the limit it is optimal within the categories' own gaps.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from multiprocessing import get_context
+
+import highspy
+import numpy as np
+import pandas as pd
+
+from consortia.backend.highs import new_highs, run
+from consortia.data.instance import Instance
+from consortia.formulations.greedy import schedule_lots
+from consortia.rules.plan import Lot, LotOutcome, assess_plan, total_net
+from consortia.solvers.base import Deadline, SolveContext, finish
+from consortia.solvers.compact import solve_compact
+from consortia.solvers.options import Progress, SolveOptions
+from consortia.solvers.result import Result, relative_gap
+
+# Below this many demand rows the categories are solved in this process:
+# starting a worker (spawn, then importing Pyomo) costs about two seconds.
+PROCESS_MIN_DEMAND_ROWS = 400
+MAX_ROUNDS = 30
+CATEGORY_TABLES = ("categories", "demand", "offers", "tiers", "surcharges")
+
+
+@dataclass(frozen=True)
+class PartJob:
+    """One category's problem, priced (lambda by period) or not."""
+
+    category: str
+    inst: Instance
+    options: SolveOptions
+    price: tuple[tuple[int, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class PartAnswer:
+    category: str
+    lots: tuple[Lot, ...]
+    bound: float  # proven upper bound of the (priced) category problem
+    status: str
+
+
+@dataclass(frozen=True)
+class Column:
+    """A feasible plan of one category: its net savings and formations by period."""
+
+    category: str
+    outcomes: tuple[LotOutcome, ...]
+    net: float
+    forming: tuple[int, ...]  # lots in formation in periods 1..T
+
+
+def category_parts(inst: Instance) -> dict[str, Instance]:
+    """One instance per category with demand: the category's rows of every
+    category-keyed table, all organizations, suppliers, links and settings."""
+    parts = {}
+    for c in sorted(set(inst.demand["category_id"])):
+        own: dict[str, pd.DataFrame] = {}
+        for name in CATEGORY_TABLES:
+            frame = getattr(inst, name)
+            own[name] = frame[frame["category_id"] == c].reset_index(drop=True)
+        # rows of one category of a valid instance form a valid instance
+        parts[c] = replace(inst, name=f"{inst.name}:{c}", **own)  # type: ignore[arg-type]
+    return parts
+
+
+def solve_part(job: PartJob) -> PartAnswer:
+    """Run in a worker: the best plan of one category and a proven bound, by the
+    default formulation unpriced, by the compact model when priced."""
+    from consortia.solvers.auto import AutoStrategy
+
+    ctx = SolveContext.of(job.inst, job.options)
+    if job.price:
+        result = solve_compact(ctx, formation_price=dict(job.price))
+    else:
+        result = AutoStrategy().solve(ctx)
+    return PartAnswer(
+        job.category, tuple(o.lot for o in result.outcomes), result.best_bound, result.status
+    )
+
+
+class DecomposeStrategy:
+    """``decompose``: one problem per category, coupled by formation prices; then,
+    like ``auto``, the compact model finishes when it is small."""
+
+    name = "decompose"
+    help = "one problem per category, coupled by prices on the formation limit"
+
+    def supports(self, ctx: SolveContext) -> str | None:
+        return None
+
+    def solve(self, ctx: SolveContext) -> Result:
+        from consortia.solvers.auto import finish_with_compact
+
+        return finish_with_compact(ctx, solve_decomposed(ctx))
+
+
+def solve_decomposed(ctx: SolveContext, workers: int | None = None) -> Result:
+    """The best plan the category decomposition finds, with its Lagrangian bound.
+
+    `workers` processes solve the category problems (default: one per core when
+    the instance is large enough to repay starting them, else this process)."""
+    inst, options, deadline = ctx.inst, ctx.options, ctx.deadline
+    began = time.perf_counter()
+    parts = category_parts(inst)
+    horizon = inst.settings.horizon
+    limit = inst.settings.max_parallel_formations
+    columns: dict[str, list[Column]] = {c: [] for c in parts}
+    for plan in (ctx.start, ctx.greedy):
+        for c in parts:
+            _add_column(inst, columns, c, [o.lot for o in plan if o.lot.category_id == c])
+    workers = _workers(inst, len(parts)) if workers is None else max(1, workers)
+    messages: list[str] = []
+    laps = {"split": time.perf_counter() - began, "parts": 0.0, "master": 0.0}
+    rounds = 0
+    with _runner(workers) as run_jobs:
+        t = time.perf_counter()
+        share = _share(deadline, len(parts), workers, 0.5)
+        plain = replace(options, progress=None, time_limit=share)
+        answers = run_jobs([PartJob(c, sub, plain) for c, sub in parts.items()])
+        laps["parts"] += time.perf_counter() - t
+        bound = math.fsum(a.bound for a in answers)
+        for a in answers:
+            _add_column(inst, columns, a.category, list(a.lots))
+        messages.append(f"unpriced categories: bound {bound:.6g}")
+        t = time.perf_counter()
+        best = _best_plan(inst, columns, horizon, limit, answers)
+        laps["master"] += time.perf_counter() - t
+        while (
+            limit is not None
+            and relative_gap(bound, total_net(best)) > options.proven_gap
+            and rounds < MAX_ROUNDS
+            and not deadline.expired(1.0)
+        ):
+            rounds += 1
+            t = time.perf_counter()
+            _, price = _master(columns, horizon, limit, integer=False)
+            laps["master"] += time.perf_counter() - t
+            if not price:
+                break  # nothing to price: the unpriced bound is the Lagrangian one
+            t = time.perf_counter()
+            share = _share(deadline, len(parts), workers, 0.34)
+            priced = replace(options, progress=None, time_limit=share, formulation="compact")
+            key = tuple(sorted(price.items()))
+            answers = run_jobs([PartJob(c, sub, priced, key) for c, sub in parts.items()])
+            laps["parts"] += time.perf_counter() - t
+            lagrangian = math.fsum(a.bound for a in answers) + limit * math.fsum(price.values())
+            bound = min(bound, lagrangian)
+            added = sum(_add_column(inst, columns, a.category, list(a.lots)) for a in answers)
+            t = time.perf_counter()
+            plan = _best_plan(inst, columns, horizon, limit, answers)
+            laps["master"] += time.perf_counter() - t
+            if total_net(plan) > total_net(best):
+                best = plan
+            messages.append(
+                f"round {rounds}: Lagrangian bound {lagrangian:.6g}, plan {total_net(best):.6g}, "
+                f"{added} new category plan(s)"
+            )
+            if options.progress is not None:
+                options.progress(
+                    Progress("decomposition", time.perf_counter() - began, total_net(best), bound)
+                )
+            if not added:
+                break
+    outcomes = assess_plan(inst, [o.lot for o in best])
+    if not outcomes.feasible:  # the master keeps the limit; this guards the contract
+        raise RuntimeError("decomposition master returned an infeasible plan")
+    for stage, seconds in laps.items():
+        ctx.timings.add_search(stage, seconds)
+    return finish(
+        ctx,
+        "decompose",
+        outcomes.outcomes,
+        bound,
+        iterations=rounds + 1,
+        messages=messages,
+    )
+
+
+def _best_plan(
+    inst: Instance,
+    columns: dict[str, list[Column]],
+    horizon: int,
+    limit: int | None,
+    answers: list[PartAnswer],
+) -> list[LotOutcome]:
+    """The better of the integer master (whole category plans) and the lots of the
+    latest category plans scheduled together, most valuable first (the master
+    cannot take part of a category plan; the schedule can)."""
+    plan = _master(columns, horizon, limit, integer=True)[0]
+    lots = [lot for a in answers for lot in a.lots] + [o.lot for o in plan]
+    worth = {o.lot: o.net for col in columns.values() for c in col for o in c.outcomes}
+    lots = sorted(
+        set(lots),
+        key=lambda lot: (-worth.get(lot, 0.0), lot.category_id, lot.supplier_id, lot.members),
+    )
+    scheduled = schedule_lots(inst, lots)
+    return scheduled if total_net(scheduled) > total_net(plan) else plan
+
+
+def _add_column(
+    inst: Instance, columns: dict[str, list[Column]], category: str, lots: list[Lot]
+) -> int:
+    """Add a category plan unless it is empty, infeasible or known; 1 if added."""
+    if not lots:
+        return 0
+    assessment = assess_plan(inst, lots)
+    if not assessment.feasible:
+        return 0
+    key = frozenset(lots)
+    if any(frozenset(o.lot for o in col.outcomes) == key for col in columns[category]):
+        return 0
+    forming = [0] * inst.settings.horizon
+    for o in assessment.outcomes:
+        for p in o.forming:
+            if 1 <= p <= len(forming):
+                forming[p - 1] += 1
+    columns[category].append(
+        Column(category, tuple(assessment.outcomes), assessment.objective, tuple(forming))
+    )
+    return 1
+
+
+def _master(
+    columns: dict[str, list[Column]], horizon: int, limit: int | None, integer: bool
+) -> tuple[list[LotOutcome], dict[int, float]]:
+    """max sum_k net_k u_k  s.t.  sum_{k of c} u_k <= 1 (each c),
+    sum_k F_k(p) u_k <= W (each p), 0 <= u <= 1 (binary when `integer`).
+
+    Returns the chosen plans' lots and, for the LP, the formation-row duals
+    (lambda_p > 0 only)."""
+    cols = [col for plans in columns.values() for col in plans if col.net > 0]
+    if not cols:
+        return [], {}
+    n = len(cols)
+    h = new_highs()
+    h.addVars(n, np.zeros(n), np.ones(n))
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), np.array([c.net for c in cols]))
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    cats = sorted({c.category for c in cols})
+    # rows as (columns, coefficients): one choice row per category, then the
+    # formation rows of the periods the chosen plans could overload
+    rows: list[tuple[list[int], list[float]]] = []
+    for c in cats:
+        mine = [k for k, col in enumerate(cols) if col.category == c]
+        rows.append((mine, [1.0] * len(mine)))
+    periods: list[int] = []
+    if limit is not None:
+        for p in range(horizon):
+            used = [k for k, col in enumerate(cols) if col.forming[p]]
+            if sum(cols[k].forming[p] for k in used) > limit:
+                rows.append((used, [float(cols[k].forming[p]) for k in used]))
+                periods.append(p + 1)
+    index = [k for ks, _ in rows for k in ks]
+    coefs = [a for _, vs in rows for a in vs]
+    starts = np.cumsum([0] + [len(ks) for ks, _ in rows[:-1]]).astype(np.int32)
+    uppers = [1.0] * len(cats) + [float(limit or 0)] * len(periods)
+    h.addRows(
+        len(rows),
+        np.full(len(rows), -np.inf),
+        np.array(uppers),
+        len(index),
+        starts,
+        np.array(index, dtype=np.int32),
+        np.array(coefs),
+    )
+    if integer:
+        h.changeColsIntegrality(
+            n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kInteger)
+        )
+    run(h)
+    solution = h.getSolution()
+    chosen = np.asarray(solution.col_value)
+    plan = [o for k, col in enumerate(cols) if chosen[k] > 0.5 for o in col.outcomes]
+    price: dict[int, float] = {}
+    if not integer:
+        duals = np.asarray(solution.row_dual)
+        for r, p in enumerate(periods):
+            value = float(duals[len(cats) + r])
+            if value > 1e-9:
+                price[p] = value
+    return plan, price
+
+
+def _workers(inst: Instance, parts: int) -> int:
+    if parts < 2 or len(inst.demand) < PROCESS_MIN_DEMAND_ROWS:
+        return 1
+    return max(1, min(parts, os.cpu_count() or 1))
+
+
+def _share(deadline: Deadline, parts: int, workers: int, fraction: float) -> float | None:
+    """Seconds for each category problem: `fraction` of the time left, shared by
+    the categories that run one after another on each worker."""
+    left = deadline.remaining()
+    if left is None:
+        return None
+    waves = math.ceil(parts / workers)
+    return max(1.0, fraction * left / waves)
+
+
+@contextmanager
+def _runner(workers: int) -> Iterator:
+    """A function running part jobs: in this process, or in `workers` processes
+    (spawn: HiGHS keeps threads that a forked child would not have)."""
+    if workers == 1:
+        yield lambda jobs: [solve_part(job) for job in jobs]
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        # largest categories first so that the waves balance
+        def run_jobs(jobs: list[PartJob]) -> list[PartAnswer]:
+            order = sorted(jobs, key=lambda j: -len(j.inst.demand))
+            return list(pool.map(solve_part, order))
+
+        yield run_jobs
+
+
+DECOMPOSE = DecomposeStrategy()
