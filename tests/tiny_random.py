@@ -165,3 +165,17 @@ def random_coupled_tables(seed: int) -> dict[str, pd.DataFrame]:
     extra = pd.DataFrame([{"key": "max_parallel_formations", "value": "1"}])
     tables["settings"] = pd.concat([settings, extra], ignore_index=True)
     return tables
+
+
+def merge_friendly(tables):
+    """Tables changed so that the offer-indexed model is exact (formulations/offers/model.py)."""
+    tables = dict(tables)
+    tables.pop("collaboration", None)
+    cats = tables["categories"].copy()
+    cats["member_lead"] = "0"
+    cats["max_members"] = ""
+    tables["categories"] = cats
+    orgs = tables["organizations"].copy()
+    orgs["ready_period"] = "1"
+    tables["organizations"] = orgs
+    return tables

@@ -46,15 +46,15 @@ def family_texts(instance: str) -> dict[str, str]:
                 continue
             seen.add(name)
             if isinstance(component, pyo.Var):
-                for key, var in component.items():
+                for var in component.values():
                     lines.append(f"var {var.name} {var.domain.name} [{var.lb}, {var.ub}]")
             elif isinstance(component, pyo.Constraint):
-                for key, con in component.items():
+                for con in component.values():
                     lines.append(f"row {con.name}: {con.lower} <= {con.body} <= {con.upper}")
             elif isinstance(component, pyo.Objective):
                 lines.append(f"objective {component.name}: {component.expr}")
             elif isinstance(component, pyo.Expression):
-                for key, expr in component.items():
+                for expr in component.values():
                     lines.append(f"expr {expr.name} = {expr.expr}")
         texts[family] = "\n".join(lines) + "\n"
     return texts

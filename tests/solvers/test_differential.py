@@ -9,7 +9,7 @@ from consortia.rules.plan import assess_plan
 from consortia.solvers.bruteforce import enumerate_optimum
 from consortia.solvers.options import SolveOptions
 from consortia.solvers.registry import solve
-from tiny_random import random_coupled_tables, random_tiny_tables
+from tiny_random import merge_friendly, random_coupled_tables, random_tiny_tables
 
 SEEDS = range(400)
 
@@ -96,20 +96,6 @@ def test_column_generation_is_honest(chunk: int) -> None:
     assert not problems
 
 
-def _merge_friendly(tables):
-    """Tables changed so that the offer-indexed model is exact (see offer_model.py)."""
-    tables = dict(tables)
-    tables.pop("collaboration", None)
-    cats = tables["categories"].copy()
-    cats["member_lead"] = "0"
-    cats["max_members"] = ""
-    tables["categories"] = cats
-    orgs = tables["organizations"].copy()
-    orgs["ready_period"] = "1"
-    tables["organizations"] = orgs
-    return tables
-
-
 @pytest.mark.parametrize("builder", ["arrays", "pyomo"])
 @pytest.mark.parametrize("chunk", range(2))
 def test_offer_model_matches_brute_force_where_it_applies(chunk: int, builder: str) -> None:
@@ -118,7 +104,7 @@ def test_offer_model_matches_brute_force_where_it_applies(chunk: int, builder: s
 
     mismatches = []
     for seed in SEEDS[chunk::2]:
-        inst = instance_from_tables(_merge_friendly(random_tiny_tables(seed)))
+        inst = instance_from_tables(merge_friendly(random_tiny_tables(seed)))
         assert offer_model_applies(build_candidates(inst))
         expected, _ = enumerate_optimum(inst)
         result = solve(inst, SolveOptions(formulation="offers", builder=builder))

@@ -16,8 +16,7 @@ from consortia.formulations.offers.model import (
     build_offer_model,
     offer_model_applies,
 )
-from test_differential import _merge_friendly
-from tiny_random import random_tiny_tables
+from tiny_random import merge_friendly, random_tiny_tables
 
 
 def _index(data: object) -> tuple:
@@ -94,7 +93,7 @@ def array_model(inst, cands, idx) -> tuple[dict, dict, dict]:
 def test_same_model_on_random_tiny_instances(chunk: int) -> None:
     compared = {"limit": 0, "no limit": 0}
     for seed in range(chunk, 160, 2):
-        inst = instance_from_tables(_merge_friendly(random_tiny_tables(seed)))
+        inst = instance_from_tables(merge_friendly(random_tiny_tables(seed)))
         cands = build_candidates(inst)
         assert offer_model_applies(cands)
         idx = build_offer_index(cands)

@@ -13,14 +13,13 @@ from consortia.solvers.bruteforce import enumerate_optimum
 from consortia.solvers.clock import Deadline
 from consortia.solvers.options import SolveOptions
 from consortia.solvers.registry import solve
-from test_differential import _merge_friendly
-from tiny_random import random_tiny_tables
+from tiny_random import merge_friendly, random_tiny_tables
 
 
 def test_lp_rounded_plans_are_feasible_and_leave_the_model_intact() -> None:
     rounded = 0
     for seed in range(80):
-        inst = instance_from_tables(_merge_friendly(random_tiny_tables(seed)))
+        inst = instance_from_tables(merge_friendly(random_tiny_tables(seed)))
         cands = build_candidates(inst)
         idx = offer_model.build_offer_index(cands)
         if not idx.offers:
@@ -41,7 +40,7 @@ def test_optima_after_an_lp_rounded_start(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(offer_solver, "ROUND_LP_MIN_PAIRS", 0)
     used = 0
     for seed in range(80):
-        inst = instance_from_tables(_merge_friendly(random_tiny_tables(seed)))
+        inst = instance_from_tables(merge_friendly(random_tiny_tables(seed)))
         expected, _ = enumerate_optimum(inst)
         result = solve(inst, SolveOptions(formulation="offers"))
         used += any("LP-rounded plan" in m for m in result.messages)
