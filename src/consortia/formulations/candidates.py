@@ -15,9 +15,8 @@ import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import networkx as nx
-
 from consortia.data.instance import Category, Instance, Offer
+from consortia.rules.connectivity import component
 from consortia.rules.spec import REL_TOL, lead_time
 
 
@@ -238,10 +237,5 @@ def _component(inst: Instance, rep: str, later: list[str]) -> list[str]:
     """Members of `later` reachable from rep through organizations of `later` only."""
     if inst.neighbours is None or not later:
         return later
-    graph = nx.Graph()
-    graph.add_node(rep)
-    allowed = set(later) | {rep}
-    for o in allowed:
-        graph.add_edges_from((o, n) for n in inst.neighbours[o] if n in allowed)
-    reach = nx.node_connected_component(graph, rep)
+    reach = component(rep, set(later) | {rep}, inst.neighbours)
     return [o for o in later if o in reach]

@@ -14,8 +14,8 @@ from collections import Counter, defaultdict
 
 from consortia.data.instance import Instance
 from consortia.formulations.candidates import Candidates
-from consortia.rules.plan import Lot, LotOutcome, assess_plan, price_lot
-from consortia.rules.spec import lead_time, tier_cost, within
+from consortia.rules.plan import Lot, LotOutcome, assess_plan, member_terms, price_lot
+from consortia.rules.spec import lot_value, within
 
 
 def greedy_plan(cands: Candidates) -> list[LotOutcome]:
@@ -39,28 +39,18 @@ def _value(inst: Instance, cat_id: str, sup: str, members: list[str]) -> float:
     """Net savings of a lot started as early as readiness allows, -inf if not allowed."""
     cat = inst.category[cat_id]
     off = inst.offer[(sup, cat_id)]
-    n = len(members)
-    if cat.max_members is not None and n > cat.max_members:
+    if cat.max_members is not None and len(members) > cat.max_members:
         return -math.inf
-    demand = [inst.demand_of[(o, cat_id)] for o in members]
-    volume = math.fsum(q for q, _ in demand)
-    if volume > off.capacity * (1 + 1e-9):
-        return -math.inf
-    cost = tier_cost(off, volume)
-    if cost is None:
-        return -math.inf
-    unit = cost / volume
-    savings = 0.0
-    for o, (q, b) in zip(members, demand, strict=True):
-        price = unit + inst.surcharge.get((o, sup, cat_id), 0.0)
-        if inst.settings.individually_rational and not within(price, b):
-            return -math.inf
-        savings += q * (b - price)
     start = max(inst.ready[o] for o in members)
-    live = max(start + lead_time(cat, n), off.available_from)
-    if live > inst.settings.horizon:
+    value = lot_value(cat, off, member_terms(inst, cat_id, sup, members), start)
+    terms = value.terms
+    if terms.volume > off.capacity * (1 + 1e-9) or terms.below_first_tier:
         return -math.inf
-    return inst.live_weight(live) * savings - off.fixed_cost - cat.coordination_cost * n
+    if inst.settings.individually_rational and value.irrational:
+        return -math.inf
+    if terms.live > inst.settings.horizon:
+        return -math.inf
+    return value.net(inst.live_weight(terms.live))
 
 
 def _grow_lots(inst: Instance, cat_id: str, sup: str, pool: list[str]) -> list[tuple[float, Lot]]:

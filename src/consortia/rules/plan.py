@@ -12,10 +12,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import networkx as nx
-
 from consortia.data.instance import Instance
-from consortia.rules.spec import lead_time, tier_cost, within
+from consortia.rules.connectivity import is_connected
+from consortia.rules.spec import Member, lot_terms, price_members, within
 
 
 @dataclass(frozen=True, order=True)
@@ -76,6 +75,17 @@ class Assessment:
         return total_net(self.outcomes)
 
 
+def member_terms(
+    inst: Instance, category_id: str, supplier_id: str, members: Iterable[str]
+) -> list[Member]:
+    """(demand, baseline, surcharge) of each member of a lot on this offer, in order."""
+    demand_of, surcharge = inst.demand_of, inst.surcharge
+    return [
+        (*demand_of[(o, category_id)], surcharge.get((o, supplier_id, category_id), 0.0))
+        for o in members
+    ]
+
+
 def price_lot(inst: Instance, lot: Lot) -> tuple[LotOutcome | None, list[str]]:
     """Price one lot and list the rules (1-5, 7, 9 and the horizon) it breaks alone."""
     name = f"lot {lot.category_id}/{lot.supplier_id} {{{', '.join(lot.members)}}}"
@@ -94,50 +104,39 @@ def price_lot(inst: Instance, lot: Lot) -> tuple[LotOutcome | None, list[str]]:
     n = len(lot.members)
     if n < cat.min_members or (cat.max_members is not None and n > cat.max_members):
         problems.append(f"{name}: {n} members outside [{cat.min_members}, {cat.max_members}]")
-    demand = {o: inst.demand_of[(o, lot.category_id)] for o in lot.members}
-    volume = math.fsum(q for q, _ in demand.values())
-    lead = lead_time(cat, n)
-    live = max(lot.start + lead, offer.available_from)
+    unique = list(dict.fromkeys(lot.members))
+    members = member_terms(inst, lot.category_id, lot.supplier_id, unique)
+    volume = math.fsum(d for d, _, _ in members)
+    value = price_members(lot_terms(cat, offer, n, volume, lot.start), members)
+    terms = value.terms
     latest_ready = max(inst.ready[o] for o in lot.members)
     if lot.start < latest_ready:
         problems.append(f"{name}: starts in {lot.start} before a member is ready ({latest_ready})")
     if lot.start < 1:
         problems.append(f"{name}: starts before period 1")
-    if live > inst.settings.horizon:
-        problems.append(f"{name}: goes live in {live}, after the horizon")
+    if terms.live > inst.settings.horizon:
+        problems.append(f"{name}: goes live in {terms.live}, after the horizon")
     unserved = [o for o in lot.members if not offer.serves(inst.region[o])]
     if unserved:
         problems.append(f"{name}: offer does not serve the region of {', '.join(unserved)}")
-    cost = tier_cost(offer, volume)
-    if cost is None:
+    if terms.below_first_tier:
         problems.append(f"{name}: volume {volume:g} is below the first tier {offer.tiers[0][0]:g}")
-        cost = offer.tiers[0][1] * volume
-    if inst.neighbours is not None and n > 1:
-        graph = nx.Graph()
-        graph.add_nodes_from(lot.members)
-        members = set(lot.members)
-        graph.add_edges_from((a, b) for a in members for b in inst.neighbours[a] & members)
-        if not nx.is_connected(graph):
-            problems.append(f"{name}: members are not connected in the collaboration graph")
-    unit = cost / volume
-    prices = {
-        o: unit + inst.surcharge.get((o, lot.supplier_id, lot.category_id), 0.0)
-        for o in lot.members
-    }
-    if inst.settings.individually_rational:
-        worse = [o for o in lot.members if not within(prices[o], demand[o][1])]
-        if worse:
-            problems.append(f"{name}: {', '.join(worse)} would pay more than its baseline")
+    if inst.neighbours is not None and n > 1 and not is_connected(lot.members, inst.neighbours):
+        problems.append(f"{name}: members are not connected in the collaboration graph")
+    if inst.settings.individually_rational and value.irrational:
+        irrational = {unique[i] for i in value.irrational}
+        worse = [o for o in lot.members if o in irrational]
+        problems.append(f"{name}: {', '.join(worse)} would pay more than its baseline")
     outcome = LotOutcome(
         lot=lot,
         volume=volume,
-        cost=cost,
-        lead=lead,
-        live=live,
-        member_price=prices,
-        member_saving={o: demand[o][0] * (demand[o][1] - prices[o]) for o in lot.members},
-        weight=inst.live_weight(live),
-        one_off=offer.fixed_cost + cat.coordination_cost * n,
+        cost=terms.cost,
+        lead=terms.lead,
+        live=terms.live,
+        member_price=dict(zip(unique, value.prices, strict=True)),
+        member_saving=dict(zip(unique, value.savings, strict=True)),
+        weight=inst.live_weight(terms.live),
+        one_off=terms.one_off,
     )
     return outcome, problems
 

@@ -7,10 +7,15 @@ enumerator, the heuristic and the read-back of a solved model all price lots her
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from consortia.data.instance import Category, Offer
 
 REL_TOL = 1e-9
+
+# A lot member as the arithmetic sees it: demand d(o,c), baseline b(o,c), surcharge h(o,s,c).
+Member = tuple[float, float, float]
 
 
 def tier_cost(offer: Offer, volume: float) -> float | None:
@@ -43,3 +48,82 @@ def lead_time(category: Category, members: int) -> int:
 def within(value: float, limit: float) -> bool:
     """value <= limit with the spec's relative tolerance."""
     return value <= limit + REL_TOL * max(1.0, abs(limit))
+
+
+def live_period(offer: Offer, lead: int, start: int) -> int:
+    """live = max(start + lead, available_from) (spec section 4)."""
+    return max(start + lead, offer.available_from)
+
+
+@dataclass(frozen=True, slots=True)
+class LotTerms:
+    """The numbers of a lot that follow from its size, volume, offer and start alone."""
+
+    volume: float
+    cost: float  # cost(V); below the first tier, the first tier's price times V
+    below_first_tier: bool  # rule 5 broken: the offer cannot serve the volume
+    lead: int
+    live: int
+    one_off: float  # fixed cost + coordination cost per member
+
+    @property
+    def unit(self) -> float:
+        """cost(V) / V, the price every member pays before its surcharge."""
+        return self.cost / self.volume
+
+    def net(self, weight: float, savings: float) -> float:
+        """Net savings M(live) * S - one-off costs, given M(live) and S (spec section 5)."""
+        return weight * savings - self.one_off
+
+
+def lot_terms(category: Category, offer: Offer, size: int, volume: float, start: int) -> LotTerms:
+    """Tier cost, lead time, live period and one-off costs of a lot (spec sections 3-5)."""
+    cost = tier_cost(offer, volume)
+    lead = lead_time(category, size)
+    return LotTerms(
+        volume=volume,
+        cost=offer.tiers[0][1] * volume if cost is None else cost,
+        below_first_tier=cost is None,
+        lead=lead,
+        live=live_period(offer, lead, start),
+        one_off=offer.fixed_cost + category.coordination_cost * size,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LotValue:
+    """A lot's numbers per member: u(o), d(o) (b(o) - u(o)) and who breaks rule 9."""
+
+    terms: LotTerms
+    prices: tuple[float, ...]  # u(o) = cost(V) / V + h(o), in member order
+    savings: tuple[float, ...]  # d(o) * (b(o) - u(o)) per period, in member order
+    irrational: tuple[int, ...]  # positions of the members paying more than their baseline
+
+    @property
+    def savings_per_period(self) -> float:
+        return math.fsum(self.savings)
+
+    def net(self, weight: float) -> float:
+        return self.terms.net(weight, self.savings_per_period)
+
+
+def price_members(terms: LotTerms, members: Sequence[Member]) -> LotValue:
+    """Each member's effective unit price and saving under the lot's terms (rule 9)."""
+    unit = terms.unit
+    prices = tuple(unit + h for _, _, h in members)
+    return LotValue(
+        terms=terms,
+        prices=prices,
+        savings=tuple(d * (b - u) for (d, b, _), u in zip(members, prices, strict=True)),
+        irrational=tuple(
+            i
+            for i, ((_, b, _), u) in enumerate(zip(members, prices, strict=True))
+            if not within(u, b)
+        ),
+    )
+
+
+def lot_value(category: Category, offer: Offer, members: Sequence[Member], start: int) -> LotValue:
+    """Every number of a lot of these members on this offer starting in `start`."""
+    volume = math.fsum(d for d, _, _ in members)
+    return price_members(lot_terms(category, offer, len(members), volume, start), members)

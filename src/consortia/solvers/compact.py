@@ -14,7 +14,6 @@ import math
 from collections.abc import Callable, Mapping
 
 import highspy
-import networkx as nx
 import numpy as np
 
 from consortia.backend.highs import SolverModel, add_row, run, solution_consistent, to_highs
@@ -24,6 +23,7 @@ from consortia.formulations.compact.connectivity import separator_terms
 from consortia.formulations.compact.index import ModelIndex
 from consortia.formulations.compact.solution import decode_plan, encode_plan
 from consortia.formulations.compact.timing import forming_counts
+from consortia.rules.connectivity import component as reachable
 from consortia.rules.plan import Lot, LotOutcome, assess_plan, total_net
 from consortia.solvers.base import SolveContext, finish
 from consortia.solvers.options import Progress
@@ -220,12 +220,9 @@ def _disconnected(inst: Instance, lots: list[Lot]) -> list[tuple[Lot, set[str]]]
     out = []
     for lot in lots:
         members = set(lot.members)
-        graph = nx.Graph()
-        graph.add_nodes_from(members)
-        graph.add_edges_from((a, b) for a in members for b in inst.neighbours[a] & members)
-        component = nx.node_connected_component(graph, lot.members[0])
-        if len(component) < len(members):
-            out.append((lot, set(component)))
+        part = reachable(lot.members[0], members, inst.neighbours)
+        if len(part) < len(members):
+            out.append((lot, part))
     return out
 
 

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from consortia.data.instance import Instance
-from consortia.rules.plan import LotOutcome
-from consortia.rules.spec import lead_time, tier_cost, within
+from consortia.rules.connectivity import is_connected
+from consortia.rules.plan import LotOutcome, member_terms
+from consortia.rules.spec import lot_terms, price_members
 
 
 class Game(Protocol):
@@ -48,19 +49,12 @@ class LotGame:
         self.members = self.outcome.lot.members
         self.grand_value = self.outcome.net
         inst, c = self.inst, self.outcome.lot.category_id
-        self._demand = [inst.demand_of[(o, c)] for o in self.members]
         self._ready = [inst.ready[o] for o in self.members]
+        self._volume = [inst.demand_of[(o, c)][0] for o in self.members]
         self._cat = inst.category[c]
         self._offers = [
             off for off in inst.offers_in[c] if off.available_from <= inst.settings.horizon
         ]
-        neighbours = inst.neighbours
-        index = {o: i for i, o in enumerate(self.members)}
-        self._adjacent: list[int] | None = None
-        if neighbours is not None:
-            self._adjacent = [
-                sum(1 << index[k] for k in neighbours[o] if k in index) for o in self.members
-            ]
 
     @property
     def n(self) -> int:
@@ -81,54 +75,27 @@ class LotGame:
             cached = self._cache[mask] = self._stand_alone(mask)
         return cached
 
-    def _connected(self, mask: int) -> bool:
-        if self._adjacent is None:
-            return True
-        start = mask & -mask
-        seen = start
-        frontier = start
-        while frontier:
-            low = frontier & -frontier
-            frontier ^= low
-            new = self._adjacent[low.bit_length() - 1] & mask & ~seen
-            seen |= new
-            frontier |= new
-        return seen == mask
-
     def _stand_alone(self, mask: int) -> float:
         inst, cat = self.inst, self._cat
         idx = [i for i in range(self.n) if mask >> i & 1]
         size = len(idx)
         if size < cat.min_members or (cat.max_members is not None and size > cat.max_members):
             return 0.0
-        if not self._connected(mask):
+        group = [self.members[i] for i in idx]
+        if not is_connected(group, inst.neighbours):
             return 0.0
-        volume = math.fsum(self._demand[i][0] for i in idx)
         start = max(self._ready[i] for i in idx)
-        lead = lead_time(cat, size)
+        volume = math.fsum(self._volume[i] for i in idx)
         best = 0.0
         c = self.outcome.lot.category_id
         for off in self._offers:
-            live = max(start + lead, off.available_from)
-            if live > inst.settings.horizon or volume > off.capacity * (1 + 1e-12):
+            terms = lot_terms(cat, off, size, volume, start)
+            if terms.live > inst.settings.horizon or volume > off.capacity * (1 + 1e-12):
                 continue
-            if not all(off.serves(inst.region[self.members[i]]) for i in idx):
+            if terms.below_first_tier or not all(off.serves(inst.region[o]) for o in group):
                 continue
-            cost = tier_cost(off, volume)
-            if cost is None:
+            value = price_members(terms, member_terms(inst, c, off.supplier_id, group))
+            if inst.settings.individually_rational and value.irrational:
                 continue
-            unit = cost / volume
-            savings = 0.0
-            rational = True
-            for i in idx:
-                q, b = self._demand[i]
-                price = unit + inst.surcharge.get((self.members[i], off.supplier_id, c), 0.0)
-                if inst.settings.individually_rational and not within(price, b):
-                    rational = False
-                    break
-                savings += q * (b - price)
-            if not rational:
-                continue
-            net = inst.live_weight(live) * savings - off.fixed_cost - cat.coordination_cost * size
-            best = max(best, net)
+            best = max(best, value.net(inst.live_weight(terms.live)))
         return best

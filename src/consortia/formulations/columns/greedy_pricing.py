@@ -24,8 +24,8 @@ import math
 
 from consortia.data.instance import Instance
 from consortia.formulations.candidates import Candidates
-from consortia.rules.plan import Lot
-from consortia.rules.spec import lead_time, tier_cost, within
+from consortia.rules.plan import Lot, price_lot
+from consortia.rules.spec import lead_time, live_period, lot_terms, tier_cost, within
 
 
 class CategoryPricer:
@@ -73,10 +73,10 @@ class CategoryPricer:
         """Upper bound on member o's part of the reduced cost of any lot on s."""
         inst = self.inst
         q = inst.demand_of[(o, self.cat_id)][0]
-        avail = inst.offer[(s, self.cat_id)].available_from
+        off = inst.offer[(s, self.cat_id)]
         best = -math.inf
         for floor, size in self.levels[s]:
-            live = max(inst.ready[o] + lead_time(self.cat, size), avail)
+            live = live_period(off, lead_time(self.cat, size), inst.ready[o])
             if live > self.horizon:
                 continue
             best = max(best, inst.live_weight(live) * (self.gain(o, s) - q * floor))
@@ -127,12 +127,40 @@ class CategoryPricer:
                     state.add(step_best[1])
                     best_rc, best_lot = state.evaluate()
                 if best_lot is not None and best_rc > 1e-9:
-                    found[best_lot] = best_rc
+                    rc = reduced_cost(inst, best_lot, pi, mu, nu)
+                    if rc > 1e-9:
+                        found[best_lot] = rc
         return sorted(((rc, lot) for lot, rc in found.items()), key=lambda x: -x[0])
 
 
+def reduced_cost(
+    inst: Instance,
+    lot: Lot,
+    pi: dict[str, float],
+    mu: dict[str, float],
+    nu: dict[int, float],
+) -> float:
+    """net(lot) - sum pi_o - mu_s V - sum_{p forming} nu_p, with net priced by the spec;
+    -inf for a lot that breaks a rule of its own."""
+    outcome, problems = price_lot(inst, lot)
+    if outcome is None or problems:
+        return -math.inf
+    return (
+        outcome.net
+        - sum(pi.get(o, 0.0) for o in lot.members)
+        - mu.get(lot.supplier_id, 0.0) * outcome.volume
+        - sum(nu.get(p, 0.0) for p in outcome.forming)
+    )
+
+
 class _LotState:
-    """Running sums of a lot under growth, so one evaluation costs O(horizon)."""
+    """Running sums of a lot under growth, so one evaluation costs O(horizon).
+
+    The sums only steer the search: the tier cost, lead, live period and one-off
+    costs come from :func:`consortia.rules.spec.lot_terms`, and a lot the search
+    settles on is priced again by :func:`consortia.rules.plan.price_lot` before it is
+    reported (see :func:`reduced_cost`).
+    """
 
     def __init__(self, pricer: CategoryPricer, s: str, pi, mu, nu):  # type: ignore[no-untyped-def]
         self.p = pricer
@@ -179,23 +207,25 @@ class _LotState:
             return -math.inf, None
         if volume > self.offer.capacity * (1 + 1e-9):
             return -math.inf, None
-        cost = tier_cost(self.offer, volume)
-        if cost is None:
+        terms = lot_terms(cat, self.offer, n, volume, ready)
+        if terms.below_first_tier:
             return -math.inf, None
-        if inst.settings.individually_rational and not within(cost / volume, limit):
+        # Rule 9 for every member at once: u(o) = unit + h(o) <= b(o) for all o
+        # exactly when unit <= min_o (b(o) - h(o)) (up to the tolerance's scale).
+        if inst.settings.individually_rational and not within(terms.unit, limit):
             return -math.inf, None
-        lead = lead_time(cat, n)
-        savings = gain - cost
-        fixed = self.offer.fixed_cost + cat.coordination_cost * n + duals
-        fixed += self.mu.get(self.s, 0.0) * volume
+        lead = terms.lead
+        # S = sum d (b - h) - cost(V), the spec's equivalent form of sum d (b - u).
+        savings = gain - terms.cost
+        duals += self.mu.get(self.s, 0.0) * volume
         best = -math.inf
         best_start = None
         for start in range(ready, p.horizon - lead + 1):
-            live = max(start + lead, self.offer.available_from)
+            live = live_period(self.offer, lead, start)
             if live > p.horizon:
                 break
             forming = sum(self.nu.get(t, 0.0) for t in range(start, start + lead))
-            rc = inst.live_weight(live) * savings - fixed - forming
+            rc = terms.net(inst.live_weight(live), savings) - duals - forming
             if rc > best:
                 best, best_start = rc, start
         if best_start is None:

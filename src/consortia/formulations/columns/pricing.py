@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import highspy
-import networkx as nx
 import numpy as np
 import pyomo.environ as pyo
 
 from consortia.backend.highs import SolverModel, add_row, run, to_highs
 from consortia.formulations.candidates import Candidates, lead_levels_of
+from consortia.rules.connectivity import components as connected_parts
 from consortia.rules.plan import Lot
 
 
@@ -300,11 +300,7 @@ class PricingProblem:
         neighbours = self.cands.inst.neighbours
         if neighbours is None or len(lot.members) < 2:
             return []
-        members = set(lot.members)
-        graph = nx.Graph()
-        graph.add_nodes_from(members)
-        graph.add_edges_from((a, b) for a in members for b in neighbours[a] & members)
-        components = [sorted(comp) for comp in nx.connected_components(graph)]
+        components = [sorted(part) for part in connected_parts(lot.members, neighbours)]
         if len(components) == 1:
             return []
         m = self.model
