@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import threading
 from dataclasses import dataclass
 
 import highspy
@@ -99,6 +100,29 @@ def scale_objective(h: highspy.Highs, cost: np.ndarray) -> None:
         h.setOptionValue("user_objective_scale", -int(math.floor(math.log2(biggest / 1e2))))
 
 
+# A request to stop every search of this process (Ctrl-C, SIGTERM): MIP searches
+# see it through their interrupt callback, solver loops through their Deadline.
+_stop_requested = threading.Event()
+
+
+def request_stop() -> None:
+    """Ask every running and later search of this process to stop with what it has."""
+    _stop_requested.set()
+
+
+def stop_requested() -> bool:
+    return _stop_requested.is_set()
+
+
+def clear_stop() -> None:
+    _stop_requested.clear()
+
+
+def _interrupt_on_request(event: object) -> None:
+    if _stop_requested.is_set():
+        event.data_in.user_interrupt = True  # type: ignore[attr-defined]
+
+
 def new_highs() -> highspy.Highs:
     """A silent Highs object (the library prints a banner on first construction)."""
     sys.stdout.flush()
@@ -115,6 +139,9 @@ def new_highs() -> highspy.Highs:
     # count differs from it; its MIP search uses one core anyway, so every Highs
     # object here uses one thread and parallelism comes from processes.
     h.setOptionValue("threads", 1)
+    # MIP searches only: the simplex and interior-point callbacks are called so
+    # often that they slow LPs down; LP loops check their Deadline between solves.
+    h.cbMipInterrupt.subscribe(_interrupt_on_request)
     return h
 
 

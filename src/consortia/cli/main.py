@@ -38,6 +38,9 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(2)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
+        except KeyboardInterrupt:
+            click.echo("Aborted: nothing was written.", err=True)
+            sys.exit(130)
         except BrokenPipeError:  # output piped into a reader that stopped (e.g. head)
             sys.stderr.close()
             sys.exit(0)
@@ -173,6 +176,7 @@ def solve(
     """Find the savings-maximising plan and write it to --out."""
     from consortia.analysis.ledger import Ledger
     from consortia.analysis.runs import RunSpec, checked_solve, record, write_checked
+    from consortia.cli.signals import stop_on_signals
     from consortia.data.reader import read_instance
     from consortia.folders import check_output_dir
     from consortia.outputs.terminal import plan_table
@@ -181,10 +185,12 @@ def solve(
     inst = read_instance(instance)
     check_output_dir(out_dir, "solve")  # refuse before solving, not after
     printer = None if quiet else ProgressPrinter()
-    result = checked_solve(inst, SolveOptions(time_limit, gap, seed, formulation, printer, builder))
-    if printer is not None:
-        printer.close()
-    written = write_checked(result, out_dir, workbook=fmt == "xlsx")
+    options = SolveOptions(time_limit, gap, seed, formulation, printer, builder)
+    with stop_on_signals(lambda text: click.echo(text, err=True)):
+        result = checked_solve(inst, options)
+        if printer is not None:
+            printer.close()
+        written = write_checked(result, out_dir, workbook=fmt == "xlsx")
     spec = RunSpec(
         "solve",
         str(instance),

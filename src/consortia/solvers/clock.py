@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import highspy
 
+from consortia.backend.highs import stop_requested
+
 
 class Deadline:
     """The end of a solve's time, or none. Every time limit of a solve is read here."""
@@ -30,7 +32,10 @@ class Deadline:
         return None if self.end is None else max(0.0, self.end - time.perf_counter())
 
     def expired(self, margin: float = 0.0) -> bool:
-        """True when less than `margin` seconds are left."""
+        """True when less than `margin` seconds are left, or a stop was requested
+        (Ctrl-C: ``backend.highs.request_stop``)."""
+        if stop_requested():
+            return True
         left = self.remaining()
         return left is not None and left <= margin
 
