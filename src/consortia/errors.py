@@ -46,3 +46,12 @@ def _problem_order(p: Problem) -> tuple[str, int, str, str]:
 
 class UsageError(ConsortiaError):
     """An option or file given on the command line cannot be used."""
+
+
+class ModelTooLarge(ConsortiaError):
+    """A model would not fit in the memory or time left; said before building it.
+    ``resource`` is ``"memory"`` or ``"time"``."""
+
+    def __init__(self, message: str, resource: str):
+        super().__init__(message)
+        self.resource = resource

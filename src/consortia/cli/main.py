@@ -160,6 +160,13 @@ def validate(instance: Path) -> None:
     help="How the offer model is built: sparse arrays, or Pyomo (the readable "
     "reference; same model, slower). Other formulations are built with Pyomo.",
 )
+@click.option(
+    "--memory-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="GiB the solve may hold (default: the machine's memory); a model estimated "
+    "not to fit is skipped by auto, refused when asked for.",
+)
 @_friendly
 def solve(
     instance: Path,
@@ -172,6 +179,7 @@ def solve(
     ledger_path: Path | None,
     formulation: str,
     builder: str,
+    memory_limit: float | None,
 ) -> None:
     """Find the savings-maximising plan and write it to --out."""
     from consortia.analysis.ledger import Ledger
@@ -185,7 +193,9 @@ def solve(
     inst = read_instance(instance)
     check_output_dir(out_dir, "solve")  # refuse before solving, not after
     printer = None if quiet else ProgressPrinter()
-    options = SolveOptions(time_limit, gap, seed, formulation, printer, builder)
+    options = SolveOptions(
+        time_limit, gap, seed, formulation, printer, builder, memory_limit=memory_limit
+    )
     with stop_on_signals(lambda text: click.echo(text, err=True)):
         result = checked_solve(inst, options)
         if printer is not None:

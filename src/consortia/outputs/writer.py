@@ -45,7 +45,11 @@ def write_result(
 
 def write_workbook(result: Result, path: Path) -> None:
     """The plan as one Excel workbook, where analysts continue."""
-    summary = {k: v for k, v in result.summary().items() if not isinstance(v, dict)}
+    summary = {
+        k: "; ".join(map(str, v)) if isinstance(v, list) else v
+        for k, v in result.summary().items()
+        if not isinstance(v, dict)
+    }
     summary_frame = pd.DataFrame(
         {"key": list(summary), "value": [_cell(v) for v in summary.values()]}
     )

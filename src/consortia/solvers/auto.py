@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from consortia.errors import ModelTooLarge
 from consortia.solvers.base import SolveContext
 from consortia.solvers.columns import ColumnStrategy
 from consortia.solvers.compact import solve_compact
@@ -40,12 +41,16 @@ def finish_with_compact(ctx: SolveContext, result: Result) -> Result:
         return result
     if len(ctx.index.members) > COMPACT_MEMBERSHIP_LIMIT:
         return result
-    done = solve_compact(
-        ctx,
-        start=result.outcomes,
-        known_bound=result.best_bound,
-        formulation=f"{result.formulation}+compact",
-    )
+    try:
+        done = solve_compact(
+            ctx,
+            start=result.outcomes,
+            known_bound=result.best_bound,
+            formulation=f"{result.formulation}+compact",
+        )
+    except ModelTooLarge as exc:
+        result.messages.append(f"compact finish skipped: {exc}")
+        return result
     done.messages = result.messages + done.messages
     return done
 

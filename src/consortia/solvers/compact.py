@@ -18,15 +18,19 @@ import numpy as np
 
 from consortia.backend.highs import SolverModel, add_row, run, solution_consistent, to_highs
 from consortia.data.instance import Instance
+from consortia.errors import ModelTooLarge
 from consortia.formulations.compact.build import build_model
 from consortia.formulations.compact.connectivity import separator_terms
 from consortia.formulations.compact.index import ModelIndex
+from consortia.formulations.compact.size import ModelEstimate, estimate_compact
 from consortia.formulations.compact.solution import decode_plan, encode_plan
 from consortia.formulations.compact.timing import forming_counts
 from consortia.rules.connectivity import component as reachable
 from consortia.rules.plan import Lot, LotOutcome, assess_plan, total_net
 from consortia.solvers.base import SolveContext, finish
+from consortia.solvers.clock import Deadline
 from consortia.solvers.options import Progress
+from consortia.solvers.resources import room_gib
 from consortia.solvers.result import Result
 
 
@@ -41,7 +45,21 @@ class CompactStrategy:
         return None
 
     def solve(self, ctx: SolveContext) -> Result:
-        return solve_compact(ctx, self.tiers, formulation=self.name)
+        """The compact model's plan; when the model cannot fit in the time left, the
+        best plan known so far, without a bound (the message says why)."""
+        try:
+            return solve_compact(ctx, self.tiers, formulation=self.name)
+        except ModelTooLarge as exc:
+            if exc.resource == "memory":
+                raise
+            return finish(
+                ctx,
+                self.name,
+                ctx.best_known_plan(),
+                math.inf,
+                proven=False,
+                messages=[f"compact model not built: {exc}"],
+            )
 
 
 def solve_compact(
@@ -65,6 +83,7 @@ def solve_compact(
     """
     inst, options, deadline = ctx.inst, ctx.options, ctx.deadline
     idx = ctx.index
+    check_fits(ctx, estimate_compact(idx))
     with ctx.timings.building_stage("build"):
         model = build_model(idx, tiers)
         price = {p: v for p, v in (formation_price or {}).items() if v > 0}
@@ -89,6 +108,7 @@ def solve_compact(
     h.setOptionValue("random_seed", int(options.seed))
     root: list[float] = []
     _watch_root_bound(h, root)
+    _stop_lps_at(h, deadline)
     if options.progress is not None:
         _report_progress(h, options.progress)
     bound = known_bound
@@ -152,6 +172,39 @@ def solve_compact(
         messages=messages,
         root_bound=root[0] if root else None,
     )
+
+
+def check_fits(ctx: SolveContext, size: ModelEstimate) -> None:
+    """Raise ModelTooLarge when the model would not fit in the memory left under
+    the limit, or could not be built and its root LP solved in the time left."""
+    room = room_gib(ctx.options.memory_limit)
+    if size.gib > room:
+        raise ModelTooLarge(
+            f"the compact model would need about {size.gib:.1f} GiB "
+            f"({size.nonzeros:,} nonzeros estimated), more than the {room:.1f} GiB left "
+            "under the memory limit (--memory-limit)",
+            "memory",
+        )
+    left = ctx.deadline.remaining()
+    needed = size.build_seconds + size.root_lp_seconds
+    if left is not None and needed > left:
+        raise ModelTooLarge(
+            f"the compact model ({size.nonzeros:,} nonzeros estimated) would need about "
+            f"{needed:.0f} s to build and to solve its root LP; {left:.0f} s are left",
+            "time",
+        )
+
+
+def _stop_lps_at(h: highspy.Highs, deadline: Deadline) -> None:
+    """Interrupt the LPs inside the search (the root LP above all, which HiGHS's
+    own time limit does not stop) when the deadline passes."""
+
+    def on_event(event: object) -> None:
+        if deadline.expired():
+            event.data_in.user_interrupt = True  # type: ignore[attr-defined]
+
+    h.cbSimplexInterrupt.subscribe(on_event)
+    h.cbIpmInterrupt.subscribe(on_event)
 
 
 def _watch_root_bound(h: highspy.Highs, root: list[float]) -> None:

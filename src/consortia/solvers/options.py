@@ -34,6 +34,8 @@ class SolveOptions:
         by prices on the parallel-formation limit, see ``decompose.py``; then
         the compact model like ``auto``).
     progress: called with a Progress about once a second during the search.
+    memory_limit: GiB a solve may hold (None: the machine's memory); a model whose
+        estimated size does not fit is skipped (``auto``) or refused.
     builder: ``arrays`` assembles the offer model as sparse arrays, ``pyomo``
         builds it with Pyomo, the readable reference (same model; the other
         formulations are built with Pyomo either way).
@@ -45,6 +47,7 @@ class SolveOptions:
     formulation: str = "auto"
     progress: Callable[[Progress], None] | None = None
     builder: str = "arrays"
+    memory_limit: float | None = None
 
     @property
     def proven_gap(self) -> float:

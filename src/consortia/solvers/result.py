@@ -10,6 +10,7 @@ import pandas as pd
 from consortia.data.instance import Instance
 from consortia.rules.plan import LotOutcome, target_period, timeline
 from consortia.solvers.clock import Timings
+from consortia.solvers.resources import peak_mib
 
 
 @dataclass
@@ -106,6 +107,9 @@ class Result:
             "iterations": self.iterations,
             "nodes": self.nodes,
             "root_bound": self.root_bound,
+            "messages": self.messages,
+            "peak_memory_mib": round(peak_mib(), 1),
+            "versions": versions(),
         }
 
 
@@ -141,3 +145,22 @@ def relative_gap(bound: float, objective: float) -> float:
     if scale < 1e-9:
         return 0.0
     return max(0.0, bound - objective) / scale if math.isfinite(bound) else math.inf
+
+
+def versions() -> dict[str, str]:
+    """The versions a result was computed with: engine, solver, Python."""
+    import platform
+    from importlib import metadata
+
+    def of(package: str) -> str:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return "unknown"
+
+    return {
+        "consortia": of("consortia"),
+        "highspy": of("highspy"),
+        "pyomo": of("pyomo"),
+        "python": platform.python_version(),
+    }
