@@ -10,6 +10,7 @@ import pytest
 from conftest import INSTANCES
 from consortia import SolveOptions, read_instance
 from consortia.errors import ModelTooLarge
+from consortia.outputs.terminal import plan_table
 from consortia.solvers.registry import solve
 
 
@@ -25,6 +26,7 @@ def test_compact_without_time_returns_the_known_plan_without_a_bound() -> None:
     result = solve(inst, SolveOptions(formulation="compact", time_limit=1e-3))
     assert result.status == "feasible" and math.isinf(result.best_bound)
     assert any("not built" in m for m in result.messages)
+    assert "none proven" in plan_table(result) and "not built" in plan_table(result)
 
 
 def test_auto_skips_the_compact_finish_that_does_not_fit_and_says_so() -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
 
+from consortia.solvers.base import LIMIT_NOTE
 from consortia.solvers.result import Result, lot_id
 
 
@@ -43,12 +45,18 @@ def plan_table(result: Result) -> str:
     lines.append("-" * len(head))
     gap = result.gap
     lines.append(f"Net savings  {result.objective:,.2f} {cur}   ({result.status})")
-    lines.append(f"Best bound   {result.best_bound:,.2f} {cur}   gap {gap:.4%}")
+    if math.isfinite(result.best_bound):
+        lines.append(f"Best bound   {result.best_bound:,.2f} {cur}   gap {gap:.4%}")
+    else:
+        lines.append("Best bound   none proven")
     target = inst.settings.savings_target
     if target is not None:
         period = result.target_period
         when = "never within the horizon" if period is None else f"in {period_label(start, period)}"
         lines.append(f"Target {target:,.2f} {cur} reached {when}")
+    for message in result.messages:
+        if message.startswith(LIMIT_NOTE):
+            lines.append(f"Note         {message.removeprefix(LIMIT_NOTE)}")
     t = result.timings
     lines.append(
         f"Time         model {t.build_seconds:.2f}s, solve {t.search_seconds:.2f}s "

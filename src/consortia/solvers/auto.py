@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from consortia.errors import ModelTooLarge
-from consortia.solvers.base import SolveContext
+from consortia.solvers.base import LIMIT_NOTE, SolveContext
 from consortia.solvers.columns import ColumnStrategy
 from consortia.solvers.compact import solve_compact
 from consortia.solvers.offers import OfferStrategy
@@ -49,7 +49,7 @@ def finish_with_compact(ctx: SolveContext, result: Result) -> Result:
             formulation=f"{result.formulation}+compact",
         )
     except ModelTooLarge as exc:
-        result.messages.append(f"compact finish skipped: {exc}")
+        result.messages.append(f"{LIMIT_NOTE}compact finish skipped: {exc}")
         return result
     done.messages = result.messages + done.messages
     return done

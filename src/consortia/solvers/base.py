@@ -76,6 +76,10 @@ class SolveContext:
         return list(self.greedy)
 
 
+# Messages that begin with this say what a limit cut short; the terminal shows them.
+LIMIT_NOTE = "limit: "
+
+
 def lot_order(out: LotOutcome) -> tuple:
     """The order in which a plan's lots are reported."""
     return (out.lot.category_id, out.live, out.lot.start, out.lot.supplier_id, out.lot.members)

@@ -24,7 +24,7 @@ from consortia.formulations.columns.master import Master
 from consortia.formulations.columns.pricing import PricingProblem, category_sets
 from consortia.formulations.greedy import proposed_lots
 from consortia.rules.plan import Lot, LotOutcome, assess_plan, price_lot, total_net
-from consortia.solvers.base import SolveContext, finish
+from consortia.solvers.base import LIMIT_NOTE, SolveContext, finish
 from consortia.solvers.options import Progress
 from consortia.solvers.result import Result
 
@@ -214,7 +214,7 @@ def solve_columns(ctx: SolveContext) -> Result:
             break
 
         if out_of_time():
-            messages.append("column generation stopped at its time share")
+            messages.append(f"{LIMIT_NOTE}column generation stopped at its time share")
             break
     root_bound = bound
     ctx.timings.add_building("candidates", laps["candidates"])

@@ -27,7 +27,7 @@ from consortia.formulations.compact.solution import decode_plan, encode_plan
 from consortia.formulations.compact.timing import forming_counts
 from consortia.rules.connectivity import component as reachable
 from consortia.rules.plan import Lot, LotOutcome, assess_plan, total_net
-from consortia.solvers.base import SolveContext, finish
+from consortia.solvers.base import LIMIT_NOTE, SolveContext, finish
 from consortia.solvers.clock import Deadline
 from consortia.solvers.options import Progress
 from consortia.solvers.resources import room_gib
@@ -58,7 +58,7 @@ class CompactStrategy:
                 ctx.best_known_plan(),
                 math.inf,
                 proven=False,
-                messages=[f"compact model not built: {exc}"],
+                messages=[f"{LIMIT_NOTE}compact model not built: {exc}"],
             )
 
 
