@@ -14,6 +14,7 @@ from conftest import INSTANCES
 from consortia.data.reader import read_instance
 from consortia.formulations.candidates import build_candidates
 from consortia.formulations.compact.connectivity import add_connectivity
+from consortia.formulations.compact.flow_connectivity import add_flow_connectivity
 from consortia.formulations.compact.index import build_index
 from consortia.formulations.compact.membership import add_membership
 from consortia.formulations.compact.pricing import add_tier_pricing
@@ -26,6 +27,7 @@ FAMILIES = {
     "tier_pricing": lambda m, idx: add_tier_pricing(m, idx, "multiple_choice"),
     "timing": lambda m, idx: add_timing(m, idx),
     "connectivity": lambda m, idx: add_connectivity(m, idx),
+    "flow_connectivity": lambda m, idx: add_flow_connectivity(m, idx),
     "savings": lambda m, idx: add_savings(m, idx),
 }
 INSTANCE_NAMES = ["connectivity", "parallel_limit"]
