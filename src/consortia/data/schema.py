@@ -24,6 +24,7 @@ class Column:
     strict: bool = False
     choices: tuple[str, ...] = ()
     nullable: bool = False  # a required column whose cells may still be empty
+    maximum: float | None = None  # inclusive; None: LARGEST
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,12 @@ class Table:
 
 
 UNLIMITED = float("inf")
+
+# Numbers beyond these are refused: larger ones overflow the solver's arithmetic
+# (HiGHS treats 1e20 as infinite) or its memory (one model column per period).
+LARGEST = 1e9  # any number in a cell
+MAX_HORIZON = 1000  # periods
+MAX_SPEND = 1e15  # quantity x price x horizon of one demand or tier
 
 TABLES: dict[str, Table] = {
     t.name: t

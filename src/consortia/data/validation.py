@@ -12,7 +12,15 @@ from typing import Any
 
 import pandas as pd
 
-from consortia.data.schema import NON_EMPTY, SETTING_KEYS, TABLES, Column
+from consortia.data.schema import (
+    LARGEST,
+    MAX_HORIZON,
+    MAX_SPEND,
+    NON_EMPTY,
+    SETTING_KEYS,
+    TABLES,
+    Column,
+)
 from consortia.errors import Problem
 
 Row = dict[str, Any]
@@ -84,6 +92,9 @@ def parse_cell(col: Column, text: str) -> tuple[Any, str | None]:
             return None, f"'{text}' must be greater than {col.minimum:g}"
         if not col.strict and number < col.minimum:
             return None, f"'{text}' must be at least {col.minimum:g}"
+    maximum = LARGEST if col.maximum is None else col.maximum
+    if number > maximum:
+        return None, f"'{text}' must be at most {maximum:,.0f}"
     return number, None
 
 
@@ -230,7 +241,7 @@ def check_collaboration(rows: list[Row]) -> list[Problem]:
 
 
 _SETTING_COLUMNS = {
-    "horizon": Column("horizon", "int", required=True, minimum=1),
+    "horizon": Column("horizon", "int", required=True, minimum=1, maximum=MAX_HORIZON),
     "max_parallel_formations": Column("max_parallel_formations", "int", minimum=1),
     "discount_rate": Column("discount_rate", "real", default=0.0, minimum=0),
     "savings_target": Column("savings_target", "real", minimum=0),
@@ -276,3 +287,45 @@ def check_settings(rows: list[Row]) -> tuple[dict[str, Any], list[Problem]]:
     if "horizon" not in seen:
         problems.append(Problem("settings", None, "key", "required key 'horizon' is missing"))
     return values, problems
+
+
+def check_spend(demand: list[Row], tiers: list[Row], horizon: int | None) -> list[Problem]:
+    """Money over the horizon stays within what the solver computes exactly: per
+    demand row quantity x baseline price x horizon, per tier its unit price on the
+    whole demand of its category over the horizon, at most MAX_SPEND."""
+    if not horizon:
+        return []
+    volume: dict[str, float] = {}
+    problems = []
+    for i, row in enumerate(demand, start=1):
+        if row["quantity"] is None or row["baseline_price"] is None:
+            continue
+        volume[row["category_id"]] = volume.get(row["category_id"], 0.0) + row["quantity"]
+        spend = row["quantity"] * row["baseline_price"] * horizon
+        if spend > MAX_SPEND:
+            problems.append(
+                Problem(
+                    "demand",
+                    i,
+                    "quantity",
+                    f"quantity {row['quantity']:g} at baseline_price {row['baseline_price']:g} "
+                    f"over {horizon} periods is {spend:.3g}, more than {MAX_SPEND:.0e} "
+                    "(choose larger units)",
+                )
+            )
+    for i, row in enumerate(tiers, start=1):
+        if row["unit_price"] is None:
+            continue
+        spend = volume.get(row["category_id"], 0.0) * row["unit_price"] * horizon
+        if spend > MAX_SPEND:
+            problems.append(
+                Problem(
+                    "tiers",
+                    i,
+                    "unit_price",
+                    f"unit_price {row['unit_price']:g} on the {volume[row['category_id']]:g} "
+                    f"units of category '{row['category_id']}' over {horizon} periods is "
+                    f"{spend:.3g}, more than {MAX_SPEND:.0e} (choose larger units)",
+                )
+            )
+    return problems
