@@ -45,3 +45,21 @@ def test_written_folder_and_workbook_read_back(tmp_path: Path) -> None:
     folder = read_instance(write_instance_tables(tables, tmp_path / "g"))
     book = read_instance(write_instance_tables(tables, tmp_path / "g.xlsx"))
     assert folder.sha256 == book.sha256
+
+
+def test_large_instances_get_a_sparse_reproducible_graph() -> None:
+    from consortia.data.generator import GeneratorOptions, generate_instance
+
+    first = generate_instance(GeneratorOptions(3000, 4, 40, 12, 5))
+    again = generate_instance(GeneratorOptions(3000, 4, 40, 12, 5))
+    edges = first["collaboration"]
+    assert edges.equals(again["collaboration"])
+    ids = set(first["organizations"]["org_id"])
+    assert set(edges["org_a"]) <= ids and set(edges["org_b"]) <= ids
+    assert (edges["org_a"] != edges["org_b"]).all()
+    assert not edges.duplicated().any()
+    degree = 2 * len(edges) / len(ids)
+    assert 3 < degree < 20  # a handful of partners each, not thousands
+    from consortia.data.reader import instance_from_tables
+
+    instance_from_tables(first)  # valid
