@@ -42,7 +42,7 @@ UNLIMITED = float("inf")
 
 # Numbers beyond these are refused: larger ones overflow the solver's arithmetic
 # (HiGHS treats 1e20 as infinite) or its memory (one model column per period).
-LARGEST = 1e9  # any number in a cell
+LARGEST = 1e13  # any number in a cell (a national savings target is ~1e10 GBP)
 MAX_HORIZON = 1000  # periods
 MAX_SPEND = 1e15  # quantity x price x horizon of one demand or tier
 
