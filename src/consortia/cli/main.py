@@ -167,6 +167,13 @@ def validate(instance: Path) -> None:
     help="GiB the solve may hold (default: the machine's memory); a model estimated "
     "not to fit is skipped by auto, refused when asked for.",
 )
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Re-prove an optimal claim independently (SCIP on the exported model when "
+    "pyscipopt is installed, and another formulation), each within --time-limit "
+    "(default 60 s); a disagreement is printed as a warning with both figures.",
+)
 @_friendly
 def solve(
     instance: Path,
@@ -180,6 +187,7 @@ def solve(
     formulation: str,
     builder: str,
     memory_limit: float | None,
+    verify: bool,
 ) -> None:
     """Find the savings-maximising plan and write it to --out."""
     from consortia.analysis.ledger import Ledger
@@ -200,6 +208,14 @@ def solve(
         result = checked_solve(inst, options)
         if printer is not None:
             printer.close()
+        if verify:
+            from consortia.analysis.verify import verify as verify_claim
+
+            verdicts = verify_claim(result, time_limit or 60.0)
+            result.verification = [v.as_dict() for v in verdicts]
+            for v in verdicts:
+                line = f"Verify: {v.witness} {v.status}" + (f" ({v.note})" if v.note else "")
+                click.echo(("Warning: " if v.status == "disagrees" else "") + line, err=True)
         written = write_checked(result, out_dir, workbook=fmt == "xlsx")
     spec = RunSpec(
         "solve",

@@ -18,6 +18,7 @@ import math
 import time
 
 from consortia.data.instance import Instance
+from consortia.formulations.bounds import product_up, sum_up
 from consortia.formulations.candidates import Candidates
 from consortia.formulations.columns.greedy_pricing import CategoryPricer, plan_bound
 from consortia.formulations.columns.master import Master
@@ -171,14 +172,14 @@ def solve_columns(ctx: SolveContext) -> Result:
                 )
                 limit = cg_deadline.limit(0.1) or 30.0
                 lots, rc_bound = problem.solve(limit)
-                slack += capacity_k[cat_id] * rc_bound
+                slack = sum_up([slack, product_up(float(capacity_k[cat_id]), rc_bound)])
                 for lot in lots:
                     added += _add_priced(master, inst, lot, pi, mu, nu, lp_value)
                 if out_of_time():
                     proven = False
                     break
             if proven:
-                bound = min(bound, lp_value + slack)
+                bound = min(bound, sum_up([master.dual_objective(duals), slack]))
                 if added == 0 and slack <= 1e-7 * max(1.0, abs(lp_value)):
                     converged = True
         price_time += time.perf_counter() - t

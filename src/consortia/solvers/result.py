@@ -36,6 +36,8 @@ class Result:
     nodes: int = 0
     root_bound: float | None = None  # the bound before any branching
     messages: list[str] = field(default_factory=list)
+    # verdicts of independent checks of an optimal claim (``solve --verify``)
+    verification: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def gap(self) -> float:
@@ -108,6 +110,7 @@ class Result:
             "nodes": self.nodes,
             "root_bound": self.root_bound,
             "messages": self.messages,
+            "verification": self.verification,
             "peak_memory_mib": round(peak_mib(), 1),
             "versions": versions(),
         }

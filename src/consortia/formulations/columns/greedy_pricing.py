@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 
 from consortia.data.instance import Instance
+from consortia.formulations.bounds import product_up, sum_up
 from consortia.formulations.candidates import Candidates
 from consortia.rules.plan import Lot, price_lot
 from consortia.rules.spec import lead_time, live_period, lot_terms, tier_cost, within
@@ -243,14 +244,16 @@ def plan_bound(
     nu: dict[int, float],
 ) -> float:
     """The Lagrangian bound of the module docstring for the given duals."""
-    total = math.fsum(pi.values())
-    total += math.fsum(v * inst.offer[key].capacity for key, v in mu.items() if v > 0)
+    terms = list(pi.values())
+    terms += [product_up(v, inst.offer[key].capacity) for key, v in mu.items() if v > 0]
     limit = inst.settings.max_parallel_formations
     if limit is not None:
-        total += limit * math.fsum(nu.values())
+        terms += [product_up(float(limit), v) for v in nu.values()]
     for cat_id, pricer in pricers.items():
-        total += pricer.separable_bound(
-            {o: v for (o, c), v in pi.items() if c == cat_id},
-            {s: v for (s, c), v in mu.items() if c == cat_id},
+        terms.append(
+            pricer.separable_bound(
+                {o: v for (o, c), v in pi.items() if c == cat_id},
+                {s: v for (s, c), v in mu.items() if c == cat_id},
+            )
         )
-    return total
+    return sum_up(terms)

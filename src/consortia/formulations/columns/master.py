@@ -19,6 +19,7 @@ import numpy as np
 
 from consortia.backend.highs import new_highs, run
 from consortia.data.instance import Instance
+from consortia.formulations.bounds import product_up, sum_up
 from consortia.rules.plan import LotOutcome
 
 
@@ -75,6 +76,23 @@ class Master:
         duals = np.asarray(self.h.getSolution().row_dual)
         out = {key: max(0.0, float(duals[i])) for key, i in self.rows.items()} if n else {}
         return value, out
+
+    def dual_objective(self, duals: dict[tuple, float]) -> float:
+        """sum_r y_r b_r over the master's rows for duals y >= 0, rounded up: with
+        proven bounds on every category's reduced costs this is a Lagrangian bound
+        whether or not the LP that gave y was solved exactly."""
+        limit = self.inst.settings.max_parallel_formations
+        terms = []
+        for key, y in duals.items():
+            if y <= 0:
+                continue
+            if key[0] == "org":
+                terms.append(y)
+            elif key[0] == "cap":
+                terms.append(product_up(y, self.inst.offer[(key[1], key[2])].capacity))
+            elif key[0] == "form" and limit is not None:
+                terms.append(product_up(y, float(limit)))
+        return sum_up(terms)
 
     def solve_ip(
         self, time_limit: float, start: list[LotOutcome]
