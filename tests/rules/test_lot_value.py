@@ -15,7 +15,7 @@ from consortia.data.instance import Instance
 from consortia.data.reader import instance_from_tables
 from consortia.formulations.candidates import build_candidates
 from consortia.formulations.columns.greedy_pricing import CategoryPricer, _LotState, reduced_cost
-from consortia.formulations.greedy import _value
+from consortia.formulations.greedy import growth_value
 from consortia.rules.plan import Lot, member_terms, price_lot
 from consortia.rules.spec import lot_value, tier_cost
 from tiny_random import random_tiny_tables
@@ -118,7 +118,7 @@ def test_greedy_value_is_price_lot(chunk: int) -> None:
         for lot in _random_lots(inst, rng):
             cat = inst.category[lot.category_id]
             members = list(lot.members)
-            got = _value(inst, lot.category_id, lot.supplier_id, members)
+            got = growth_value(inst, lot.category_id, lot.supplier_id, members)
             if cat.max_members is not None and len(members) > cat.max_members:
                 assert got == -math.inf
                 continue

@@ -195,7 +195,16 @@ class Instance:
             return 0.0
         if self.settings.discount_rate == 0:
             return float(horizon - live + 1)
-        return math.fsum(self.delta(p) for p in range(live, horizon + 1))
+        return self._live_weights[max(live, 1)]
+
+    @cached_property
+    def _live_weights(self) -> tuple[float, ...]:
+        """M(p) for p = 0..horizon (index 0 unused), each summed once."""
+        horizon = self.settings.horizon
+        return (0.0,) + tuple(
+            math.fsum(self.delta(p) for p in range(live, horizon + 1))
+            for live in range(1, horizon + 1)
+        )
 
     @cached_property
     def sha256(self) -> str:

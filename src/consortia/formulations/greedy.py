@@ -11,76 +11,168 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Callable
+
+import numpy as np
 
 from consortia.data.instance import Instance
 from consortia.formulations.candidates import Candidates
 from consortia.rules.plan import Lot, LotOutcome, assess_plan, member_terms, price_lot
-from consortia.rules.spec import lot_value, within
+from consortia.rules.spec import REL_TOL, lead_time, within
 
 
-def greedy_plan(cands: Candidates) -> list[LotOutcome]:
-    """A feasible plan built from the proposed lots, best first."""
-    return schedule_lots(cands.inst, proposed_lots(cands))
+def greedy_plan(cands: Candidates, deadline: Callable[[], bool] | None = None) -> list[LotOutcome]:
+    """A feasible plan built from the proposed lots, best first. `deadline()` True
+    stops growing further lots (the plan is then built from those grown so far)."""
+    return schedule_lots(cands.inst, proposed_lots(cands, deadline))
 
 
-def proposed_lots(cands: Candidates) -> list[Lot]:
+def proposed_lots(cands: Candidates, deadline: Callable[[], bool] | None = None) -> list[Lot]:
     """Lots grown per category and offer, best first (start 0: not yet scheduled)."""
     inst = cands.inst
+    pools: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
+    for o, s, c in cands.threshold:
+        pools[(s, c)].append(o)
     proposals: list[tuple[float, Lot]] = []
     for cat_id in inst.category:
         for off in inst.offers_in[cat_id]:
-            pool = [o for (o, s, c) in cands.threshold if s == off.supplier_id and c == cat_id]
+            if deadline is not None and deadline():
+                break
+            pool = pools.get((off.supplier_id, cat_id), [])
             proposals += _grow_lots(inst, cat_id, off.supplier_id, pool)
     proposals.sort(key=lambda item: (-item[0], item[1]))
     return [lot for _, lot in proposals]
 
 
-def _value(inst: Instance, cat_id: str, sup: str, members: list[str]) -> float:
-    """Net savings of a lot started as early as readiness allows, -inf if not allowed."""
-    cat = inst.category[cat_id]
-    off = inst.offer[(sup, cat_id)]
-    if cat.max_members is not None and len(members) > cat.max_members:
-        return -math.inf
-    start = max(inst.ready[o] for o in members)
-    value = lot_value(cat, off, member_terms(inst, cat_id, sup, members), start)
-    terms = value.terms
-    if terms.volume > off.capacity * (1 + 1e-9) or terms.below_first_tier:
-        return -math.inf
-    if inst.settings.individually_rational and value.irrational:
-        return -math.inf
-    if terms.live > inst.settings.horizon:
-        return -math.inf
-    return value.net(inst.live_weight(terms.live))
+class _LotGrowth:
+    """Values of a lot on one offer with one more member, for many candidates at once.
+
+    The lot is summarised by its size n, volume V, S0 = sum d(b - h), the smallest
+    rationality margin b - h (+ the spec's tolerance) and its latest readiness; a
+    candidate's value is M(live) (S0' - cost(V')) - fixed - kappa n', -inf where a
+    rule forbids it (member limit, capacity, first tier, rationality, horizon).
+    Reported values are re-priced by ``rules.plan.price_lot`` when lots are scheduled.
+    """
+
+    def __init__(self, inst: Instance, cat_id: str, sup: str, members: list[str]):
+        self.cat = inst.category[cat_id]
+        self.off = inst.offer[(sup, cat_id)]
+        terms = member_terms(inst, cat_id, sup, members)
+        self.d = np.array([t[0] for t in terms], dtype=float)
+        b = np.array([t[1] for t in terms], dtype=float)
+        h = np.array([t[2] for t in terms], dtype=float)
+        self.gain = self.d * (b - h)
+        self.margin = b - h + REL_TOL * np.maximum(1.0, np.abs(b))
+        self.ready = np.array([inst.ready[o] for o in members], dtype=np.int64)
+        horizon = inst.settings.horizon
+        self.horizon = horizon
+        self.weight = np.array([inst.live_weight(p) for p in range(horizon + 2)], dtype=float)
+        self.rational = inst.settings.individually_rational
+        self.q = np.array([q for q, _ in self.off.tiers], dtype=float)
+        self.p = np.array([p for _, p in self.off.tiers], dtype=float)
+        # cost at each breakpoint of an incremental schedule
+        steps = np.diff(self.q) * self.p[:-1]
+        self.cost_at = np.concatenate([[0.0], np.cumsum(steps)])
+
+    def values(
+        self, n: int, volume: np.ndarray, gain: np.ndarray, margin: np.ndarray, start: np.ndarray
+    ) -> np.ndarray:
+        cat, off = self.cat, self.off
+        if cat.max_members is not None and n > cat.max_members:
+            return np.full(len(volume), -math.inf)
+        q0 = self.q[0]
+        below = volume < q0 - REL_TOL * max(1.0, q0)
+        if off.discount == "all_units":
+            k = np.searchsorted(self.q, volume * (1 + 1e-12), side="right") - 1
+            cost = self.p[np.maximum(k, 0)] * volume
+        else:
+            k = np.maximum(np.searchsorted(self.q, volume, side="right") - 1, 0)
+            cost = self.cost_at[k] + self.p[k] * (volume - self.q[k])
+        lead = lead_time(cat, n)
+        live = np.maximum(start + lead, off.available_from)
+        ok = ~below & (volume <= off.capacity * (1 + 1e-9)) & (live <= self.horizon)
+        if self.rational:
+            ok &= cost / volume <= margin
+        net = self.weight[np.minimum(live, self.horizon + 1)] * (gain - cost)
+        net -= off.fixed_cost + cat.coordination_cost * n
+        return np.where(ok, net, -math.inf)
+
+
+def growth_value(inst: Instance, cat_id: str, sup: str, members: list[str]) -> float:
+    """The value greedy growth gives a lot of these members started as early as
+    they are ready (tests hold it equal to ``price_lot``)."""
+    grow = _LotGrowth(inst, cat_id, sup, members)
+    return float(
+        grow.values(
+            len(members),
+            np.array([math.fsum(grow.d)]),
+            np.array([math.fsum(grow.gain)]),
+            np.array([grow.margin.min()]),
+            np.array([grow.ready.max()]),
+        )[0]
+    )
 
 
 def _grow_lots(inst: Instance, cat_id: str, sup: str, pool: list[str]) -> list[tuple[float, Lot]]:
-    size = {o: inst.demand_of[(o, cat_id)][0] for o in pool}
-    remaining = sorted(pool, key=lambda o: (-size[o], inst.org_index[o]))
+    """From the largest free organization, add the first free candidate (largest
+    first; a collaborating neighbour where there is a graph) that raises the lot's
+    net savings, until none does; then start again from the largest still free."""
+    order = sorted(pool, key=lambda o: (-inst.demand_of[(o, cat_id)][0], inst.org_index[o]))
+    if not order:
+        return []
+    at = {o: i for i, o in enumerate(order)}
+    grow = _LotGrowth(inst, cat_id, sup, order)
     neighbours = inst.neighbours
+    near = (
+        None
+        if neighbours is None
+        else [np.array([at[k] for k in neighbours[o] if k in at], dtype=np.int64) for o in order]
+    )
+    free = np.ones(len(order), dtype=bool)
     out = []
-    while remaining:
-        seed = remaining[0]
+    for seed in range(len(order)):
+        if not free[seed]:
+            continue
+        free[seed] = False
         members = [seed]
-        best = _value(inst, cat_id, sup, members)
-        improved = True
-        while improved:
-            improved = False
-            inside = set(members)
-            for o in remaining:
-                if o in inside:
-                    continue
-                if neighbours is not None and not (neighbours[o] & inside):
-                    continue
-                value = _value(inst, cat_id, sup, members + [o])
-                if value > best + 1e-9:
-                    members.append(o)
-                    best = value
-                    improved = True
-                    break
+        volume, gain = grow.d[seed], grow.gain[seed]
+        margin, start = grow.margin[seed], grow.ready[seed]
+        best = float(
+            grow.values(
+                1, np.array([volume]), np.array([gain]), np.array([margin]), np.array([start])
+            )[0]
+        )
+        adjacent = None
+        if near is not None:
+            adjacent = np.zeros(len(order), dtype=bool)
+            adjacent[near[seed]] = True
+        while True:
+            eligible = free if adjacent is None else free & adjacent
+            idx = np.flatnonzero(eligible)
+            if not len(idx):
+                break
+            values = grow.values(
+                len(members) + 1,
+                volume + grow.d[idx],
+                gain + grow.gain[idx],
+                np.minimum(margin, grow.margin[idx]),
+                np.maximum(start, grow.ready[idx]),
+            )
+            better = np.flatnonzero(values > best + 1e-9)
+            if not len(better):
+                break
+            j = int(idx[better[0]])
+            best = float(values[better[0]])
+            members.append(j)
+            free[j] = False
+            volume += grow.d[j]
+            gain += grow.gain[j]
+            margin = min(margin, grow.margin[j])
+            start = max(start, grow.ready[j])
+            if adjacent is not None and near is not None:
+                adjacent[near[j]] = True
         if best > 1e-9:
-            out.append((best, Lot(cat_id, sup, tuple(members), 0)))
-        taken = set(members)
-        remaining = [o for o in remaining if o not in taken]
+            out.append((best, Lot(cat_id, sup, tuple(order[k] for k in members), 0)))
     return out
 
 
@@ -99,17 +191,30 @@ def schedule_lots(inst: Instance, proposals: list[Lot]) -> list[LotOutcome]:
             continue
         key = (lot.supplier_id, lot.category_id)
         first = max(inst.ready[o] for o in lot.members)
+        earliest, problems = price_lot(
+            inst, Lot(lot.category_id, lot.supplier_id, lot.members, first)
+        )
+        if earliest is None or problems:
+            continue
+        offer = inst.offer[key]
+        # Later starts change only the live period and its weight: the start is
+        # chosen by that arithmetic, and the lot priced again once it is chosen.
         for start in range(first, horizon + 1):
+            live = max(start + earliest.lead, offer.available_from)
+            if live > horizon:
+                break
+            if limit is not None and any(
+                forming[p] >= limit for p in range(start, start + earliest.lead)
+            ):
+                continue
+            if inst.live_weight(live) * earliest.savings_per_period - earliest.one_off <= 1e-9:
+                break
+            if not within(load[key] + earliest.volume, offer.capacity):
+                break
             outcome, problems = price_lot(
                 inst, Lot(lot.category_id, lot.supplier_id, lot.members, start)
             )
-            if outcome is None or problems:
-                break
-            if limit is not None and any(forming[p] >= limit for p in outcome.forming):
-                continue
-            if outcome.net <= 1e-9:
-                break
-            if not within(load[key] + outcome.volume, inst.offer[key].capacity):
+            if outcome is None or problems or outcome.net <= 1e-9:
                 break
             accepted.append(outcome)
             used_pairs.update((o, lot.category_id) for o in lot.members)
