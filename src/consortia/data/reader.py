@@ -136,15 +136,14 @@ def _frame_from_records(
     for j, name in enumerate(header):
         if name:
             keep.append(j)
-        elif any(j < len(row) and row[j] for row in body):
-            problems.append(
-                Problem(
-                    table,
-                    None,
-                    None,
-                    f"column {_column_letter(j)} holds values but has no name in the header row",
-                )
+            continue
+        held = [(i, row[j]) for i, row in enumerate(body, start=1) if j < len(row) and row[j]]
+        if held:
+            i, value = held[0]
+            message = (
+                f"column {_column_letter(j)} has no name in the header row but holds '{value}'"
             )
+            problems.append(Problem(table, i, None, message))
     width = len(header)
     for i, row in enumerate(body, start=1):
         extra = [cell for cell in row[width:] if cell]
