@@ -36,7 +36,8 @@ def _count_calls(monkeypatch: pytest.MonkeyPatch, calls: Counter, module, name: 
 def test_auto_builds_candidates_and_greedy_plan_once(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: Counter = Counter()
     _count_calls(monkeypatch, calls, candidates, "build_candidates")
-    _count_calls(monkeypatch, calls, greedy, "greedy_plan")
+    _count_calls(monkeypatch, calls, greedy, "proposed_lots")
+    _count_calls(monkeypatch, calls, greedy, "schedule_lots")
     real = columns.ColumnStrategy.solve
 
     def unproven(self, ctx):  # make auto go on to the compact finish
@@ -48,7 +49,7 @@ def test_auto_builds_candidates_and_greedy_plan_once(monkeypatch: pytest.MonkeyP
     result = solve(read_instance(INSTANCES / "demo"), SolveOptions(gap=0))
     assert result.formulation == "columns+compact"
     assert result.objective == pytest.approx(189343.67, abs=0.01)
-    assert calls == Counter({"build_candidates": 1, "greedy_plan": 1})
+    assert calls == Counter({"build_candidates": 1, "proposed_lots": 1, "schedule_lots": 1})
 
 
 def test_unknown_and_unsupported_formulations_are_refused_with_a_reason() -> None:

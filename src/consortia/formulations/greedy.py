@@ -39,7 +39,7 @@ def proposed_lots(cands: Candidates, deadline: Callable[[], bool] | None = None)
             if deadline is not None and deadline():
                 break
             pool = pools.get((off.supplier_id, cat_id), [])
-            proposals += _grow_lots(inst, cat_id, off.supplier_id, pool)
+            proposals += _grow_lots(inst, cat_id, off.supplier_id, pool, deadline)
     proposals.sort(key=lambda item: (-item[0], item[1]))
     return [lot for _, lot in proposals]
 
@@ -113,7 +113,13 @@ def growth_value(inst: Instance, cat_id: str, sup: str, members: list[str]) -> f
     )
 
 
-def _grow_lots(inst: Instance, cat_id: str, sup: str, pool: list[str]) -> list[tuple[float, Lot]]:
+def _grow_lots(
+    inst: Instance,
+    cat_id: str,
+    sup: str,
+    pool: list[str],
+    deadline: Callable[[], bool] | None = None,
+) -> list[tuple[float, Lot]]:
     """From the largest free organization, add the first free candidate (largest
     first; a collaborating neighbour where there is a graph) that raises the lot's
     net savings, until none does; then start again from the largest still free."""
@@ -133,6 +139,8 @@ def _grow_lots(inst: Instance, cat_id: str, sup: str, pool: list[str]) -> list[t
     for seed in range(len(order)):
         if not free[seed]:
             continue
+        if deadline is not None and deadline():
+            break
         free[seed] = False
         members = [seed]
         volume, gain = grow.d[seed], grow.gain[seed]

@@ -16,14 +16,17 @@ from typing import TYPE_CHECKING
 
 from consortia.data.instance import Instance
 from consortia.formulations.candidates import Candidates, build_candidates
-from consortia.formulations.greedy import greedy_plan
-from consortia.rules.plan import LotOutcome, total_net
+from consortia.formulations.greedy import proposed_lots, schedule_lots
+from consortia.rules.plan import Lot, LotOutcome, total_net
 from consortia.solvers.clock import Deadline, Timings
 from consortia.solvers.options import SolveOptions
 from consortia.solvers.result import Result, relative_gap
 
 if TYPE_CHECKING:
     from consortia.formulations.compact.index import ModelIndex
+
+
+GREEDY_SHARE = 0.25  # of the time left, for growing the greedy proposals
 
 
 @dataclass
@@ -63,11 +66,20 @@ class SolveContext:
             return build_index(cands)
 
     @cached_property
-    def greedy(self) -> list[LotOutcome]:
-        """The greedy plan (``formulations/greedy.py``)."""
+    def proposals(self) -> list[Lot]:
+        """The lots greedy growth proposes, best first (``formulations/greedy.py``),
+        grown within a quarter of the time left."""
         cands = self.candidates
+        stop = self.deadline.share(GREEDY_SHARE)
         with self.timings.search_stage("greedy"):
-            return greedy_plan(cands)
+            return proposed_lots(cands, stop.expired)
+
+    @cached_property
+    def greedy(self) -> list[LotOutcome]:
+        """The greedy plan: the proposals scheduled best first."""
+        proposals = self.proposals
+        with self.timings.search_stage("greedy"):
+            return schedule_lots(self.inst, proposals)
 
     def best_known_plan(self) -> list[LotOutcome]:
         """The better of the starting plan and the greedy plan."""

@@ -23,7 +23,6 @@ from consortia.formulations.candidates import Candidates
 from consortia.formulations.columns.greedy_pricing import CategoryPricer, plan_bound
 from consortia.formulations.columns.master import Master
 from consortia.formulations.columns.pricing import PricingProblem, category_sets
-from consortia.formulations.greedy import proposed_lots
 from consortia.rules.plan import Lot, LotOutcome, assess_plan, price_lot, total_net
 from consortia.solvers.base import LIMIT_NOTE, SolveContext, finish
 from consortia.solvers.options import Progress
@@ -61,10 +60,10 @@ def _add_priced(
     return 0
 
 
-def initial_columns(cands: Candidates) -> list[LotOutcome]:
+def initial_columns(cands: Candidates, proposals: list[Lot]) -> list[LotOutcome]:
     inst = cands.inst
     lots = [Lot(c, s, (o,), inst.ready[o]) for (o, s, c) in cands.threshold]
-    for lot in proposed_lots(cands):
+    for lot in proposals:
         lots.append(
             Lot(
                 lot.category_id,
@@ -103,7 +102,7 @@ def solve_columns(ctx: SolveContext) -> Result:
     greedy_value = total_net(greedy)
     master = Master(inst, options.seed)
     t = time.perf_counter()
-    for out in initial_columns(cands) + greedy:
+    for out in initial_columns(cands, ctx.proposals) + greedy:
         master.add(out)
     laps = {"candidates": time.perf_counter() - t}
 
