@@ -16,6 +16,7 @@ from consortia.data.instance import Instance
 from consortia.outputs.checker import check_plan
 from consortia.outputs.writer import write_result
 from consortia.rules.plan import Lot, assess_plan
+from consortia.solvers.clock import Deadline
 from consortia.solvers.options import SolveOptions
 from consortia.solvers.registry import solve
 from consortia.solvers.result import Result
@@ -31,14 +32,29 @@ class RunSpec:
     scenario: str | None = None
 
 
-def checked_solve(inst: Instance, options: SolveOptions, start: list[Lot] | None = None) -> Result:
+def checked_solve(
+    inst: Instance,
+    options: SolveOptions,
+    start: list[Lot] | None = None,
+    deadline: Deadline | None = None,
+) -> Result:
     """Solve, then re-assess the plan by the rules; a plan that breaks them is an
     internal error, never an answer."""
-    result = solve(inst, options, start)
+    result = solve(inst, options, start, deadline)
     assessment = assess_plan(inst, [o.lot for o in result.outcomes])
     if not assessment.feasible:
         raise RuntimeError("the plan breaks the rules: " + "; ".join(assessment.violations))
     return result
+
+
+# Of the time left after reading, what checking and writing the plan may take.
+AFTER_SOLVE_SHARE = 0.05
+
+
+def solve_deadline(clock: Deadline) -> Deadline:
+    """The solve's share of a command's clock: all but what checking and writing
+    the plan are kept (``--time-limit`` bounds the whole command)."""
+    return clock.share(1.0 - AFTER_SOLVE_SHARE)
 
 
 def verifier(inst: Instance) -> Callable[[Path], None]:

@@ -191,13 +191,21 @@ def solve(
 ) -> None:
     """Find the savings-maximising plan and write it to --out."""
     from consortia.analysis.ledger import Ledger
-    from consortia.analysis.runs import RunSpec, checked_solve, record, write_checked
+    from consortia.analysis.runs import (
+        RunSpec,
+        checked_solve,
+        record,
+        solve_deadline,
+        write_checked,
+    )
     from consortia.cli.signals import stop_on_signals
     from consortia.data.reader import read_instance
     from consortia.folders import check_output_dir
     from consortia.outputs.terminal import plan_table
+    from consortia.solvers.clock import Deadline
     from consortia.solvers.options import SolveOptions
 
+    clock = Deadline(time_limit)  # --time-limit counts from here: reading included
     inst = read_instance(instance)
     check_output_dir(out_dir, "solve")  # refuse before solving, not after
     printer = None if quiet else ProgressPrinter()
@@ -205,7 +213,7 @@ def solve(
         time_limit, gap, seed, formulation, printer, builder, memory_limit=memory_limit
     )
     with stop_on_signals(lambda text: click.echo(text, err=True)):
-        result = checked_solve(inst, options)
+        result = checked_solve(inst, options, deadline=solve_deadline(clock))
         if printer is not None:
             printer.close()
         if verify:

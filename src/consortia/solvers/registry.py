@@ -15,6 +15,7 @@ from consortia.data.instance import Instance
 from consortia.errors import UsageError
 from consortia.rules.plan import Lot, LotOutcome, assess_plan, price_lot
 from consortia.solvers.base import SolveContext
+from consortia.solvers.clock import Deadline
 from consortia.solvers.options import SolveOptions
 from consortia.solvers.result import Result
 
@@ -86,17 +87,24 @@ def strategy(name: str) -> Strategy:
 
 
 def solve(
-    inst: Instance, options: SolveOptions | None = None, start: list[Lot] | None = None
+    inst: Instance,
+    options: SolveOptions | None = None,
+    start: list[Lot] | None = None,
+    deadline: Deadline | None = None,
 ) -> Result:
     """The savings-maximising plan of an instance, with a proven bound.
 
     `start` is a plan to start from (e.g. the base plan of a what-if scenario); the
     lots of it that are feasible on this instance are kept, best first. A
     formulation that cannot take the instance is refused with its reason.
+    `deadline` replaces the options' time limit counted from now (a command that
+    started its clock before reading the instance passes what is left).
     """
     options = options or SolveOptions()
     chosen = strategy(options.formulation)
     ctx = SolveContext.of(inst, options, feasible_part(inst, start or []))
+    if deadline is not None:
+        ctx.deadline = deadline
     reason = chosen.supports(ctx)
     if reason is not None:
         raise UsageError(reason)
