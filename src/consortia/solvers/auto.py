@@ -8,12 +8,25 @@
 
 from __future__ import annotations
 
+from consortia.data.instance import Instance
 from consortia.errors import ModelTooLarge
 from consortia.solvers.base import LIMIT_NOTE, SolveContext
 from consortia.solvers.columns import ColumnStrategy
 from consortia.solvers.compact import solve_compact
 from consortia.solvers.offers import OfferStrategy
+from consortia.solvers.regional import REGIONAL
 from consortia.solvers.result import Result
+
+# Beyond this many organization-offer pairs the candidate sets (a Python object
+# per pair) cost minutes and gigabytes: auto answers with the by-hand plan.
+LARGE_PAIRS = 3_000_000
+
+
+def pair_estimate(inst: Instance) -> int:
+    """Demand pairs times the offers of their category: what candidate sets hold."""
+    rows = inst.demand["category_id"].value_counts()
+    return int(sum(int(k) * len(inst.offers_in.get(str(c), [])) for c, k in rows.items()))
+
 
 # The compact model finishes the job of another strategy only while it is small:
 # its membership variables grow with the square of the organizations.
@@ -28,6 +41,15 @@ class AutoStrategy:
         return None
 
     def solve(self, ctx: SolveContext) -> Result:
+        if pair_estimate(ctx.inst) > LARGE_PAIRS:
+            result = REGIONAL.solve(ctx)
+            result.messages.append(
+                f"{LIMIT_NOTE}national scale ({pair_estimate(ctx.inst):,} organization-offer "
+                "pairs): the by-hand plan and the member bound; the candidate sets of the "
+                "other strategies would not fit"
+            )
+            result.formulation = "auto(regional)"
+            return result
         offers = OfferStrategy()
         if offers.supports(ctx) is None:
             return offers.solve(ctx)

@@ -61,6 +61,11 @@ STRATEGIES: dict[str, tuple[str, str, str]] = {
         "OFFERS",
         "one lot per offer (exact without graph, member limits or growing leads)",
     ),
+    "regional": (
+        "consortia.solvers.regional",
+        "REGIONAL",
+        "one lot per region and category, biggest buyers first (any size; weak bound)",
+    ),
     "decompose": (
         "consortia.solvers.decompose",
         "DECOMPOSE",
