@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 
 import highspy
@@ -78,21 +78,13 @@ class Timings:
     def add_search(self, stage: str, seconds: float) -> None:
         self.search[stage] = self.search.get(stage, 0.0) + seconds
 
-    @contextmanager
-    def building_stage(self, stage: str) -> Iterator[None]:
-        began = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.add_building(stage, time.perf_counter() - began)
+    def building_stage(self, stage: str) -> AbstractContextManager[None]:
+        """Time a block as model building."""
+        return _timed(self.add_building, stage)
 
-    @contextmanager
-    def search_stage(self, stage: str) -> Iterator[None]:
-        began = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.add_search(stage, time.perf_counter() - began)
+    def search_stage(self, stage: str) -> AbstractContextManager[None]:
+        """Time a block as search."""
+        return _timed(self.add_search, stage)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -101,3 +93,12 @@ class Timings:
             "building": {k: round(v, 6) for k, v in self.building.items()},
             "search": {k: round(v, 6) for k, v in self.search.items()},
         }
+
+
+@contextmanager
+def _timed(add: Callable[[str, float], None], stage: str) -> Iterator[None]:
+    began = time.perf_counter()
+    try:
+        yield
+    finally:
+        add(stage, time.perf_counter() - began)
