@@ -238,6 +238,8 @@ def bad_setting(ch: Chooser, t: Tables, fmt: str) -> Case:
 def empty_required(ch: Chooser, t: Tables, fmt: str) -> Case:
     name, i, j = _cell_place(ch, t, REQUIRED)
     _set_cell(t, name, i, j, ch.choice(["", " ", "  \t"]))
+    if fmt == "xlsx" and not any(c.strip() for c in t[name][1][i]):
+        return Case("empty_required", t, fmt)  # a blank row is no row in a workbook
     return Case("empty_required", t, fmt, table=name, row=i + 1, column=t[name][0][j])
 
 
@@ -273,7 +275,7 @@ def unknown_column(ch: Chooser, t: Tables, fmt: str) -> Case:
     name = ch.choice(sorted(t))
     header, rows = t[name]
     col = ch.choice(["colour", "notes", "Org_ID", "quantity2", "x" + ch.text(8).strip()])
-    col = col.replace("\n", "").replace("\r", "")
+    col = "".join(c for c in col if c.isprintable())
     if col in header or not col.strip() or col.strip() in header or col.strip() != col:
         col = "unknown_col"
     j = ch.randint(0, len(header))
@@ -364,7 +366,7 @@ def remove_table(ch: Chooser, t: Tables, fmt: str) -> Case:
 
 def unknown_table(ch: Chooser, t: Tables, fmt: str) -> Case:
     name = ch.choice(["extras", "Settings", "setting", "demand_2", "Sheet1", "locks"])
-    if name in t:
+    if name.lower() in {n.lower() for n in t}:  # sheet names ignore case
         name = "extras"
     t[name] = (["a", "b"], [["1", "2"]] if ch.choice([0, 1]) else [])
     return Case("unknown_table", t, fmt, codes=frozenset({2}), table=name)
@@ -694,3 +696,13 @@ def test_every_base_instance_is_valid() -> None:
         tables = base_instance(index)
         raw = {n: pd.DataFrame(rows, columns=h, dtype=object) for n, (h, rows) in tables.items()}
         instance_from_tables(raw)
+
+
+def test_workbook_text_that_pandas_calls_missing_is_read(tmp_path: Path) -> None:
+    """'N/A', 'NULL' or 'nan' in a workbook cell are that text, not an empty cell
+    that silently takes the column's default."""
+    tables = copy_tables(base_instance(0))
+    header, rows = tables["offers"]
+    rows[0][header.index("fixed_cost")] = "N/A"
+    case = Case("na_text", tables, "xlsx", table="offers", row=1, column="fixed_cost")
+    assert check_case(case, tmp_path) == 2

@@ -165,7 +165,9 @@ def _cell_text(value: Any) -> str:
 
 def _load_workbook(file: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     try:
-        sheets = pd.read_excel(file, sheet_name=None, header=None, dtype=str, engine="openpyxl")
+        sheets = pd.read_excel(  # no text is NaN: 'N/A' or 'NULL' must not read as empty
+            file, sheet_name=None, header=None, dtype=str, engine="openpyxl", keep_default_na=False
+        )
     except Exception as exc:  # a damaged workbook may fail anywhere inside openpyxl
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return {}, [Problem(file.name, None, None, f"cannot read workbook: {reason}")]
