@@ -70,14 +70,10 @@ def test_tiny_instances_every_formulation_feasible(source, formulation: str) -> 
     assert abs(assessment.objective - result.objective) <= 1e-6 * max(1.0, abs(result.objective))
 
 
-@pytest.mark.xfail(
-    strict=True, reason="decompose divides by zero parts (solvers/decompose.py _share)"
-)
 def test_decompose_with_a_time_limit_and_nothing_to_decompose() -> None:
     inst = instance_from_tables(random_tiny_tables(140))
     solve(inst, SolveOptions(time_limit=5, formulation="decompose"))
 
 
-@pytest.mark.xfail(strict=True, reason="the generator writes capacity 0.0 for a tiny demand")
 def test_generator_with_one_organization_is_valid() -> None:
     instance_from_tables(generate_instance(GeneratorOptions(1, 1, 1, 2, seed=4802)))

@@ -146,9 +146,11 @@ def new_highs() -> highspy.Highs:
 
 
 def run(h: highspy.Highs) -> None:
-    """Run HiGHS; a refused run is an internal error, never a silent empty answer."""
+    """Run HiGHS; a refused run is an internal error, never a silent empty answer
+    (unless a stop was requested: an interrupted run may end in an error state,
+    and the caller then finds no solution and keeps what it had)."""
     status = h.run()
-    if status == highspy.HighsStatus.kError:
+    if status == highspy.HighsStatus.kError and not stop_requested():
         raise RuntimeError(f"HiGHS refused to solve (model status {h.getModelStatus()})")
 
 

@@ -57,6 +57,17 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _verify(result: Any, seconds: float) -> None:
+    """Re-prove an optimal claim (``analysis/verify.py``); print and record the verdicts."""
+    from consortia.analysis.verify import verify
+
+    verdicts = verify(result, seconds)
+    result.verification = [v.as_dict() for v in verdicts]
+    for v in verdicts:
+        line = f"Verify: {v.witness} {v.status}" + (f" ({v.note})" if v.note else "")
+        click.echo(("Warning: " if v.status == "disagrees" else "") + line, err=True)
+
+
 class ProgressPrinter:
     """Live progress on stderr for searches that last more than two seconds."""
 
@@ -206,24 +217,19 @@ def solve(
     from consortia.solvers.options import SolveOptions
 
     clock = Deadline(time_limit)  # --time-limit counts from here: reading included
-    inst = read_instance(instance)
-    check_output_dir(out_dir, "solve")  # refuse before solving, not after
-    printer = None if quiet else ProgressPrinter()
-    options = SolveOptions(
-        time_limit, gap, seed, formulation, printer, builder, memory_limit=memory_limit
-    )
+    # Ctrl-C from the start: during reading it makes the search stop at once
     with stop_on_signals(lambda text: click.echo(text, err=True)):
+        inst = read_instance(instance)
+        check_output_dir(out_dir, "solve")  # refuse before solving, not after
+        printer = None if quiet else ProgressPrinter()
+        options = SolveOptions(
+            time_limit, gap, seed, formulation, printer, builder, memory_limit=memory_limit
+        )
         result = checked_solve(inst, options, deadline=solve_deadline(clock))
         if printer is not None:
             printer.close()
         if verify:
-            from consortia.analysis.verify import verify as verify_claim
-
-            verdicts = verify_claim(result, time_limit or 60.0)
-            result.verification = [v.as_dict() for v in verdicts]
-            for v in verdicts:
-                line = f"Verify: {v.witness} {v.status}" + (f" ({v.note})" if v.note else "")
-                click.echo(("Warning: " if v.status == "disagrees" else "") + line, err=True)
+            _verify(result, time_limit or 60.0)
         written = write_checked(result, out_dir, workbook=fmt == "xlsx")
     spec = RunSpec(
         "solve",

@@ -257,7 +257,8 @@ def generate_instance(opt: GeneratorOptions) -> dict[str, pd.DataFrame]:
                 {
                     "supplier_id": sid,
                     "category_id": c,
-                    "capacity": round(total[c] * rng.uniform(0.3, 1.5), 1)
+                    # at least 0.1: one-decimal rounding of a tiny total must not give 0
+                    "capacity": max(0.1, round(total[c] * rng.uniform(0.3, 1.5), 1))
                     if rng.random() < 0.5
                     else "",
                     "available_from": 1

@@ -322,7 +322,7 @@ def _share(deadline: Deadline, parts: int, workers: int, fraction: float) -> flo
     left = deadline.remaining()
     if left is None:
         return None
-    waves = math.ceil(parts / workers)
+    waves = max(1, math.ceil(parts / workers))  # no parts: nothing shares the time
     return max(1.0, fraction * left / waves)
 
 
