@@ -61,6 +61,11 @@ STRATEGIES: dict[str, tuple[str, str, str]] = {
         "OFFERS",
         "one lot per offer (exact without graph, member limits or growing leads)",
     ),
+    "lots": (
+        "consortia.solvers.lots.solver",
+        "LOTS",
+        "column generation over lots with vectorised pricing (medium and large instances)",
+    ),
     "regional": (
         "consortia.solvers.regional",
         "REGIONAL",

@@ -1,0 +1,201 @@
+"""The set-packing master over lots, in highspy, warm-started across rounds.
+
+    max  sum_j net_j lambda_j
+    s.t. sum_{j: o in G_j, c_j = c} lambda_j <= 1       every (o, c)       dual pi >= 0
+         sum_{j on (s, c)} V_j lambda_j      <= cap    capped offers      dual mu >= 0
+         sum_{j forming in p} lambda_j       <= W      every period p     dual nu >= 0
+         lambda >= 0 (binary in the integer master)
+
+A column is *real* (a lot the spec accepts on its own, priced by ``plan.price_lot``)
+or *relaxed* (it breaks only connectivity, rule 7, or individual rationality of an
+incremental schedule, rule 9, and is valued by the same formula). Relaxed columns
+enlarge the LP, so the LP stays an upper bound on the plans, and they are barred
+(upper bound 0) from the integer master.
+
+Weak duality for any y = (pi, mu, nu) >= 0 and any plan: net(plan) <= b.y +
+sum_{lots} rc(lot), b being the right-hand sides; ``dual_objective`` is b.y.
+"""
+
+from __future__ import annotations
+
+import math
+
+import highspy
+import numpy as np
+
+from consortia.backend.highs import new_highs, run
+from consortia.data.instance import Instance
+from consortia.rules.plan import LotOutcome
+from consortia.solvers.lots.data import CategoryData
+
+
+class LotMaster:
+    def __init__(self, inst: Instance, cats: list[CategoryData], seed: int = 0):
+        self.inst = inst
+        self.h = new_highs()
+        self.h.setOptionValue("random_seed", int(seed))
+        self.h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        self.rhs: list[float] = []
+        self.org_row: dict[tuple[str, str], int] = {}
+        for data in cats:
+            for i, o in enumerate(data.orgs):
+                self.org_row[(o, data.cat_id)] = len(self.rhs)
+                data.row_of[i] = len(self.rhs)
+                self.rhs.append(1.0)
+        self.cap_row: dict[tuple[str, str], int] = {}
+        for data in cats:
+            for od in data.offers:
+                if math.isfinite(od.cap):
+                    self.cap_row[od.offer.key] = len(self.rhs)
+                    self.rhs.append(od.cap)
+        limit = inst.settings.max_parallel_formations
+        self.form_row: dict[int, int] = {}
+        if limit is not None:
+            for p in range(1, inst.settings.horizon + 1):
+                self.form_row[p] = len(self.rhs)
+                self.rhs.append(float(limit))
+        m = len(self.rhs)
+        if m:
+            self.h.addRows(
+                m,
+                np.full(m, -np.inf),
+                np.array(self.rhs),
+                0,
+                np.zeros(m, dtype=np.int32),
+                np.array([], dtype=np.int32),
+                np.array([], dtype=float),
+            )
+        self.columns: list[LotOutcome] = []
+        self.real: list[bool] = []
+        self._seen: set[object] = set()
+        self.relaxed_allowed = True
+
+    @property
+    def num_rows(self) -> int:
+        return len(self.rhs)
+
+    def add(self, outcomes: list[tuple[LotOutcome, bool]]) -> int:
+        """Add (outcome, is_real) columns not yet in the pool; returns how many."""
+        costs: list[float] = []
+        starts: list[int] = []
+        index: list[int] = []
+        values: list[float] = []
+        for out, real in outcomes:
+            lot = out.lot
+            if lot in self._seen:
+                continue
+            self._seen.add(lot)
+            c = lot.category_id
+            rows = [self.org_row[(o, c)] for o in lot.members]
+            vals = [1.0] * len(rows)
+            cap = self.cap_row.get((lot.supplier_id, c))
+            if cap is not None:
+                rows.append(cap)
+                vals.append(out.volume)
+            for p in out.forming:
+                if p in self.form_row:
+                    rows.append(self.form_row[p])
+                    vals.append(1.0)
+            starts.append(len(index))
+            index += rows
+            values += vals
+            costs.append(out.net)
+            self.columns.append(out)
+            self.real.append(real)
+        k = len(costs)
+        if k:
+            upper = np.array([np.inf if r or self.relaxed_allowed else 0.0 for r in self.real[-k:]])
+            self.h.addCols(
+                k,
+                np.array(costs),
+                np.zeros(k),
+                upper,
+                len(index),
+                np.array(starts, dtype=np.int32),
+                np.array(index, dtype=np.int32),
+                np.array(values, dtype=float),
+            )
+        return k
+
+    def allow_relaxed(self, allowed: bool) -> None:
+        """Let relaxed columns into the LP (phase 1) or bar them (phase 2)."""
+        n = len(self.columns)
+        if not n:
+            return
+        idx = np.arange(n, dtype=np.int32)
+        upper = np.where(np.array(self.real) | allowed, np.inf, 0.0)
+        self.h.changeColsBounds(n, idx, np.zeros(n), upper)
+        self.relaxed_allowed = allowed
+
+    def solve_lp(self) -> tuple[float, np.ndarray]:
+        """LP optimum over the pool and the row duals (clipped to >= 0)."""
+        if not self.columns:
+            return 0.0, np.zeros(self.num_rows)
+        self.h.setOptionValue("time_limit", 1e9)
+        run(self.h)
+        value = float(self.h.getInfo().objective_function_value)
+        duals = np.maximum(np.asarray(self.h.getSolution().row_dual, dtype=float), 0.0)
+        return value, duals
+
+    def primal(self) -> np.ndarray:
+        return np.asarray(self.h.getSolution().col_value, dtype=float)
+
+    def dual_objective(self, duals: np.ndarray) -> float:
+        return float(np.dot(self.rhs, duals))
+
+    def _useful(self, incumbent: float) -> np.ndarray:
+        """Columns that can be in a plan better than `incumbent` (reduced-cost fixing).
+
+        With y >= 0 the duals of the LP over the real columns, every 0/1 packing x
+        of the pool has value <= b.y + sum_j rc_j x_j, so a column with
+        rc_j + sum of the positive rc's < incumbent - b.y cannot be in a better
+        plan. Only a speed-up of the integer master: the bound is not touched."""
+        n = len(self.columns)
+        keep = np.ones(n, dtype=bool)
+        self.allow_relaxed(False)
+        lp, y = self.solve_lp()
+        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return keep
+        rc = np.empty(n)
+        for j, out in enumerate(self.columns):
+            lot = out.lot
+            c = lot.category_id
+            used = sum(y[self.org_row[(o, c)]] for o in lot.members)
+            cap = self.cap_row.get((lot.supplier_id, c))
+            if cap is not None:
+                used += y[cap] * out.volume
+            used += sum(y[self.form_row[p]] for p in out.forming if p in self.form_row)
+            rc[j] = out.net - used
+        real = np.array(self.real)
+        slack = incumbent - self.dual_objective(y) - float(np.maximum(rc[real], 0.0).sum())
+        keep = rc >= slack - 1e-6 * max(1.0, abs(lp))
+        return keep
+
+    def solve_ip(
+        self, time_limit: float, start: list[LotOutcome]
+    ) -> tuple[list[LotOutcome], float]:
+        """Best plan of real pool columns within the time limit (and HiGHS's own bound)."""
+        n = len(self.columns)
+        if not n:
+            return list(start), 0.0
+        h = self.h
+        idx = np.arange(n, dtype=np.int32)
+        upper = np.where(np.array(self.real), 1.0, 0.0)
+        upper[~self._useful(sum(o.net for o in start))] = 0.0
+        h.changeColsIntegrality(n, idx, np.full(n, highspy.HighsVarType.kInteger))
+        h.changeColsBounds(n, idx, np.zeros(n), upper)
+        h.setOptionValue("time_limit", max(0.2, time_limit))
+        h.setOptionValue("mip_rel_gap", 1e-7)
+        chosen = {o.lot for o in start}
+        picked = [j for j, col in enumerate(self.columns) if col.lot in chosen]
+        if picked:
+            h.setSolution(
+                len(picked), np.array(picked, dtype=np.int32), np.ones(len(picked), dtype=float)
+            )
+        run(h)
+        info = h.getInfo()
+        if info.primal_solution_status == 0:
+            return list(start), math.inf
+        x = np.asarray(h.getSolution().col_value)
+        plan = [self.columns[j] for j in range(n) if x[j] > 0.5 and self.real[j]]
+        return plan, float(info.mip_dual_bound)

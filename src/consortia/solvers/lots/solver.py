@@ -1,0 +1,312 @@
+"""Column generation over lots with vectorised exact pricing (``--formulation lots``).
+
+1. Per category: numpy data (``data``) and the pricing subproblems (``subproblems``).
+2. Pool: the greedy plan's lots (and a start plan's).
+3. Each round: master LP (``master``) -> duals y -> every subproblem priced
+   (``pricing``): an upper bound U_t on its reduced costs and, where it is positive,
+   a member set -> real and relaxed columns (``repair``).
+   The bound b.y + max{sum U_t x_t : aggregate rows} (``bound``) is valid every
+   round; when no subproblem has a positive upper bound it is the LP itself.
+4. The integer master over the real columns (HiGHS, from the greedy plan) gives
+   the plan: price-and-branch, ``optimal`` only when plan and bound meet.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from consortia.backend.highs import stop_requested
+from consortia.data.instance import Instance
+from consortia.rules.plan import LotOutcome, assess_plan, total_net
+from consortia.solvers.base import SolveContext, finish
+from consortia.solvers.clock import Timings
+from consortia.solvers.lots.bound import pricing_slack
+from consortia.solvers.lots.connected import category_graph, grow_connected
+from consortia.solvers.lots.data import build_category_data
+from consortia.solvers.lots.master import LotMaster
+from consortia.solvers.lots.pricing import CategoryPricing
+from consortia.solvers.lots.repair import columns_from_members
+from consortia.solvers.lots.subproblems import build_subproblems
+from consortia.solvers.options import Progress, SolveOptions
+from consortia.solvers.result import Result, relative_gap
+
+COLUMNS_PER_CATEGORY = 12  # at least; a category of n organizations gets n // 8
+QUICK_ITERATIONS = 8
+THOROUGH_ITERATIONS = 40
+CG_SHARE = 0.75  # of the time limit, for column generation; the rest for the integer master
+MAX_ROUNDS = 10_000
+BOUND_EVERY = 5
+GREEDY_PAIRS = 6000  # demand pairs up to which the greedy start is built
+MAX_WIDTH = 4  # phase 2 widens its connected search up to 4x before stopping
+
+
+def solve_lots(
+    inst: Instance,
+    options: SolveOptions,
+    start: list[LotOutcome] | None = None,
+    greedy: list[LotOutcome] | None = None,
+) -> Result:
+    """Column generation with vectorised pricing; see the module docstring."""
+    started = time.perf_counter()
+    limit = options.time_limit
+    deadline = None if limit is None else started + limit
+    cg_deadline = None if limit is None else started + CG_SHARE * limit
+    laps = {"build": 0.0, "pricing": 0.0, "lp": 0.0, "bound": 0.0, "repair": 0.0}
+    messages: list[str] = []
+    if greedy is None:
+        greedy = []
+        messages.append("no greedy start (instance too large for the greedy plan)")
+    if start and total_net(start) > total_net(greedy):
+        greedy = list(start)
+    greedy_value = total_net(greedy)
+
+    cats = build_category_data(inst)
+    master = LotMaster(inst, cats, options.seed)
+    pricings = [CategoryPricing(d, build_subproblems(inst, d)) for d in cats]
+    master.add([(o, True) for o in greedy])
+    graphs = [category_graph(inst, pr.data.orgs) for pr in pricings]
+    laps["build"] = time.perf_counter() - started
+    horizon = inst.settings.horizon
+
+    bound = math.inf
+    rounds = 0
+    defects = 0
+    converged = False
+    iterations = QUICK_ITERATIONS
+    last_lp = 0.0
+    phase = 1  # 1: relaxed columns in the LP (bound); 2: real columns only (plan)
+    relaxed_lp = None
+    phase2_rounds = 0
+    width = 1
+    while rounds < MAX_ROUNDS:
+        rounds += 1
+        t = time.perf_counter()
+        lp, y = master.solve_lp()
+        laps["lp"] += time.perf_counter() - t
+        last_lp = lp
+        nu = np.zeros(horizon + 1)
+        for p, r in master.form_row.items():
+            nu[p] = y[r]
+        nu_cum = np.cumsum(nu)
+        t = time.perf_counter()
+        results = []
+        for pr in pricings:
+            data = pr.data
+            pi = y[data.row_of]
+            mu = np.array(
+                [
+                    y[master.cap_row[od.offer.key]] if od.offer.key in master.cap_row else 0.0
+                    for od in data.offers
+                ]
+            )
+            results.append((pi, mu, pr.price(pi, mu, nu_cum, iterations)))
+        laps["pricing"] += time.perf_counter() - t
+        tol = 1e-7 * max(1.0, abs(lp))
+        t = time.perf_counter()
+        positive = sum(int((r.ub > tol).sum()) for _, _, r in results)
+        slack = math.inf
+        late = _late(cg_deadline)
+        # phase 2 duals are valid too, but give weak bounds; a large bound LP is
+        # solved every BOUND_EVERY rounds only (and whenever the phase may end)
+        if phase == 1 and (positive <= 5000 or rounds % BOUND_EVERY == 1 or late):
+            slack = pricing_slack(inst, pricings, [r.ub for _, _, r in results])
+            dual_obj = master.dual_objective(y)
+            bound = min(bound, dual_obj + slack + 1e-9 * abs(dual_obj + slack))
+        laps["bound"] += time.perf_counter() - t
+        if options.progress is not None:
+            options.progress(Progress("lots", time.perf_counter() - started, greedy_value, bound))
+
+        t = time.perf_counter()
+        new: list[tuple[LotOutcome, bool]] = []
+        for pr, (pi, mu, res) in zip(pricings, results, strict=True):
+            rows = np.nonzero(res.lb > tol)[0].tolist()
+            if not rows:
+                continue
+            per_category = max(COLUMNS_PER_CATEGORY, pr.data.n // 8)
+            picked = np.array(rows)[np.argsort(-res.lb[rows], kind="stable")]
+            picked = picked[: 4 * per_category]
+            sets = pr.members(picked, res.theta[picked], pi, mu)
+            seen: set[tuple] = set()
+            taken = 0
+            for r, idx in zip(picked.tolist(), sets, strict=True):
+                off = int(pr.subs.offer[r])
+                key = (off, frozenset(idx.tolist()))
+                if key in seen:
+                    continue
+                seen.add(key)
+                members = [pr.data.orgs[i] for i in idx]
+                sigma = int(pr.subs.sigma[r])
+                pool = None
+                if inst.neighbours is not None:
+                    mask = pr.elig[pr.subs.piece[r]] & (pr.data.ready <= sigma)
+                    pool = {pr.data.orgs[i] for i in np.nonzero(mask)[0]}
+                cols, bad = columns_from_members(
+                    inst,
+                    pr.data.cat_id,
+                    pr.data.offers[off].offer.supplier_id,
+                    members,
+                    sigma,
+                    pool,
+                )
+                defects += bad
+                new += cols
+                taken += 1
+                if taken >= per_category:
+                    break
+        if inst.neighbours is not None:
+            for pr, adj, (pi, mu, res) in zip(pricings, graphs, results, strict=True):
+                new += _connected_columns(inst, pr, adj, pi, mu, res.ub, tol, width)
+        real_before = sum(master.real)
+        added = master.add(new)
+        real_added = sum(master.real) - real_before
+        laps["repair"] += time.perf_counter() - t
+        if _late(cg_deadline):
+            messages.append(f"column generation stopped at its time share (phase {phase})")
+            break
+        if phase == 1:
+            stuck = added == 0 and iterations < THOROUGH_ITERATIONS
+            if stuck:
+                iterations = THOROUGH_ITERATIONS
+                continue
+            if added == 0 and not math.isfinite(slack):
+                t = time.perf_counter()
+                slack = pricing_slack(inst, pricings, [r.ub for _, _, r in results])
+                dual_obj = master.dual_objective(y)
+                bound = min(bound, dual_obj + slack + 1e-9 * abs(dual_obj + slack))
+                laps["bound"] += time.perf_counter() - t
+            if slack <= tol or added == 0:
+                converged = slack <= tol
+                if not converged:
+                    messages.append(
+                        "pricing found no improving column but could not prove none exists"
+                    )
+                relaxed_lp = lp
+                if inst.neighbours is None and master.real.count(False) == 0:
+                    break
+                phase = 2
+                master.allow_relaxed(False)
+        else:
+            phase2_rounds += 1
+            if real_added == 0:
+                if width >= MAX_WIDTH:
+                    break
+                width *= 2  # grow connected lots from more subproblems and seeds
+    model_width = width
+    if defects:
+        messages.append(f"{defects} priced member sets broke a non-relaxable rule (dropped)")
+    root_bound = bound
+
+    t = time.perf_counter()
+    # HiGHS overshoots its limit on large pools (presolve): keep a margin
+    remaining = 1e9 if deadline is None else max(0.5, 0.85 * (deadline - time.perf_counter()))
+    plan, _ = master.solve_ip(remaining, greedy)
+    laps["integer_master"] = time.perf_counter() - t
+    assessment = assess_plan(inst, [o.lot for o in plan])
+    if not assessment.feasible:  # every real column is priced by the spec
+        raise RuntimeError("; ".join(assessment.violations))
+    outcomes = [o for o in assessment.outcomes if o.net > 0]
+    objective = total_net(outcomes)
+    if objective < greedy_value:
+        outcomes, objective = list(greedy), greedy_value
+    best_bound = max(bound, objective)
+    status = "optimal" if relative_gap(best_bound, objective) <= options.proven_gap else "feasible"
+    return Result(
+        inst,
+        status,
+        objective,
+        best_bound,
+        sorted(outcomes, key=lambda o: (o.lot.category_id, o.live, o.lot.start, o.lot.members)),
+        formulation="lots",
+        timings=Timings(building={"build": laps.pop("build")}, search=laps),
+        model_size={
+            "columns": len(master.columns),
+            "relaxed_columns": int(len(master.real) - sum(master.real)),
+            "master_rows": master.num_rows,
+            "subproblems": int(sum(len(p.subs) for p in pricings)),
+            "converged": int(converged),
+            "last_lp": int(round(last_lp)),
+            "relaxed_lp": int(round(relaxed_lp)) if relaxed_lp is not None else -1,
+            "phase2_rounds": phase2_rounds,
+            "phase2_width": model_width,
+        },
+        iterations=rounds,
+        messages=messages,
+        root_bound=root_bound if math.isfinite(root_bound) else None,
+    )
+
+
+def _late(deadline: float | None) -> bool:
+    """Past `deadline` (a perf_counter time), or a stop was requested (Ctrl-C)."""
+    return stop_requested() or (deadline is not None and time.perf_counter() > deadline)
+
+
+def _connected_columns(
+    inst, pr, adj, pi, mu, ub, tol, width: int = 1
+) -> list[tuple[LotOutcome, bool]]:
+    """Real columns grown along the collaboration graph in the most promising
+    subproblems (upper bound > 0), best estimated reduced cost first."""
+    rows = np.nonzero(ub > tol)[0]
+    if not len(rows):
+        return []
+    rows = rows[np.argsort(-ub[rows], kind="stable")][: 4 * width * COLUMNS_PER_CATEGORY]
+    w = pr.weights(rows, pi, mu)
+    s = pr.subs
+    found = []
+    for i, r in enumerate(rows):
+        window = (int(s.nlo[r]), int(s.nhi[r]), float(s.vlo[r]), float(s.vhi[r]))
+        value, idx = grow_connected(adj, w[i], pr.data.d, window, seeds=3 * width)
+        if idx is not None and value - pr.last_C[r] > tol:
+            found.append((value - pr.last_C[r], r, idx))
+    found.sort(key=lambda f: -f[0])
+    out: list[tuple[LotOutcome, bool]] = []
+    seen: set[tuple] = set()
+    for _, r, idx in found[: width * COLUMNS_PER_CATEGORY]:
+        off = int(s.offer[r])
+        key = (off, frozenset(idx.tolist()))
+        if key in seen:
+            continue
+        seen.add(key)
+        cols, _ = columns_from_members(
+            inst,
+            pr.data.cat_id,
+            pr.data.offers[off].offer.supplier_id,
+            [pr.data.orgs[i] for i in idx],
+            int(s.sigma[r]),
+        )
+        out += [c for c in cols if c[1]]
+    return out
+
+
+class LotStrategy:
+    """``lots``: column generation with vectorised pricing (``models/lots.md``)."""
+
+    name = "lots"
+    help = "column generation over lots with vectorised pricing (medium and large instances)"
+
+    def supports(self, ctx: SolveContext) -> str | None:
+        return None
+
+    def solve(self, ctx: SolveContext) -> Result:
+        greedy = ctx.greedy if len(ctx.inst.demand) <= GREEDY_PAIRS else None
+        options = ctx.options.with_time_limit(ctx.deadline.remaining())
+        found = solve_lots(ctx.inst, options, start=ctx.start, greedy=greedy)
+        for stage, seconds in found.timings.building.items():
+            ctx.timings.add_building(stage, seconds)
+        for stage, seconds in found.timings.search.items():
+            ctx.timings.add_search(stage, seconds)
+        return finish(
+            ctx,
+            "lots",
+            found.outcomes,
+            found.best_bound,
+            model_size=found.model_size,
+            iterations=found.iterations,
+            messages=found.messages,
+            root_bound=found.root_bound,
+        )
+
+
+LOTS = LotStrategy()
