@@ -63,3 +63,38 @@ def test_rational_threshold_is_the_smallest_rational_volume() -> None:
         else:
             assert rational(max(t, 1e-6))
             assert not any(rational(v / 4) for v in range(1, int(4 * t)) if v / 4 < t - 1e-6)
+
+
+def test_tier_costs_of_many_volumes_equal_tier_cost() -> None:
+    import random
+
+    import numpy as np
+
+    from consortia.data.instance import Offer
+    from consortia.rules.spec import tier_cost, tier_costs
+
+    rng = random.Random(3)
+    for _ in range(300):
+        k = rng.randint(1, 5)
+        discount = rng.choice(["all_units", "incremental"])
+        qs = sorted(rng.sample(range(1, 200), k))
+        if discount == "incremental":
+            qs[0] = 0
+        prices = sorted((round(rng.uniform(1, 20), 2) for _ in range(k)), reverse=True)
+        offer = Offer(
+            "S",
+            "c",
+            float("inf"),
+            1,
+            0.0,
+            discount,
+            frozenset(),
+            tuple(zip(map(float, qs), prices, strict=True)),
+        )
+        volumes = np.array([rng.uniform(0, 250) for _ in range(20)] + [float(q) for q in qs])
+        cost, below = tier_costs(offer, volumes)
+        for v, c, b in zip(volumes, cost, below, strict=True):
+            exact = tier_cost(offer, float(v))
+            assert b == (exact is None)
+            expected = offer.tiers[0][1] * v if exact is None else exact
+            assert abs(c - expected) <= 1e-9 * max(1.0, expected)

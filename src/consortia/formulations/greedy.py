@@ -18,7 +18,7 @@ import numpy as np
 from consortia.data.instance import Instance
 from consortia.formulations.candidates import Candidates
 from consortia.rules.plan import Lot, LotOutcome, assess_plan, member_terms, price_lot
-from consortia.rules.spec import REL_TOL, lead_time, within
+from consortia.rules.spec import REL_TOL, lead_time, tier_costs, within
 
 
 def greedy_plan(cands: Candidates, deadline: Callable[[], bool] | None = None) -> list[LotOutcome]:
@@ -68,11 +68,6 @@ class _LotGrowth:
         self.horizon = horizon
         self.weight = np.array([inst.live_weight(p) for p in range(horizon + 2)], dtype=float)
         self.rational = inst.settings.individually_rational
-        self.q = np.array([q for q, _ in self.off.tiers], dtype=float)
-        self.p = np.array([p for _, p in self.off.tiers], dtype=float)
-        # cost at each breakpoint of an incremental schedule
-        steps = np.diff(self.q) * self.p[:-1]
-        self.cost_at = np.concatenate([[0.0], np.cumsum(steps)])
 
     def values(
         self, n: int, volume: np.ndarray, gain: np.ndarray, margin: np.ndarray, start: np.ndarray
@@ -80,14 +75,7 @@ class _LotGrowth:
         cat, off = self.cat, self.off
         if cat.max_members is not None and n > cat.max_members:
             return np.full(len(volume), -math.inf)
-        q0 = self.q[0]
-        below = volume < q0 - REL_TOL * max(1.0, q0)
-        if off.discount == "all_units":
-            k = np.searchsorted(self.q, volume * (1 + 1e-12), side="right") - 1
-            cost = self.p[np.maximum(k, 0)] * volume
-        else:
-            k = np.maximum(np.searchsorted(self.q, volume, side="right") - 1, 0)
-            cost = self.cost_at[k] + self.p[k] * (volume - self.q[k])
+        cost, below = tier_costs(off, volume)
         lead = lead_time(cat, n)
         live = np.maximum(start + lead, off.available_from)
         ok = ~below & (volume <= off.capacity * (1 + 1e-9)) & (live <= self.horizon)

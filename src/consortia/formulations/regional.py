@@ -29,7 +29,7 @@ import pandas as pd
 
 from consortia.data.instance import Instance, Offer
 from consortia.rules.plan import Lot
-from consortia.rules.spec import REL_TOL, lead_time
+from consortia.rules.spec import REL_TOL, lead_time, tier_costs
 
 
 def _weights(inst: Instance) -> np.ndarray:
@@ -69,19 +69,6 @@ def _served(offer: Offer, region: pd.Series) -> np.ndarray:
     if not offer.regions:
         return np.ones(len(region), dtype=bool)
     return (region.isin(list(offer.regions)) & (region != "")).to_numpy(bool)
-
-
-def _cost(offer: Offer, volume: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """cost(V) of each volume, and which volumes lie below the first tier."""
-    q = np.array([t[0] for t in offer.tiers], dtype=float)
-    p = np.array([t[1] for t in offer.tiers], dtype=float)
-    below = volume < q[0] - REL_TOL * max(1.0, q[0])
-    if offer.discount == "all_units":
-        k = np.maximum(np.searchsorted(q, volume * (1 + 1e-12), side="right") - 1, 0)
-        return p[k] * volume, below
-    at = np.concatenate([[0.0], np.cumsum(np.diff(q) * p[:-1])])
-    k = np.maximum(np.searchsorted(q, volume, side="right") - 1, 0)
-    return at[k] + p[k] * (volume - q[k]), below
 
 
 def _order(positions: list[int], size: np.ndarray, near: dict[int, list[int]] | None) -> list[int]:
@@ -142,7 +129,7 @@ def regional_lots(inst: Instance) -> list[Lot]:
                 gain = np.cumsum(d * (b - h))
                 margin = np.minimum.accumulate(b - h + REL_TOL * np.maximum(1.0, np.abs(b)))
                 start = np.maximum.accumulate(r)
-                cost, below = _cost(offer, volume)
+                cost, below = tier_costs(offer, volume)
                 live = np.maximum(start + lead, offer.available_from)
                 ok = ~below & (volume <= offer.capacity * (1 + 1e-9)) & (live <= horizon)
                 ok &= n >= cat.min_members
