@@ -69,6 +69,7 @@ class LotMaster:
         self.real: list[bool] = []
         self._seen: set[object] = set()
         self.relaxed_allowed = True
+        self.lp_rounding: list[LotOutcome] = []
 
     @property
     def num_rows(self) -> int:
@@ -143,6 +144,34 @@ class LotMaster:
     def dual_objective(self, duals: np.ndarray) -> float:
         return float(np.dot(self.rhs, duals))
 
+    def _round(self, x: np.ndarray, real: np.ndarray) -> list[LotOutcome]:
+        """A plan from the LP solution: real columns by falling LP value, each kept
+        when its members are free and capacity and the formation limit allow."""
+        limit = self.inst.settings.max_parallel_formations
+        used: set[tuple[str, str]] = set()
+        load: dict[tuple[str, str], float] = {}
+        forming: dict[int, int] = {}
+        plan = []
+        for j in sorted(
+            np.nonzero((x > 1e-6) & real)[0], key=lambda j: (-x[j], -self.columns[j].net)
+        ):
+            out = self.columns[int(j)]
+            lot = out.lot
+            c, key = lot.category_id, (lot.supplier_id, lot.category_id)
+            if out.net <= 0 or any((o, c) in used for o in lot.members):
+                continue
+            cap = self.inst.offer[key].capacity
+            if load.get(key, 0.0) + out.volume > cap:
+                continue
+            if limit is not None and any(forming.get(p, 0) >= limit for p in out.forming):
+                continue
+            plan.append(out)
+            used.update((o, c) for o in lot.members)
+            load[key] = load.get(key, 0.0) + out.volume
+            for p in out.forming:
+                forming[p] = forming.get(p, 0) + 1
+        return plan
+
     def _useful(self, incumbent: float) -> np.ndarray:
         """Columns that can be in a plan better than `incumbent` (reduced-cost fixing).
 
@@ -167,6 +196,7 @@ class LotMaster:
             used += sum(y[self.form_row[p]] for p in out.forming if p in self.form_row)
             rc[j] = out.net - used
         real = np.array(self.real)
+        self.lp_rounding = self._round(self.primal(), real)
         slack = incumbent - self.dual_objective(y) - float(np.maximum(rc[real], 0.0).sum())
         keep = rc >= slack - 1e-6 * max(1.0, abs(lp))
         return keep
@@ -181,7 +211,10 @@ class LotMaster:
         h = self.h
         idx = np.arange(n, dtype=np.int32)
         upper = np.where(np.array(self.real), 1.0, 0.0)
+        self.lp_rounding = []
         upper[~self._useful(sum(o.net for o in start))] = 0.0
+        if sum(o.net for o in self.lp_rounding) > sum(o.net for o in start):
+            start = self.lp_rounding
         h.changeColsIntegrality(n, idx, np.full(n, highspy.HighsVarType.kInteger))
         h.changeColsBounds(n, idx, np.zeros(n), upper)
         h.setOptionValue("time_limit", max(0.2, time_limit))

@@ -40,6 +40,7 @@ CG_SHARE = 0.75  # of the time limit, for column generation; the rest for the in
 MAX_ROUNDS = 10_000
 BOUND_EVERY = 5
 GREEDY_PAIRS = 6000  # demand pairs up to which the greedy start is built
+MAX_COLUMNS_PER_CATEGORY = 100  # repair (plan.price_lot per column) is the cost beyond this
 MAX_WIDTH = 4  # phase 2 widens its connected search up to 4x before stopping
 
 
@@ -125,7 +126,7 @@ def solve_lots(
             rows = np.nonzero(res.lb > tol)[0].tolist()
             if not rows:
                 continue
-            per_category = max(COLUMNS_PER_CATEGORY, pr.data.n // 8)
+            per_category = min(MAX_COLUMNS_PER_CATEGORY, max(COLUMNS_PER_CATEGORY, pr.data.n // 8))
             picked = np.array(rows)[np.argsort(-res.lb[rows], kind="stable")]
             picked = picked[: 4 * per_category]
             sets = pr.members(picked, res.theta[picked], pi, mu)
@@ -211,6 +212,9 @@ def solve_lots(
     objective = total_net(outcomes)
     if objective < greedy_value:
         outcomes, objective = list(greedy), greedy_value
+    rounding = master.lp_rounding
+    if total_net(rounding) > objective and assess_plan(inst, [o.lot for o in rounding]).feasible:
+        outcomes, objective = list(rounding), total_net(rounding)
     best_bound = max(bound, objective)
     status = "optimal" if relative_gap(best_bound, objective) <= options.proven_gap else "feasible"
     return Result(
