@@ -35,6 +35,10 @@ def pair_estimate(inst: Instance) -> int:
 # From this many demand pairs on, the lot generation with vectorised pricing
 # gives better plans and bounds than the column generation (medium has ~430).
 LOTS_MIN_PAIRS = 300
+# Beyond this many, its rounds (master LP, repair, integer master) cost more than
+# they bring within minutes (5,000 organizations: 98% gap, 12 G against the by-hand
+# plan's 14 G, benchmarks/results/lots-notes.md).
+LOTS_MAX_PAIRS = 10_000
 
 # The compact model finishes the job of another strategy only while it is small:
 # its membership variables grow with the square of the organizations.
@@ -50,20 +54,31 @@ class AutoStrategy:
 
     def solve(self, ctx: SolveContext) -> Result:
         if pair_estimate(ctx.inst) > LARGE_PAIRS:
-            result = REGIONAL.solve(ctx)
-            result.messages.append(
-                f"{LIMIT_NOTE}national scale ({pair_estimate(ctx.inst):,} organization-offer "
-                "pairs): the by-hand plan and the member bound; the candidate sets of the "
-                "other strategies would not fit"
+            return _by_hand(
+                ctx,
+                f"national scale ({pair_estimate(ctx.inst):,} organization-offer pairs): the "
+                "by-hand plan and the member bound; the candidate sets of the other "
+                "strategies would not fit",
             )
-            result.formulation = "auto(regional)"
-            return result
         offers = OfferStrategy()
         if offers.supports(ctx) is None:
             return offers.solve(ctx)
+        if len(ctx.inst.demand) > LOTS_MAX_PAIRS:
+            return _by_hand(
+                ctx,
+                f"{len(ctx.inst.demand):,} demand pairs: the by-hand plan and the member bound; "
+                f"lot generation does not yet improve on them beyond {LOTS_MAX_PAIRS:,}",
+            )
         if len(ctx.inst.demand) >= LOTS_MIN_PAIRS:
             return LOTS.solve(ctx)
         return finish_with_compact(ctx, ColumnStrategy().solve(ctx))
+
+
+def _by_hand(ctx: SolveContext, why: str) -> Result:
+    result = REGIONAL.solve(ctx)
+    result.messages.append(f"{LIMIT_NOTE}{why}")
+    result.formulation = "auto(regional)"
+    return result
 
 
 def finish_with_compact(ctx: SolveContext, result: Result) -> Result:

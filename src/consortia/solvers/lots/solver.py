@@ -20,6 +20,8 @@ import numpy as np
 
 from consortia.backend.highs import stop_requested
 from consortia.data.instance import Instance
+from consortia.formulations.greedy import schedule_lots
+from consortia.formulations.regional import member_bound, regional_lots
 from consortia.rules.plan import LotOutcome, assess_plan, total_net
 from consortia.solvers.base import SolveContext, finish
 from consortia.solvers.clock import Timings
@@ -301,11 +303,19 @@ class LotStrategy:
             ctx.timings.add_building(stage, seconds)
         for stage, seconds in found.timings.search.items():
             ctx.timings.add_search(stage, seconds)
+        # the by-hand plan and the member bound cost seconds at any size: keep the
+        # better plan and the smaller of two valid bounds
+        with ctx.timings.search_stage("by_hand_plan"):
+            by_hand = schedule_lots(ctx.inst, regional_lots(ctx.inst))
+            bound = min(found.best_bound, member_bound(ctx.inst))
+        plan = found.outcomes
+        if total_net(by_hand) > total_net(plan):
+            plan = by_hand
         return finish(
             ctx,
             "lots",
-            found.outcomes,
-            found.best_bound,
+            plan,
+            bound,
             model_size=found.model_size,
             iterations=found.iterations,
             messages=found.messages,
