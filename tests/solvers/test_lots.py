@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_optima import TINY
 
 from conftest import INSTANCES
 from consortia import read_instance
@@ -23,21 +24,6 @@ from consortia.solvers.registry import solve
 from tiny_random import random_coupled_tables, random_tiny_tables
 
 SEEDS = range(300)
-TINY = {  # as in test_optima.py
-    "tier_threshold": 120,
-    "incremental": 360,
-    "capacity": 60,
-    "regions": 20,
-    "lead_time": 20,
-    "parallel_limit": 20,
-    "connectivity": 40,
-    "rationality": 0,
-    "rationality_off": 57,
-    "one_off_costs": 19,
-    "availability": 20,
-    "discounting": 10 + 10 / 1.1,
-    "shared_team": 26,
-}
 
 
 def _honesty_problems(inst, expected):
