@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import FIXTURES, INSTANCES, ROOT
+from conftest import FIXTURES, INSTANCES
 from consortia.cli import main
 
-CFLP_FILE = ROOT.parent / "shared" / "data" / "cflp" / "orlib-cap" / "cap41.txt"
+# a two-facility, four-customer OR-Library file (capacity, fixed cost; demand, costs)
+CFLP_TEXT = "2 4\n50. 100.\n60. 120.\n10 1.0 2.0\n20 2.0 1.0\n15 1.5 1.5\n5 3.0 1.0\n"
 
 
 def run(*args: object) -> tuple[int, str]:
@@ -33,6 +34,7 @@ def plan_dir(tmp_path: Path) -> Path:
     out = tmp_path / "plan"
     code, output = run("solve", FIXTURES / "pooling", "--out", out, "--quiet")
     assert code == 0, output
+    (tmp_path / "cap.txt").write_text(CFLP_TEXT)
     return out
 
 
@@ -51,7 +53,7 @@ def _commands(target: Path, plan: Path) -> dict[str, list[object]]:
         ],
         "bench": ["bench", INSTANCES / "tiny", "--out", target, "--time-limit", "5"],
         "generate": ["generate", target, "--orgs", "6"],
-        "import": ["import", "cflp", CFLP_FILE, target, "--format", "orlib"],
+        "import": ["import", "cflp", plan.parent / "cap.txt", target, "--format", "orlib"],
     }
 
 
