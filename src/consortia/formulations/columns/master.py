@@ -20,6 +20,7 @@ import numpy as np
 from consortia.backend.highs import new_highs, run
 from consortia.data.instance import Instance
 from consortia.formulations.bounds import product_up, sum_up
+from consortia.formulations.pool import solve_pool
 from consortia.rules.plan import LotOutcome
 
 
@@ -101,23 +102,4 @@ class Master:
         n = len(self.columns)
         if not n:
             return [], 0.0
-        h = self.h
-        h.changeColsIntegrality(
-            n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kInteger)
-        )
-        h.setOptionValue("time_limit", max(0.1, time_limit))
-        h.setOptionValue("mip_rel_gap", 1e-6)
-        chosen = {o.lot for o in start}
-        index = [j for j, col in enumerate(self.columns) if col.lot in chosen]
-        if index:
-            h.setSolution(
-                len(index), np.array(index, dtype=np.int32), np.ones(len(index), dtype=float)
-            )
-        run(h)
-        info = h.getInfo()
-        if info.primal_solution_status == 0:
-            return list(start), math.inf
-        x = np.asarray(h.getSolution().col_value)
-        plan = [self.columns[j] for j in range(n) if x[j] > 0.5]
-        bound = float(info.mip_dual_bound)
-        return plan, bound
+        return solve_pool(self.h, self.columns, start, max(0.1, time_limit), 1e-6)

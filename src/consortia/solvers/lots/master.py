@@ -25,6 +25,7 @@ import numpy as np
 
 from consortia.backend.highs import new_highs, run
 from consortia.data.instance import Instance
+from consortia.formulations.pool import solve_pool
 from consortia.rules.plan import LotOutcome
 from consortia.solvers.lots.data import CategoryData
 
@@ -215,20 +216,8 @@ class LotMaster:
         upper[~self._useful(sum(o.net for o in start))] = 0.0
         if sum(o.net for o in self.lp_rounding) > sum(o.net for o in start):
             start = self.lp_rounding
-        h.changeColsIntegrality(n, idx, np.full(n, highspy.HighsVarType.kInteger))
+        # relaxed columns (and those fixed by reduced cost) are held at 0
         h.changeColsBounds(n, idx, np.zeros(n), upper)
-        h.setOptionValue("time_limit", max(0.2, time_limit))
-        h.setOptionValue("mip_rel_gap", 1e-7)
-        chosen = {o.lot for o in start}
-        picked = [j for j, col in enumerate(self.columns) if col.lot in chosen]
-        if picked:
-            h.setSolution(
-                len(picked), np.array(picked, dtype=np.int32), np.ones(len(picked), dtype=float)
-            )
-        run(h)
-        info = h.getInfo()
-        if info.primal_solution_status == 0:
-            return list(start), math.inf
-        x = np.asarray(h.getSolution().col_value)
-        plan = [self.columns[j] for j in range(n) if x[j] > 0.5 and self.real[j]]
-        return plan, float(info.mip_dual_bound)
+        plan, bound = solve_pool(h, self.columns, start, max(0.2, time_limit), 1e-7)
+        real = {self.columns[j].lot for j in range(n) if self.real[j]}
+        return [o for o in plan if o.lot in real], bound
