@@ -82,3 +82,11 @@ def test_finish_never_claims_optimal_beyond_the_gap_or_without_proof() -> None:
     assert finish(ctx, "x", plan, value, proven=False).status == "feasible"
     # a bound below the plan is raised to it: a plan is its own proof
     assert finish(ctx, "x", plan, value - 1).best_bound == pytest.approx(value)
+
+
+def test_registry_help_matches_each_strategy() -> None:
+    from consortia.solvers.registry import STRATEGIES
+
+    for name, (_, _, text) in STRATEGIES.items():
+        found = strategy(name)
+        assert found.name == name and found.help == text, name

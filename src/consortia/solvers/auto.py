@@ -47,7 +47,10 @@ COMPACT_MEMBERSHIP_LIMIT = 5000
 
 class AutoStrategy:
     name = "auto"
-    help = "offers where exact, else columns, finished by the compact model when it is small"
+    help = (
+        "offers where exact; lots from 300 demand pairs; the by-hand plan beyond 10,000 "
+        "or at national scale; else columns, finished by the compact model when it fits"
+    )
 
     def supports(self, ctx: SolveContext) -> str | None:
         return None

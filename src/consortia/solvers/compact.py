@@ -37,9 +37,8 @@ from consortia.solvers.result import Result
 class CompactStrategy:
     """``compact`` (and its tier variants): one MILP of the whole problem."""
 
-    def __init__(self, name: str, tiers: str):
-        self.name, self.tiers = name, tiers
-        self.help = f"one MILP of the whole problem ({tiers} tier model)"
+    def __init__(self, name: str, tiers: str, help: str):
+        self.name, self.tiers, self.help = name, tiers, help
 
     def supports(self, ctx: SolveContext) -> str | None:
         return None
@@ -317,6 +316,12 @@ def _breaks(inst: Instance, lot: Lot) -> bool:
     return bool(assess_plan(inst, [lot]).violations)
 
 
-COMPACT = CompactStrategy("compact", "multiple_choice")
-COMPACT_DELTA = CompactStrategy("compact-delta", "delta")
-COMPACT_CONVEX = CompactStrategy("compact-convex", "convex")
+COMPACT = CompactStrategy(
+    "compact", "multiple_choice", "one MILP of the whole problem (multiple-choice tiers)"
+)
+COMPACT_DELTA = CompactStrategy(
+    "compact-delta", "delta", "the compact MILP with the incremental tier model"
+)
+COMPACT_CONVEX = CompactStrategy(
+    "compact-convex", "convex", "the compact MILP with the convex-combination tier model"
+)

@@ -107,7 +107,7 @@ class OfferStrategy:
     """``offers``: one lot per offer, the facility-location structure."""
 
     name = "offers"
-    help = "one lot per offer (exact without graph, member limits, growing leads)"
+    help = "one lot per offer (exact without graph, member limits or growing leads)"
 
     def supports(self, ctx: SolveContext) -> str | None:
         if offer_model_applies(ctx.candidates):

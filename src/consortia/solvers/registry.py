@@ -34,7 +34,8 @@ STRATEGIES: dict[str, tuple[str, str, str]] = {
     "auto": (
         "consortia.solvers.auto",
         "AUTO",
-        "offers where exact, else columns, finished by the compact model when it is small",
+        "offers where exact; lots from 300 demand pairs; the by-hand plan beyond 10,000 "
+        "or at national scale; else columns, finished by the compact model when it fits",
     ),
     "columns": (
         "consortia.solvers.columns",
