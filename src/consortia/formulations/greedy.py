@@ -18,7 +18,7 @@ import numpy as np
 from consortia.data.instance import Instance
 from consortia.formulations.candidates import Candidates
 from consortia.rules.plan import Lot, LotOutcome, assess_plan, member_terms, price_lot
-from consortia.rules.spec import REL_TOL, lead_time, tier_costs, within
+from consortia.rules.spec import REL_TOL, lead_time, live_weights, tier_costs, within
 
 
 def greedy_plan(cands: Candidates, deadline: Callable[[], bool] | None = None) -> list[LotOutcome]:
@@ -64,9 +64,8 @@ class _LotGrowth:
         self.gain = self.d * (b - h)
         self.margin = b - h + REL_TOL * np.maximum(1.0, np.abs(b))
         self.ready = np.array([inst.ready[o] for o in members], dtype=np.int64)
-        horizon = inst.settings.horizon
-        self.horizon = horizon
-        self.weight = np.array([inst.live_weight(p) for p in range(horizon + 2)], dtype=float)
+        self.horizon = inst.settings.horizon
+        self.weight = live_weights(inst)
         self.rational = inst.settings.individually_rational
 
     def values(

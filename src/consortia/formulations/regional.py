@@ -29,12 +29,7 @@ import pandas as pd
 
 from consortia.data.instance import Instance, Offer
 from consortia.rules.plan import Lot
-from consortia.rules.spec import REL_TOL, lead_time, tier_costs
-
-
-def _weights(inst: Instance) -> np.ndarray:
-    horizon = inst.settings.horizon
-    return np.array([inst.live_weight(p) for p in range(horizon + 2)], dtype=float)
+from consortia.rules.spec import REL_TOL, lead_time, live_weights, tier_costs
 
 
 def _category_frames(inst: Instance) -> dict[str, pd.DataFrame]:
@@ -98,7 +93,7 @@ def _order(positions: list[int], size: np.ndarray, near: dict[int, list[int]] | 
 def regional_lots(inst: Instance) -> list[Lot]:
     """One proposed lot per category and region (start 0: not yet scheduled), best first."""
     horizon = inst.settings.horizon
-    weights = _weights(inst)
+    weights = live_weights(inst)
     tables = _surcharge_tables(inst)
     proposals: list[tuple[float, Lot]] = []
     for cat_id, frame in _category_frames(inst).items():
@@ -155,7 +150,7 @@ def member_bound(inst: Instance) -> float:
     from consortia.formulations.bounds import sum_up
 
     horizon = inst.settings.horizon
-    weights = _weights(inst)
+    weights = live_weights(inst)
     tables = _surcharge_tables(inst)
     terms: list[float] = []
     for cat_id, frame in _category_frames(inst).items():

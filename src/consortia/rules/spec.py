@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from consortia.data.instance import Category, Offer
+from consortia.data.instance import Category, Instance, Offer
 
 REL_TOL = 1e-9
 
@@ -52,6 +52,12 @@ def tier_costs(offer: Offer, volume: np.ndarray) -> tuple[np.ndarray, np.ndarray
     k = np.maximum(np.searchsorted(q, volume, side="right") - 1, 0)
     cost = at[k] + p[k] * (volume - q[k])
     return np.where(below, p[0] * volume, cost), below
+
+
+def live_weights(inst: Instance) -> np.ndarray:
+    """M(p) for p = 0 .. horizon + 1, indexable by a live period (0 beyond the horizon)."""
+    horizon = inst.settings.horizon
+    return np.array([inst.live_weight(p) for p in range(horizon + 2)], dtype=float)
 
 
 def lead_time(category: Category, members: int) -> int:

@@ -56,10 +56,11 @@ class AutoStrategy:
         return None
 
     def solve(self, ctx: SolveContext) -> Result:
-        if pair_estimate(ctx.inst) > LARGE_PAIRS:
+        pairs = pair_estimate(ctx.inst)
+        if pairs > LARGE_PAIRS:
             return _by_hand(
                 ctx,
-                f"national scale ({pair_estimate(ctx.inst):,} organization-offer pairs): the "
+                f"national scale ({pairs:,} organization-offer pairs): the "
                 "by-hand plan and the member bound; the candidate sets of the other "
                 "strategies would not fit",
             )
