@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -155,3 +158,71 @@ def test_file_outputs_never_replace_a_users_file(command, tmp_path: Path, plan_d
     code, out = run(*command(own, plan_dir))
     assert code == 0, out
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@contextmanager
+def _umask(mask: int) -> Iterator[None]:
+    previous = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def _modes(root: Path) -> dict[Path, int]:
+    paths = [root] if root.is_file() else [root, *root.rglob("*")]
+    return {p: p.stat().st_mode & 0o777 for p in paths}
+
+
+SLOW = {"whatif", "bench"}
+UMASKS = [0o022, 0o027]
+
+
+@pytest.mark.parametrize(
+    "command,umask",
+    [(c, m) for c in FOLDER_COMMANDS for m in UMASKS if c not in SLOW or m == 0o027],
+)
+def test_written_folders_and_files_get_the_umask_permissions(
+    command: str, umask: int, tmp_path: Path, plan_dir: Path
+) -> None:
+    target = tmp_path / "out"
+    with _umask(umask):
+        code, out = run(*_commands(target, plan_dir)[command])
+    assert code == 0, out
+    modes = _modes(target)
+    assert len(modes) > 2 and (target / ".consortia-output").is_file()
+    for path, mode in modes.items():
+        assert mode == (0o777 if path.is_dir() else 0o666) & ~umask, (path, oct(mode))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        lambda target, plan: ["report", plan, "--out", target],
+        lambda target, plan: ["export", FIXTURES / "pooling", target, "--format", "lp"],
+        lambda target, plan: ["generate", target, "--orgs", "6"],
+    ],
+    ids=["report", "export", "generate-xlsx"],
+)
+@pytest.mark.parametrize("umask", UMASKS)
+def test_written_files_get_the_umask_permissions(
+    command, umask: int, tmp_path: Path, plan_dir: Path
+) -> None:
+    suffix = {"report": ".html", "export": ".lp"}.get(command(Path("x"), plan_dir)[0], ".xlsx")
+    target = tmp_path / f"out{suffix}"
+    for _ in range(2):  # written new, then replacing its own previous file
+        with _umask(umask):
+            code, out = run(*command(target, plan_dir))
+        assert code == 0, out
+        assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_a_replaced_folder_gets_the_umask_permissions(tmp_path: Path) -> None:
+    target = tmp_path / "plan"
+    with _umask(0o077):
+        assert run("solve", FIXTURES / "pooling", "--out", target, "--quiet")[0] == 0
+    assert target.stat().st_mode & 0o777 == 0o700
+    with _umask(0o022):
+        assert run("solve", FIXTURES / "pooling", "--out", target, "--quiet")[0] == 0
+    assert target.stat().st_mode & 0o777 == 0o755
+    assert (target / "lots.csv").stat().st_mode & 0o777 == 0o644

@@ -10,6 +10,10 @@ output with a file added, a path that is a file) is refused with a
 Single output files (``report``'s HTML page, ``export``'s model, ``generate``'s
 workbook) follow the same rule: an existing file is replaced only when it carries
 the command's mark (a comment or a workbook property written with it).
+
+What is written gets the permissions a plain ``mkdir`` or ``open`` would give
+under the user's umask (0755 and 0644 with umask 022), not the owner-only ones of
+the temporary folder or file it is first written as.
 """
 
 from __future__ import annotations
@@ -94,9 +98,7 @@ def output_dir(target: str | Path, command: str) -> Iterator[Path]:
     check_output_dir(out, command)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)
+    plain_mode(tmp)
     try:
         yield tmp
         mark_dir(tmp, command)
@@ -105,6 +107,21 @@ def output_dir(target: str | Path, command: str) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def current_umask() -> int:
+    """The process's umask. Reading it means setting it: it is set to 0o077 for that
+    instant, so that a file another thread creates meanwhile is private, not open."""
+    umask = os.umask(0o077)
+    os.umask(umask)
+    return umask
+
+
+def plain_mode(path: Path) -> None:
+    """Give `path` the mode ``mkdir`` or ``open`` would have given it under the current
+    umask (0o777 or 0o666 less the umask), as ``tempfile`` makes them owner-only."""
+    full = 0o777 if path.is_dir() else 0o666
+    os.chmod(path, full & ~current_umask())
 
 
 def _replace_dir(new: Path, target: Path) -> None:
@@ -159,9 +176,7 @@ def write_output_file(target: str | Path, command: str, write: Callable[[Path], 
     tmp = Path(name)
     try:
         write(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        plain_mode(tmp)
         check_output_file(out, command)
         os.replace(tmp, out)
     except BaseException:

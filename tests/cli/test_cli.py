@@ -31,8 +31,8 @@ def test_validate_lists_every_problem(pooling_copy: Path) -> None:
     )
     code, out = run("validate", pooling_copy)
     assert code == 2
-    assert "demand, row 1, column 'quantity': 'x' is not a number" in out
-    assert "demand, row 2, column 'org_id': unknown organization 'Z'" in out
+    assert "demand, row 2, column 'quantity': 'x' is not a number" in out
+    assert "demand, row 3, column 'org_id': unknown organization 'Z'" in out
     assert "Traceback" not in out
 
 
@@ -58,7 +58,7 @@ def test_solve_invalid_input_writes_nothing(pooling_copy: Path, tmp_path: Path) 
     (pooling_copy / "settings.csv").write_text("key,value\nhorizon,-1\n")
     out_dir = tmp_path / "plan"
     code, out = run("solve", pooling_copy, "--out", out_dir)
-    assert code == 2 and "settings, row 1, column 'value'" in out
+    assert code == 2 and "settings, row 2, column 'value'" in out
     assert not out_dir.exists()
     assert not list(tmp_path.glob(".plan*"))
 

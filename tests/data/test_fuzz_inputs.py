@@ -78,12 +78,13 @@ class Case:
     fmt: str  # "csv" or "xlsx"
     codes: frozenset[int] = frozenset({2})
     table: str | None = None  # a problem must name this table ...
-    row: int | None = None  # ... and this data row ...
+    row: int | None = None  # ... and this row (as a spreadsheet shows it: header = 1) ...
     column: str | None = None  # ... and this column
     files: dict[str, bytes | None] = field(default_factory=dict)  # raw bytes; None: a folder
     book: bytes | None = None  # raw workbook bytes
     typed: bool = False  # numbers as numbers in the workbook
     cells: dict[tuple[str, int, int], Any] = field(default_factory=dict)  # workbook cells
+    warns: str | None = None  # when valid, a warning must name this table
 
 
 # ---------------------------------------------------------------- base instances
@@ -225,14 +226,14 @@ def bad_number(ch: Chooser, t: Tables, fmt: str) -> Case:
     col = t[name][0][j]
     whole = next(c for c in TABLES[name].columns if c.name == col).kind == "int"
     _set_cell(t, name, i, j, ch.choice(NOT_NUMBERS + HUGE + ["1.5"] * whole))
-    return Case("bad_number", t, fmt, table=name, row=i + 1, column=col)
+    return Case("bad_number", t, fmt, table=name, row=i + 2, column=col)
 
 
 def bad_setting(ch: Chooser, t: Tables, fmt: str) -> Case:
     header, rows = t["settings"]
     i = next(k for k, r in enumerate(rows) if r[header.index("key")] == "horizon")
     rows[i][header.index("value")] = ch.choice(NOT_NUMBERS + HUGE + ["0", "1.5", "1001"])
-    return Case("bad_setting", t, fmt, table="settings", row=i + 1, column="value")
+    return Case("bad_setting", t, fmt, table="settings", row=i + 2, column="value")
 
 
 def empty_required(ch: Chooser, t: Tables, fmt: str) -> Case:
@@ -240,7 +241,7 @@ def empty_required(ch: Chooser, t: Tables, fmt: str) -> Case:
     _set_cell(t, name, i, j, ch.choice(["", " ", "  \t"]))
     if fmt == "xlsx" and not any(c.strip() for c in t[name][1][i]):
         return Case("empty_required", t, fmt)  # a blank row is no row in a workbook
-    return Case("empty_required", t, fmt, table=name, row=i + 1, column=t[name][0][j])
+    return Case("empty_required", t, fmt, table=name, row=i + 2, column=t[name][0][j])
 
 
 def any_cell(ch: Chooser, t: Tables, fmt: str) -> Case:
@@ -325,7 +326,7 @@ def duplicate_row(ch: Chooser, t: Tables, fmt: str) -> Case:
     rows = t[name][1]
     rows.append(list(ch.choice(rows)))
     if name in UNIQUE_KEYED:
-        return Case("duplicate_row", t, fmt, table=name, row=len(rows))
+        return Case("duplicate_row", t, fmt, table=name, row=len(rows) + 1)
     return Case("duplicate_row", t, fmt, codes=frozenset({0, 2}))
 
 
@@ -334,7 +335,7 @@ def extra_values(ch: Chooser, t: Tables, fmt: str) -> Case:
     rows = t[name][1]
     i = ch.randint(0, len(rows) - 1)
     rows[i] += [""] * ch.randint(0, 2) + [ch.choice(["x", "1", "extra"])]
-    return Case("extra_values", t, fmt, table=name, row=i + 1)
+    return Case("extra_values", t, fmt, table=name, row=i + 2)
 
 
 def reorder(ch: Chooser, t: Tables, fmt: str) -> Case:
@@ -417,12 +418,13 @@ def _file_bytes(t: Tables, name: str) -> bytes:
 
 
 def encoding_cp1252(ch: Chooser, t: Tables, fmt: str) -> Case:
+    """Excel's "CSV (Comma delimited)": read as Windows-1252, with a warning."""
     name, i, j = _cell_place(ch, t, {n: h for n, (h, _) in t.items()})
     cell = t[name][1][i][j]
     k = ch.randint(0, len(cell))
     t[name][1][i][j] = cell[:k] + ch.choice("£éüñ€") + cell[k:]
     data = csv_bytes(*t[name]).decode("utf-8").encode("cp1252")
-    return Case("encoding_cp1252", t, fmt, table=name, files={name: data})
+    return Case("encoding_cp1252", t, fmt, frozenset({0, 2}), files={name: data}, warns=name)
 
 
 def utf16(ch: Chooser, t: Tables, fmt: str) -> Case:
@@ -542,11 +544,11 @@ def xlsx_sheet_name(ch: Chooser, t: Tables, fmt: str) -> Case:
 
 
 def xlsx_cell_type(ch: Chooser, t: Tables, fmt: str) -> Case:
+    """A date, a flag, a formula without a saved value or an Excel error in a number
+    column: each named by its cell, none read as empty."""
     name, i, j = _cell_place(ch, t, NUMERIC)
-    value = ch.choice([datetime.datetime(2010, 1, 1), True, "=1/0", "#DIV/0!"])
-    case = Case("xlsx_cell_type", t, fmt, table=name, row=i + 1, column=t[name][0][j])
-    if value in ("=1/0", "#DIV/0!"):  # read as an empty cell: the column's default
-        case.codes, case.table, case.row, case.column = frozenset({0, 2}), None, None, None
+    value = ch.choice([datetime.datetime(2010, 1, 1), True, "=1/0", "#DIV/0!", "#N/A"])
+    case = Case("xlsx_cell_type", t, fmt, table=name, row=i + 2, column=t[name][0][j])
     case.cells[(name, i + 2, j + 1)] = value
     return case
 
@@ -642,6 +644,8 @@ def check_case(case: Case, workdir: Path, time_limit: float = 5) -> int:
     where = f"[{case.kind}] validate"
     assert exc is None and "Traceback" not in out, f"{where}: {exc!r}\n{out}"
     assert code in case.codes, f"{where}: exit {code}, expected {set(case.codes)}\n{out}"
+    if code == 0 and case.warns is not None:
+        assert f"Warning: {case.warns}: " in out, f"{where}: no warning names {case.warns}\n{out}"
     if code == 2:
         assert out.startswith(("Invalid instance:", "Error:")), f"{where}:\n{out}"
         problems = _problems(out)
@@ -704,5 +708,5 @@ def test_workbook_text_that_pandas_calls_missing_is_read(tmp_path: Path) -> None
     tables = copy_tables(base_instance(0))
     header, rows = tables["offers"]
     rows[0][header.index("fixed_cost")] = "N/A"
-    case = Case("na_text", tables, "xlsx", table="offers", row=1, column="fixed_cost")
+    case = Case("na_text", tables, "xlsx", table="offers", row=2, column="fixed_cost")
     assert check_case(case, tmp_path) == 2

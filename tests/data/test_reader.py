@@ -70,104 +70,104 @@ BAD = [
     (
         "demand",
         "org_id,category_id,quantity,baseline_price\nA,paper,40,10\nZ,paper,3,10",
-        ("demand", 2, "org_id", "unknown organization 'Z'"),
+        ("demand", 3, "org_id", "unknown organization 'Z'"),
     ),
     (
         "demand",
         "org_id,category_id,quantity,baseline_price\nA,paper,-4,10",
-        ("demand", 1, "quantity", "must be greater than 0"),
+        ("demand", 2, "quantity", "must be greater than 0"),
     ),
     (
         "demand",
         "org_id,category_id,quantity,baseline_price\nA,paper,lots,10",
-        ("demand", 1, "quantity", "'lots' is not a number"),
+        ("demand", 2, "quantity", "'lots' is not a number"),
     ),
     (
         "demand",
         "org_id,category_id,quantity,baseline_price\nA,paper,nan,10",
-        ("demand", 1, "quantity", "not a finite number"),
+        ("demand", 2, "quantity", "not a finite number"),
     ),
     (
         "demand",
         "org_id,category_id,quantity,baseline_price\nA,paper,inf,10",
-        ("demand", 1, "quantity", "not a finite number"),
+        ("demand", 2, "quantity", "not a finite number"),
     ),
     (
         "demand",
         "org_id,category_id,quantity,baseline_price\nA,paper,4,10\nA,paper,5,10",
-        ("demand", 2, "category_id", "repeats row 1"),
+        ("demand", 3, "category_id", "repeats row 2"),
     ),
     (
         "demand",
         "org_id,category_id,quantity,baseline_price\nA,,4,10",
-        ("demand", 1, "category_id", "value is missing"),
+        ("demand", 2, "category_id", "value is missing"),
     ),
     (
         "organizations",
         "org_id,ready_period\nA,1.5\nB,0\nC,1",
-        ("organizations", 1, "ready_period", "not a whole number"),
+        ("organizations", 2, "ready_period", "not a whole number"),
     ),
     (
         "organizations",
         "org_id,ready_period\nA,1\nB,0\nC,1",
-        ("organizations", 2, "ready_period", "must be at least 1"),
+        ("organizations", 3, "ready_period", "must be at least 1"),
     ),
-    ("organizations", "org_id\nA\nB\nC\nA", ("organizations", 4, "org_id", "repeats row 1")),
+    ("organizations", "org_id\nA\nB\nC\nA", ("organizations", 5, "org_id", "repeats row 2")),
     (
         "tiers",
         "supplier_id,category_id,min_quantity,unit_price\nS1,paper,0,10.2\nS1,paper,50,10.5\n"
         "S1,paper,80,9.0\nS2,paper,0,10.0\nS2,paper,60,8.0",
-        ("tiers", 2, "unit_price", "prices must not increase"),
+        ("tiers", 3, "unit_price", "prices must not increase"),
     ),
     (
         "tiers",
         "supplier_id,category_id,min_quantity,unit_price\nS1,paper,0,10.2\nS1,paper,0,9.5\n"
         "S2,paper,0,10.0",
-        ("tiers", 2, "min_quantity", "strictly increasing"),
+        ("tiers", 3, "min_quantity", "strictly increasing"),
     ),
     (
         "tiers",
         "supplier_id,category_id,min_quantity,unit_price\nS1,paper,0,10.2\nS2,paper,10,10.0",
-        ("tiers", 2, "min_quantity", "must start at 0"),
+        ("tiers", 3, "min_quantity", "must start at 0"),
     ),
     (
         "tiers",
         "supplier_id,category_id,min_quantity,unit_price\nS1,paper,0,10.2",
-        ("offers", 2, "supplier_id", "has no tiers"),
+        ("offers", 3, "supplier_id", "has no tiers"),
     ),
     (
         "tiers",
         "supplier_id,category_id,min_quantity,unit_price\nS1,paper,0,10.2\nS2,paper,0,10\n"
         "S3,paper,0,9",
-        ("tiers", 3, "category_id", "supplier 'S3' has no offer"),
+        ("tiers", 4, "category_id", "supplier 'S3' has no offer"),
     ),
     (
         "offers",
         "supplier_id,category_id,discount\nS1,paper,bulk\nS2,paper,incremental",
-        ("offers", 1, "discount", "'bulk' is not one of"),
+        ("offers", 2, "discount", "'bulk' is not one of"),
     ),
     (
         "categories",
         "category_id,min_members,max_members\npaper,3,2",
-        ("categories", 1, "max_members", "less than min_members"),
+        ("categories", 2, "max_members", "less than min_members"),
     ),
-    ("settings", "key,value\nhorizon,4\nhorizn,5", ("settings", 2, "key", "unknown key 'horizn'")),
+    ("settings", "key,value\nhorizon,4\nhorizn,5", ("settings", 3, "key", "unknown key 'horizn'")),
     (
         "settings",
         "key,value\nperiod_start,2010Q1",
         ("settings", None, "key", "'horizon' is missing"),
     ),
-    ("settings", "key,value\nhorizon,four", ("settings", 1, "value", "'four' is not a number")),
+    ("settings", "key,value\nhorizon,four", ("settings", 2, "value", "'four' is not a number")),
     (
         "settings",
         "key,value\nhorizon,4\nindividually_rational,maybe",
-        ("settings", 2, "value", "not true or false"),
+        ("settings", 3, "value", "not true or false"),
     ),
-    ("collaboration", "org_a,org_b\nA,A", ("collaboration", 1, "org_b", "linked to itself")),
+    ("collaboration", "org_a,org_b\nA,A", ("collaboration", 2, "org_b", "linked to itself")),
     (
         "surcharges",
         "org_id,supplier_id,category_id,unit_surcharge\nA,S1,paper,-1",
-        ("surcharges", 1, "unit_surcharge", "must be at least 0"),
+        ("surcharges", 2, "unit_surcharge", "must be at least 0"),
     ),
     ("extras", "a,b\n1,2", ("extras", None, None, "unknown table 'extras'")),
 ]
@@ -200,11 +200,11 @@ def test_every_problem_is_collected(pooling_copy: Path) -> None:
     _write(pooling_copy, "settings", "key,value\nhorizon,0")
     found = {(p.table, p.row, p.column) for p in _problems(pooling_copy)}
     assert {
-        ("demand", 1, "quantity"),
-        ("demand", 2, "org_id"),
-        ("demand", 2, "baseline_price"),
-        ("demand", 3, "category_id"),
-        ("settings", 1, "value"),
+        ("demand", 2, "quantity"),
+        ("demand", 3, "org_id"),
+        ("demand", 3, "baseline_price"),
+        ("demand", 4, "category_id"),
+        ("settings", 2, "value"),
     } <= found
 
 

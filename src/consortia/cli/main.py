@@ -2,6 +2,11 @@
 
 Exit codes: 0 success; 1 a plan failed its check, or an internal error; 2 bad
 input or usage. Errors reach users as sentences; --debug shows the traceback.
+
+This module itself imports no solver, modelling or plotting library: each
+command imports what it needs when it runs, and the options that list solver
+strategies or sharing rules are made when their command is used, so that
+``consortia --help`` and ``consortia validate`` start fast.
 """
 
 from __future__ import annotations
@@ -11,13 +16,15 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from consortia.analysis.sharing.rules import RULES as SHARE_RULES
 from consortia.errors import ConsortiaError, InvalidInstanceError
-from consortia.solvers.registry import STRATEGIES, help_text
+
+if TYPE_CHECKING:
+    from consortia.data.instance import Instance
+    from consortia.data.reader import Reading
 
 
 def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -55,6 +62,79 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(1)
 
     return wrapper
+
+
+class _Deferred(click.Command):
+    """A command with options that are made only when the command is used (parsed,
+    helped or completed): `deferred` returns them, and they follow the others.
+    Making them imports what they list, which `consortia --help` must not."""
+
+    def __init__(
+        self, *args: Any, deferred: Callable[[], list[click.Parameter]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._deferred: Callable[[], list[click.Parameter]] | None = deferred
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        if self._deferred is not None:
+            self.params.extend(self._deferred())
+            self._deferred = None
+        return super().get_params(ctx)
+
+
+def _formulation_option() -> list[click.Parameter]:
+    from consortia.solvers.registry import STRATEGIES, help_text
+
+    return [
+        click.Option(
+            ["--formulation"],
+            type=click.Choice(list(STRATEGIES)),
+            default="auto",
+            show_default=True,
+            help=help_text(),
+        )
+    ]
+
+
+def _formulations_option() -> list[click.Parameter]:
+    from consortia.solvers.registry import STRATEGIES
+
+    return [
+        click.Option(
+            ["--formulations"],
+            default="auto",
+            show_default=True,
+            help=f"Comma-separated: {', '.join(STRATEGIES)}.",
+        )
+    ]
+
+
+def _rule_option() -> list[click.Parameter]:
+    from consortia.analysis.sharing.rules import RULES
+
+    return [
+        click.Option(
+            ["--rule", "rules"],
+            multiple=True,
+            type=click.Choice(list(RULES)),
+            help="Allocation rule (repeatable; default: all).",
+        )
+    ]
+
+
+def _read(path: Path) -> Reading:
+    """Read an instance and print its warnings on stderr."""
+    from consortia.data.reader import read_with_warnings
+
+    reading = read_with_warnings(path)
+    for warning in reading.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    return reading
+
+
+def _instance(path: Path) -> Instance:
+    """The instance at `path`, its warnings printed on stderr."""
+    return _read(path).instance
 
 
 def _verify(result: Any, seconds: float) -> None:
@@ -107,17 +187,17 @@ def main(debug: bool) -> None:
 @_friendly
 def validate(instance: Path) -> None:
     """Check an instance (CSV folder or .xlsx workbook); list every problem."""
-    from consortia.data.reader import read_instance
-
-    inst = read_instance(instance)
+    reading = _read(instance)
+    inst = reading.instance
+    noted = f", {len(reading.warnings)} warning(s)" if reading.warnings else ""
     click.echo(
         f"{instance}: valid — {len(inst.organizations)} organizations, "
         f"{len(inst.categories)} categories, {len(inst.offers)} offers, "
-        f"horizon {inst.settings.horizon}"
+        f"horizon {inst.settings.horizon}{noted}"
     )
 
 
-@main.command()
+@main.command(cls=_Deferred, deferred=_formulation_option)
 @click.argument("instance", type=click.Path(path_type=Path))
 @click.option(
     "--out",
@@ -155,13 +235,6 @@ def validate(instance: Path) -> None:
     type=click.Path(path_type=Path),
     default=None,
     help="Run ledger (default .consortia/runs.sqlite, or $CONSORTIA_LEDGER).",
-)
-@click.option(
-    "--formulation",
-    type=click.Choice(list(STRATEGIES)),
-    default="auto",
-    show_default=True,
-    help=help_text(),
 )
 @click.option(
     "--builder",
@@ -210,7 +283,6 @@ def solve(
         write_checked,
     )
     from consortia.cli.signals import stop_on_signals
-    from consortia.data.reader import read_instance
     from consortia.folders import check_output_dir
     from consortia.outputs.terminal import plan_table
     from consortia.solvers.clock import Deadline
@@ -219,7 +291,7 @@ def solve(
     clock = Deadline(time_limit)  # --time-limit counts from here: reading included
     # Ctrl-C from the start: during reading it makes the search stop at once
     with stop_on_signals(lambda text: click.echo(text, err=True)):
-        inst = read_instance(instance)
+        inst = _instance(instance)
         check_output_dir(out_dir, "solve")  # refuse before solving, not after
         printer = None if quiet else ProgressPrinter()
         options = SolveOptions(
@@ -253,11 +325,10 @@ def solve(
 @_friendly
 def check(instance: Path, plan_dir: Path) -> None:
     """Recompute a written plan from the rules; exit 1 listing every violation."""
-    from consortia.data.reader import read_instance
     from consortia.errors import UsageError
     from consortia.outputs.checker import check_plan
 
-    inst = read_instance(instance)
+    inst = _instance(instance)
     if not plan_dir.is_dir():
         raise UsageError(f"no plan folder at '{plan_dir}'")
     report = check_plan(inst, plan_dir)
@@ -291,19 +362,13 @@ def generate(
         check_output_dir(out, "generate")
     tables = generate_instance(GeneratorOptions(orgs, categories, suppliers, periods, seed))
     write_instance_tables(tables, out)
-    click.echo(f"Instance written to {out}/ ({orgs} organizations, seed {seed})")
+    shown = out if out.suffix.lower() == ".xlsx" else f"{out}/"
+    click.echo(f"Instance written to {shown} ({orgs} organizations, seed {seed})")
 
 
-@main.command()
+@main.command(cls=_Deferred, deferred=_rule_option)
 @click.argument("instance", type=click.Path(path_type=Path))
 @click.argument("plan_dir", type=click.Path(path_type=Path))
-@click.option(
-    "--rule",
-    "rules",
-    multiple=True,
-    type=click.Choice(list(SHARE_RULES)),
-    help="Allocation rule (repeatable; default: all).",
-)
 @click.option(
     "--out",
     "out_dir",
@@ -315,12 +380,12 @@ def generate(
 def share(instance: Path, plan_dir: Path, rules: tuple[str, ...], out_dir: Path) -> None:
     """Share each lot's savings among its members and test each split's stability."""
     from consortia.analysis.sharing.report import share_plan, summary_lines, write_shares
-    from consortia.data.reader import read_instance
+    from consortia.analysis.sharing.rules import RULES
     from consortia.folders import check_output_dir
 
-    inst = read_instance(instance)
+    inst = _instance(instance)
     check_output_dir(out_dir, "share")
-    chosen = rules or SHARE_RULES
+    chosen = rules or RULES
     lots = share_plan(inst, plan_dir, chosen)
     written = write_shares(lots, chosen, out_dir)
     for line in summary_lines(lots, chosen):
@@ -335,10 +400,9 @@ def share(instance: Path, plan_dir: Path, rules: tuple[str, ...], out_dir: Path)
 @_friendly
 def export(instance: Path, out: Path, fmt: str) -> None:
     """Write the compact model as an MPS or LP file with readable names."""
-    from consortia.data.reader import read_instance
     from consortia.formulations.export import export_model
 
-    written = export_model(read_instance(instance), out, fmt)
+    written = export_model(_instance(instance), out, fmt)
     click.echo(f"Model written to {written}")
 
 
@@ -403,10 +467,9 @@ def whatif(
     from consortia.analysis.ledger import Ledger
     from consortia.analysis.scenarios import read_scenarios
     from consortia.analysis.whatif import run_whatif
-    from consortia.data.reader import read_instance
     from consortia.solvers.options import SolveOptions
 
-    inst = read_instance(base)
+    inst = _instance(base)
     scenarios = read_scenarios(scenarios_file)
 
     def done(name: str, result: Any, k: int, total: int) -> None:
@@ -435,14 +498,8 @@ def whatif(
     click.echo(f"Plans, comparison.csv, comparison.md and savings.svg written to {out_dir}/")
 
 
-@main.command()
+@main.command(cls=_Deferred, deferred=_formulations_option)
 @click.argument("sets", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--formulations",
-    default="auto",
-    show_default=True,
-    help=f"Comma-separated: {', '.join(STRATEGIES)}.",
-)
 @click.option(
     "--time-limit",
     type=click.FloatRange(min=0, min_open=True),
@@ -480,6 +537,7 @@ def bench(
 
     from consortia.analysis.bench import run_bench
     from consortia.errors import UsageError
+    from consortia.solvers.registry import STRATEGIES
 
     names = [f.strip() for f in formulations.split(",") if f.strip()]
     unknown = [f for f in names if f not in STRATEGIES]

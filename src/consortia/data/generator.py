@@ -37,6 +37,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from consortia.data.schema import SETTING_COLUMNS, TABLES
+
 SECTORS = {  # share of bodies, log-normal median annual spend (GBP), sigma
     "school": (0.45, 0.6e6, 0.6),
     "council": (0.20, 8e6, 1.6),
@@ -355,7 +357,7 @@ def write_instance_tables(
         def workbook(path: Path) -> None:
             with pd.ExcelWriter(path, engine="openpyxl") as xl:
                 for table, frame in tables.items():
-                    frame.to_excel(xl, sheet_name=table, index=False)
+                    _with_numbers(table, frame).to_excel(xl, sheet_name=table, index=False)
                 xl.book.properties.description = mark_text(command)
 
         return write_output_file(out, command, workbook)
@@ -365,3 +367,33 @@ def write_instance_tables(
         for name, text in (extra or {}).items():
             (tmp / name).write_text(text, encoding="utf-8")
     return out
+
+
+def _with_numbers(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """A string table with the cells of its number columns (and the values of number
+    settings) as numbers, so that a workbook stores numbers, not text; text that is
+    no finite number stays text."""
+    out = frame.copy()
+    if table == "settings" and {"key", "value"} <= set(frame.columns):
+        keys = {k for k, c in SETTING_COLUMNS.items() if c.kind in ("int", "real")}
+        out["value"] = [
+            _number(value) if str(key).strip() in keys else value
+            for key, value in zip(frame["key"], frame["value"], strict=True)
+        ]
+        return out
+    known = TABLES.get(table)
+    for column in known.columns if known else ():
+        if column.kind in ("int", "real") and column.name in out.columns:
+            out[column.name] = [_number(value) for value in frame[column.name]]
+    return out
+
+
+def _number(cell: Any) -> Any:
+    """The number a cell's text holds (an int when whole), or the cell unchanged."""
+    try:
+        value = float(cell)
+    except (TypeError, ValueError):
+        return cell
+    if not math.isfinite(value):
+        return cell
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value

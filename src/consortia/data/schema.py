@@ -45,6 +45,9 @@ UNLIMITED = float("inf")
 LARGEST = 1e13  # any number in a cell (a national savings target is ~1e10 GBP)
 MAX_HORIZON = 1000  # periods
 MAX_SPEND = 1e15  # quantity x price x horizon of one demand or tier
+# A demand quantity this many times its category's median is warned about (a unit
+# mix-up, such as kWh for MWh, or a typo), not refused: large buyers exist.
+IMPLAUSIBLE_RATIO = 1000
 
 TABLES: dict[str, Table] = {
     t.name: t
@@ -142,3 +145,13 @@ SETTING_KEYS = (
     "currency",
     "period_start",
 )
+
+# The type of each setting's value (``individually_rational`` is a true/false flag).
+SETTING_COLUMNS = {
+    "horizon": Column("horizon", "int", required=True, minimum=1, maximum=MAX_HORIZON),
+    "max_parallel_formations": Column("max_parallel_formations", "int", minimum=1),
+    "discount_rate": Column("discount_rate", "real", default=0.0, minimum=0),
+    "savings_target": Column("savings_target", "real", minimum=0),
+    "currency": Column("currency", default="GBP"),
+    "period_start": Column("period_start"),
+}

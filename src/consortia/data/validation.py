@@ -2,21 +2,29 @@
 
 The checks work on raw tables (every cell a string) and on parsed rows; none stops
 at the first problem, so a user sees everything wrong with an instance at once.
+
+Rows are named as a spreadsheet shows them (spec section 8, v2): the header is row
+1, the first data row is row 2. A raw table read from a file carries each record's
+row (for a CSV file, the line it starts on) as its index, named ``ROW_INDEX``; any
+other raw table is numbered by position from row 2. Parsed rows keep their number
+under the key ``ROW``.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 
 from consortia.data.schema import (
+    IMPLAUSIBLE_RATIO,
     LARGEST,
-    MAX_HORIZON,
     MAX_SPEND,
     NON_EMPTY,
+    SETTING_COLUMNS,
     SETTING_KEYS,
     TABLES,
     Column,
@@ -24,6 +32,16 @@ from consortia.data.schema import (
 from consortia.errors import Problem
 
 Row = dict[str, Any]
+ROW = "_row"  # a parsed row's spreadsheet row number (no column has this name)
+ROW_INDEX = "row"  # the name of a raw table's index when it holds spreadsheet rows
+
+
+def sheet_rows(frame: pd.DataFrame) -> list[int]:
+    """The spreadsheet row of each record of a raw table: its index when a reader
+    numbered the records (index named ``ROW_INDEX``), else its position from row 2."""
+    if frame.index.name == ROW_INDEX:
+        return [int(r) for r in frame.index]
+    return list(range(2, len(frame) + 2))
 
 
 def check_table_names(raw: dict[str, pd.DataFrame]) -> list[Problem]:
@@ -41,17 +59,24 @@ def check_table_names(raw: dict[str, pd.DataFrame]) -> list[Problem]:
     return problems
 
 
+def shown(text: str) -> str:
+    """`text` with its control characters escaped (a line break as \\n), so that a
+    message naming it stays on one line."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
 def check_columns(name: str, frame: pd.DataFrame) -> list[Problem]:
     """Every required column is present and no unknown or repeated column is."""
     table = TABLES[name]
     cols = [str(c) for c in frame.columns]
+    known = ", ".join(table.column_names)
     problems = [
-        Problem(name, None, c, f"unknown column '{c}' (known: {', '.join(table.column_names)})")
+        Problem(name, None, shown(c), f"unknown column '{shown(c)}' (known: {known})")
         for c in cols
         if c not in table.column_names
     ]
     problems += [
-        Problem(name, None, c, "column appears more than once")
+        Problem(name, None, shown(c), "column appears more than once")
         for c in sorted({c for c in cols if cols.count(c) > 1})
     ]
     problems += [
@@ -106,8 +131,8 @@ def parse_rows(name: str, frame: pd.DataFrame) -> tuple[list[Row], list[Problem]
     rows: list[Row] = []
     problems: list[Problem] = []
     records = frame.to_dict("records")
-    for i, record in enumerate(records, start=1):
-        row: Row = {c.name: c.default for c in absent}
+    for i, record in zip(sheet_rows(frame), records, strict=True):
+        row: Row = {ROW: i, **{c.name: c.default for c in absent}}
         for col in present:
             value, message = parse_cell(col, str(record[col.name]))
             if message:
@@ -121,8 +146,8 @@ def check_unique(name: str, rows: list[Row], key: tuple[str, ...]) -> list[Probl
     """Ids (or id pairs) appear once in a table."""
     seen: dict[tuple, int] = {}
     problems = []
-    for i, row in enumerate(rows, start=1):
-        k = tuple(row[c] for c in key)
+    for row in rows:
+        i, k = row[ROW], tuple(row[c] for c in key)
         if any(v is None for v in k):
             continue
         if k in seen:
@@ -141,8 +166,8 @@ def check_known(
     """Every id in a column refers to a row of another table."""
     known = set(known)
     return [
-        Problem(name, i, column, f"unknown {what} '{row[column]}'")
-        for i, row in enumerate(rows, start=1)
+        Problem(name, row[ROW], column, f"unknown {what} '{row[column]}'")
+        for row in rows
         if row[column] is not None and row[column] not in known
     ]
 
@@ -152,11 +177,11 @@ def check_known_offer(name: str, rows: list[Row], offers: set[tuple[str, str]]) 
     return [
         Problem(
             name,
-            i,
+            row[ROW],
             "category_id",
             f"supplier '{row['supplier_id']}' has no offer in category '{row['category_id']}'",
         )
-        for i, row in enumerate(rows, start=1)
+        for row in rows
         if row["supplier_id"] is not None
         and row["category_id"] is not None
         and (row["supplier_id"], row["category_id"]) not in offers
@@ -168,11 +193,11 @@ def check_member_limits(rows: list[Row]) -> list[Problem]:
     return [
         Problem(
             "categories",
-            i,
+            row[ROW],
             "max_members",
             f"{row['max_members']} is less than min_members {row['min_members']}",
         )
-        for i, row in enumerate(rows, start=1)
+        for row in rows
         if row["max_members"] is not None
         and row["min_members"] is not None
         and row["max_members"] < row["min_members"]
@@ -183,11 +208,11 @@ def check_tiers(tier_rows: list[Row], offer_rows: list[Row]) -> list[Problem]:
     """Per offer: at least one tier, strictly increasing quantities, non-increasing
     prices (in quantity order), and an incremental schedule starting at 0."""
     by_offer: dict[tuple[str, str], list[tuple[int, Row]]] = {}
-    for i, row in enumerate(tier_rows, start=1):
-        by_offer.setdefault((row["supplier_id"], row["category_id"]), []).append((i, row))
+    for row in tier_rows:
+        by_offer.setdefault((row["supplier_id"], row["category_id"]), []).append((row[ROW], row))
     problems = []
-    for j, offer in enumerate(offer_rows, start=1):
-        key = (offer["supplier_id"], offer["category_id"])
+    for offer in offer_rows:
+        j, key = offer[ROW], (offer["supplier_id"], offer["category_id"])
         tiers = [
             (i, r)
             for i, r in by_offer.get(key, [])
@@ -234,20 +259,10 @@ def check_tiers(tier_rows: list[Row], offer_rows: list[Row]) -> list[Problem]:
 def check_collaboration(rows: list[Row]) -> list[Problem]:
     """An edge joins two different organizations."""
     return [
-        Problem("collaboration", i, "org_b", f"'{row['org_b']}' is linked to itself")
-        for i, row in enumerate(rows, start=1)
+        Problem("collaboration", row[ROW], "org_b", f"'{row['org_b']}' is linked to itself")
+        for row in rows
         if row["org_a"] is not None and row["org_a"] == row["org_b"]
     ]
-
-
-_SETTING_COLUMNS = {
-    "horizon": Column("horizon", "int", required=True, minimum=1, maximum=MAX_HORIZON),
-    "max_parallel_formations": Column("max_parallel_formations", "int", minimum=1),
-    "discount_rate": Column("discount_rate", "real", default=0.0, minimum=0),
-    "savings_target": Column("savings_target", "real", minimum=0),
-    "currency": Column("currency", default="GBP"),
-    "period_start": Column("period_start"),
-}
 
 
 def check_settings(rows: list[Row]) -> tuple[dict[str, Any], list[Problem]]:
@@ -255,8 +270,8 @@ def check_settings(rows: list[Row]) -> tuple[dict[str, Any], list[Problem]]:
     values: dict[str, Any] = {}
     problems: list[Problem] = []
     seen: dict[str, int] = {}
-    for i, row in enumerate(rows, start=1):
-        key, text = row["key"], row["value"] or ""
+    for row in rows:
+        i, key, text = row[ROW], row["key"], row["value"] or ""
         if key is None:
             continue
         if key not in SETTING_KEYS:
@@ -279,7 +294,7 @@ def check_settings(rows: list[Row]) -> tuple[dict[str, Any], list[Problem]]:
             else:
                 problems.append(Problem("settings", i, "value", f"'{text}' is not true or false"))
             continue
-        value, message = parse_cell(_SETTING_COLUMNS[key], text)
+        value, message = parse_cell(SETTING_COLUMNS[key], text)
         if message:
             problems.append(Problem("settings", i, "value", f"{key}: {message}"))
         elif value is not None:
@@ -297,7 +312,8 @@ def check_spend(demand: list[Row], tiers: list[Row], horizon: int | None) -> lis
         return []
     volume: dict[str, float] = {}
     problems = []
-    for i, row in enumerate(demand, start=1):
+    for row in demand:
+        i = row[ROW]
         if row["quantity"] is None or row["baseline_price"] is None:
             continue
         volume[row["category_id"]] = volume.get(row["category_id"], 0.0) + row["quantity"]
@@ -313,7 +329,8 @@ def check_spend(demand: list[Row], tiers: list[Row], horizon: int | None) -> lis
                     "(choose larger units)",
                 )
             )
-    for i, row in enumerate(tiers, start=1):
+    for row in tiers:
+        i = row[ROW]
         if row["unit_price"] is None:
             continue
         spend = volume.get(row["category_id"], 0.0) * row["unit_price"] * horizon
@@ -329,3 +346,26 @@ def check_spend(demand: list[Row], tiers: list[Row], horizon: int | None) -> lis
                 )
             )
     return problems
+
+
+def check_plausible(demand: list[Row]) -> list[Problem]:
+    """Warnings, not errors: a demand quantity over IMPLAUSIBLE_RATIO times the
+    median quantity of its category (a unit mix-up or a typo, most likely)."""
+    by_category: dict[str, list[float]] = {}
+    for row in demand:
+        if row["quantity"] is not None:
+            by_category.setdefault(row["category_id"], []).append(row["quantity"])
+    medians = {c: statistics.median(q) for c, q in by_category.items()}
+    return [
+        Problem(
+            "demand",
+            row[ROW],
+            "quantity",
+            f"{row['quantity']:g} is over {IMPLAUSIBLE_RATIO:,} times the median quantity "
+            f"{medians[row['category_id']]:g} of category '{row['category_id']}' "
+            "(a unit mix-up or a typo?)",
+        )
+        for row in demand
+        if row["quantity"] is not None
+        and row["quantity"] > IMPLAUSIBLE_RATIO * medians[row["category_id"]]
+    ]
