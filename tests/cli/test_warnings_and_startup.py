@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES
@@ -102,19 +101,10 @@ def test_help_and_validate_load_no_strategy_and_no_sharing_rules() -> None:
         assert not lazy & _modules_after(RUN_CLI.format(args)), args
 
 
-BLOCKED = pytest.mark.xfail(
-    strict=True,
-    reason="src/consortia/__init__.py imports the whole API eagerly (solvers.registry -> "
-    "solvers.clock -> backend.highs -> pyomo, highspy); the CLI itself is lazy",
-)
-
-
-@BLOCKED
 def test_importing_the_cli_imports_no_solver_or_plotting_library() -> None:
     assert _heavy(_modules_after("import consortia.cli.main")) == []
 
 
-@BLOCKED
 def test_help_and_validate_import_no_solver_or_plotting_library() -> None:
     for args in HELP_AND_VALIDATE:
         assert _heavy(_modules_after(RUN_CLI.format(args))) == [], args
