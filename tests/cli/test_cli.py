@@ -46,6 +46,7 @@ def test_solve_writes_the_plan_and_check_accepts_it(tmp_path: Path) -> None:
         "lot_members.csv",
         "timeline.csv",
         "summary.json",
+        "uncovered.csv",
     }
     summary = json.loads((out_dir / "summary.json").read_text())
     assert summary["status"] == "optimal" and abs(summary["objective"] - 170) < 1e-6
@@ -211,3 +212,56 @@ def test_decompose_formulation_from_the_command_line(tmp_path: Path) -> None:
         "decompose",
     )
     assert code == 0 and "(decompose)" in out and "26.00" in out
+
+
+def test_solve_prints_the_savings_figures_target_and_coverage(tmp_path: Path) -> None:
+    code, out = run("solve", INSTANCES / "demo", "--out", tmp_path / "plan", "--quiet")
+    assert code == 0, out
+    lines = {line.split("  ")[0]: line for line in out.splitlines() if "  " in line}
+    assert (
+        "279,800.00 GBP cumulative; 132,700.00 GBP a period from period 7" in lines["Gross savings"]
+    )
+    assert "75,000.00 GBP (fixed 43,000.00 + coordination 32,000.00)" in lines["One-off costs"]
+    assert "204,800.00 GBP undiscounted (gross − one-off costs)" in lines["Net savings"]
+    assert "189,343.67 GBP at 0.90% a period   (optimal)" in lines["Net present value"]
+    assert lines["Target"].endswith(
+        "250,000.00 GBP of cumulative gross savings, reached in period 8 (2028Q4)"
+    )
+    assert lines["Pooled"].endswith(
+        "10 of 11 organization–category pairs (99% of volume, 95% of spend)"
+    )
+    assert lines["Left out"].endswith("1: 1 too small to pay its coordination cost")
+    assert "uncovered.csv" in out and "Slot value" not in out
+    summary = json.loads((tmp_path / "plan" / "summary.json").read_text())
+    assert summary["net_savings_measure"] == "net present value"
+    assert summary["slot_value"] is None and summary["formation_limit_binding_periods"] == [
+        3,
+        4,
+        5,
+        6,
+    ]
+
+
+def test_solve_without_discounting_names_net_savings_the_objective(tmp_path: Path) -> None:
+    code, out = run("solve", FIXTURES / "pooling", "--out", tmp_path / "plan", "--quiet")
+    assert code == 0, out
+    assert "Net present value" not in out and "undiscounted" not in out
+    net = next(line for line in out.splitlines() if line.startswith("Net savings"))
+    assert net.endswith("170.00 GBP (gross − one-off costs)   (optimal)")
+    assert "Pooled             3 of 3 organization–category pairs (100% of volume" in out
+    assert "Left out" not in out
+
+
+def test_solve_slot_value_solves_again_with_one_more_slot(tmp_path: Path) -> None:
+    code, out = run(
+        "solve", INSTANCES / "demo", "--out", tmp_path / "plan", "--quiet", "--slot-value"
+    )
+    assert code == 0, out
+    line = next(line for line in out.splitlines() if line.startswith("Slot value"))
+    assert "about " in line and "for one more formation slot (limit 2 reached in 4" in line
+    slot = json.loads((tmp_path / "plan" / "summary.json").read_text())["slot_value"]
+    assert slot["limit"] == 2 and slot["binding_periods"] == [3, 4, 5, 6]
+    assert slot["value_about"] == pytest.approx(
+        slot["objective_with_one_more"] - 189343.66620107525, abs=1e-6
+    )
+    assert slot["value_about"] >= 0

@@ -6,7 +6,7 @@ never written unchecked and every run is recorded the same way.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from consortia.analysis.ledger import Ledger, RunRecord
 from consortia.data.instance import Instance
 from consortia.outputs.checker import check_plan
 from consortia.outputs.writer import write_result
+from consortia.rules.coverage import Coverage
 from consortia.rules.plan import Lot, assess_plan
 from consortia.solvers.clock import Deadline
 from consortia.solvers.options import SolveOptions
@@ -69,11 +70,23 @@ def verifier(inst: Instance) -> Callable[[Path], None]:
 
 
 def write_checked(
-    result: Result, out_dir: str | Path, workbook: bool = False, command: str = "solve"
+    result: Result,
+    out_dir: str | Path,
+    workbook: bool = False,
+    command: str = "solve",
+    covered: Coverage | None = None,
+    extra: Mapping[str, object] | None = None,
 ) -> Path:
-    """Write a result atomically, after the checker has accepted the written files."""
+    """Write a result atomically, after the checker has accepted the written files
+    (`covered` and `extra` as for ``write_result``)."""
     return write_result(
-        result, out_dir, verify=verifier(result.instance), workbook=workbook, command=command
+        result,
+        out_dir,
+        verify=verifier(result.instance),
+        workbook=workbook,
+        command=command,
+        covered=covered,
+        extra=extra,
     )
 
 

@@ -258,6 +258,13 @@ def validate(instance: Path) -> None:
     "pyscipopt is installed, and another formulation), each within --time-limit "
     "(default 60 s); a disagreement is printed as a warning with both figures.",
 )
+@click.option(
+    "--slot-value",
+    is_flag=True,
+    help="When the plan reaches the limit of formations at once, solve again with one "
+    "more slot (from the plan, within the same --time-limit) and report about what it "
+    "is worth: the difference of the two plans, not a proof.",
+)
 @_friendly
 def solve(
     instance: Path,
@@ -272,6 +279,7 @@ def solve(
     builder: str,
     memory_limit: float | None,
     verify: bool,
+    slot_value: bool,
 ) -> None:
     """Find the savings-maximising plan and write it to --out."""
     from consortia.analysis.ledger import Ledger
@@ -284,7 +292,8 @@ def solve(
     )
     from consortia.cli.signals import stop_on_signals
     from consortia.folders import check_output_dir
-    from consortia.outputs.terminal import plan_table
+    from consortia.outputs.terminal import LABEL, plan_table
+    from consortia.outputs.writer import plan_coverage
     from consortia.solvers.clock import Deadline
     from consortia.solvers.options import SolveOptions
 
@@ -302,7 +311,21 @@ def solve(
             printer.close()
         if verify:
             _verify(result, time_limit or 60.0)
-        written = write_checked(result, out_dir, workbook=fmt == "xlsx")
+        slot = None
+        if slot_value:
+            from dataclasses import replace
+
+            from consortia.analysis.slots import slot_value as value_of_slot
+
+            again = None if quiet else ProgressPrinter()
+            slot = value_of_slot(result, replace(options, progress=again))
+            if again is not None:
+                again.close()
+        covered = plan_coverage(result)
+        extra = None if slot is None else {"slot_value": slot.as_dict()}
+        written = write_checked(
+            result, out_dir, workbook=fmt == "xlsx", covered=covered, extra=extra
+        )
     spec = RunSpec(
         "solve",
         str(instance),
@@ -315,8 +338,13 @@ def solve(
         },
     )
     run_id = record(Ledger(ledger_path), spec, result, written)
-    click.echo(plan_table(result))
-    click.echo(f"Plan written to {written}/ (run {run_id} in the ledger)")
+    click.echo(plan_table(result, covered))
+    if slot is not None:
+        click.echo(f"{'Slot value':<{LABEL}} {slot.line(inst.settings.currency)}")
+    click.echo(
+        f"Plan written to {written}/ (run {run_id} in the ledger); why each left-out "
+        "pair is left out: uncovered.csv"
+    )
 
 
 @main.command()

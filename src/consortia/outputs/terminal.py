@@ -5,8 +5,13 @@ from __future__ import annotations
 import math
 import re
 
+from consortia.outputs.writer import plan_coverage
+from consortia.rules.coverage import Coverage
+from consortia.rules.savings import TARGET_MEASURE, SavingsFigures, savings_figures
 from consortia.solvers.base import LIMIT_NOTE
 from consortia.solvers.result import Result, lot_id
+
+LABEL = 18  # width of the labels of the summary lines
 
 
 def _members(members: tuple[str, ...], width: int = 34) -> str:
@@ -23,8 +28,10 @@ def period_label(start: str | None, period: int) -> str:
     return f"period {period} ({index // 4}Q{index % 4 + 1})"
 
 
-def plan_table(result: Result) -> str:
-    """Lots (members, supplier, live period, savings), then totals and quality."""
+def plan_table(result: Result, covered: Coverage | None = None) -> str:
+    """Lots (members, supplier, live period, savings), then the savings figures
+    (``rules/savings.py``), quality, target, coverage (``rules/coverage.py``; computed
+    unless given) and timings."""
     inst = result.instance
     cur = inst.settings.currency
     start = inst.settings.period_start
@@ -43,23 +50,93 @@ def plan_table(result: Result) -> str:
     if not result.outcomes:
         lines.append("(no lot pays: every organization keeps buying alone)")
     lines.append("-" * len(head))
+    figures = savings_figures(inst, result.outcomes)
+    lines += savings_lines(figures, start, result.status)
     gap = result.gap
-    lines.append(f"Net savings  {result.objective:,.2f} {cur}   ({result.status})")
     if math.isfinite(result.best_bound):
-        lines.append(f"Best bound   {result.best_bound:,.2f} {cur}   gap {gap:.4%}")
+        lines.append(_line("Best bound", f"{_amount(result.best_bound, cur)}   gap {gap:.4%}"))
     else:
-        lines.append("Best bound   none proven")
-    target = inst.settings.savings_target
-    if target is not None:
-        period = result.target_period
+        lines.append(_line("Best bound", "none proven"))
+    if figures.target is not None:
+        period = figures.target_period
         when = "never within the horizon" if period is None else f"in {period_label(start, period)}"
-        lines.append(f"Target {target:,.2f} {cur} reached {when}")
+        lines.append(
+            _line("Target", f"{_amount(figures.target, cur)} of {TARGET_MEASURE}, reached {when}")
+        )
+    lines += coverage_lines(covered if covered is not None else plan_coverage(result))
     for message in result.messages:
         if message.startswith(LIMIT_NOTE):
-            lines.append(f"Note         {message.removeprefix(LIMIT_NOTE)}")
+            lines.append(_line("Note", message.removeprefix(LIMIT_NOTE)))
     t = result.timings
     lines.append(
-        f"Time         model {t.build_seconds:.2f}s, solve {t.search_seconds:.2f}s "
-        f"({result.formulation})"
+        _line(
+            "Time",
+            f"model {t.build_seconds:.2f}s, solve {t.search_seconds:.2f}s ({result.formulation})",
+        )
     )
     return "\n".join(lines)
+
+
+def _line(label: str, text: str) -> str:
+    return f"{label:<{LABEL}} {text}"
+
+
+def _amount(value: float, currency: str) -> str:
+    return f"{value:>14,.2f} {currency}"
+
+
+def savings_lines(figures: SavingsFigures, start: str | None, status: str) -> list[str]:
+    """Gross savings, one-off costs and net savings (undiscounted, and as the net
+    present value when discounted), each labelled with the currency."""
+    cur = figures.currency
+    gross = figures.gross_per_period
+    full = ""
+    if gross and gross[-1] > 0:
+        first = next(p for p, g in enumerate(gross, start=1) if g == gross[-1])
+        full = f"; {gross[-1]:,.2f} {cur} a period from {period_label(start, first)}"
+    lines = [
+        _line("Gross savings", f"{_amount(figures.gross_cumulative, cur)} cumulative{full}"),
+        _line(
+            "One-off costs",
+            f"{_amount(figures.one_off_costs, cur)} (fixed {figures.fixed_costs:,.2f} + "
+            f"coordination {figures.coordination_costs:,.2f})",
+        ),
+    ]
+    if figures.discounted:
+        lines.append(
+            _line(
+                "Net savings",
+                f"{_amount(figures.net_undiscounted, cur)} undiscounted (gross − one-off costs)",
+            )
+        )
+        lines.append(
+            _line(
+                "Net present value",
+                f"{_amount(figures.net, cur)} at {figures.discount_rate:.2%} a period   ({status})",
+            )
+        )
+    else:
+        lines.append(
+            _line(
+                "Net savings", f"{_amount(figures.net, cur)} (gross − one-off costs)   ({status})"
+            )
+        )
+    return lines
+
+
+def coverage_lines(covered: Coverage) -> list[str]:
+    """How many demand pairs the plan pools, by count, volume and spend, and how many
+    it leaves out for each reason."""
+    lines = [
+        _line(
+            "Pooled",
+            f"{covered.pooled:,} of {covered.pairs:,} organization–category pairs "
+            f"({covered.volume_share:.0%} of volume, {covered.spend_share:.0%} of spend)",
+        )
+    ]
+    counts = covered.counts()
+    if counts:
+        left = sum(counts.values())
+        reasons = ", ".join(f"{k:,} {reason}" for reason, k in counts.items())
+        lines.append(_line("Left out", f"{left:,}: {reasons}"))
+    return lines

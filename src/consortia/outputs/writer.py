@@ -1,15 +1,59 @@
-"""Write a result as the solution files of spec section 7, atomically."""
+"""Write a result as the solution files of spec section 7, atomically.
+
+Beside the files of the spec, ``uncovered.csv`` lists every demand pair the plan leaves
+out with its reason (``rules/coverage.py``), and summary.json adds the savings
+vocabulary (``rules/savings.py``), the pooled shares and the reasons' counts.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from consortia.folders import output_dir
-from consortia.solvers.result import Result
+from consortia.rules.coverage import UNCOVERED_COLUMNS, Coverage, binding_periods, coverage
+from consortia.rules.savings import savings_figures
+from consortia.solvers.result import Result, lot_id
+
+
+def plan_coverage(result: Result) -> Coverage:
+    """The pooled shares of a result's plan and the reason of every pair it leaves out."""
+    names = [lot_id(i) for i in range(len(result.outcomes))]
+    return coverage(result.instance, result.outcomes, names)
+
+
+def plan_summary(
+    result: Result,
+    covered: Coverage | None = None,
+    extra: Mapping[str, object] | None = None,
+) -> dict[str, object]:
+    """summary.json: the result's summary, then the savings vocabulary, the coverage
+    figures, the periods in which the formation limit binds, and `extra` (e.g. the
+    value of one more formation slot, ``analysis/slots.py``; None until computed)."""
+    inst = result.instance
+    covered = covered if covered is not None else plan_coverage(result)
+    out = result.summary()
+    added: dict[str, object] = {
+        **savings_figures(inst, result.outcomes).as_dict(),
+        **covered.as_dict(),
+        "formation_limit": inst.settings.max_parallel_formations,
+        "formation_limit_binding_periods": binding_periods(inst, result.outcomes),
+        "slot_value": None,
+        **(extra or {}),
+    }
+    clash = set(out) & set(added)
+    if clash:  # never silently replace a key other readers rely on
+        raise RuntimeError(f"summary keys given twice: {', '.join(sorted(clash))}")
+    out.update(added)
+    return out
+
+
+def uncovered_table(covered: Coverage) -> pd.DataFrame:
+    """uncovered.csv: org_id, category_id, quantity, baseline_spend, reason, detail."""
+    return pd.DataFrame([u.as_row() for u in covered.uncovered], columns=UNCOVERED_COLUMNS)
 
 
 def write_result(
@@ -18,8 +62,11 @@ def write_result(
     verify: Callable[[Path], None] | None = None,
     workbook: bool = False,
     command: str = "solve",
+    covered: Coverage | None = None,
+    extra: Mapping[str, object] | None = None,
 ) -> Path:
-    """Write lots.csv, lot_members.csv, timeline.csv and summary.json into out_dir.
+    """Write lots.csv, lot_members.csv, timeline.csv, uncovered.csv and summary.json
+    into out_dir.
 
     Files go to a temporary folder beside out_dir first, which then replaces
     out_dir in one rename, so a reader never sees a half-written plan. `verify`
@@ -27,27 +74,32 @@ def write_result(
     is written. `out_dir` must be new, empty or a previous output of `command`
     (``outputs_guard``); anything else is refused untouched. With `workbook`,
     plan.xlsx (sheets summary, lots, members, timeline) is written beside the CSV
-    files.
+    files. `covered` is the plan's coverage when already computed (``plan_coverage``),
+    `extra` more summary keys (``plan_summary``).
     """
+    covered = covered if covered is not None else plan_coverage(result)
+    summary = plan_summary(result, covered, extra)
     with output_dir(out_dir, command) as tmp:
         result.lots_table().to_csv(tmp / "lots.csv", index=False)
         result.members_table().to_csv(tmp / "lot_members.csv", index=False)
         result.timeline_table().to_csv(tmp / "timeline.csv", index=False)
+        uncovered_table(covered).to_csv(tmp / "uncovered.csv", index=False)
         with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
-            json.dump(_jsonable(result.summary()), fh, indent=2)
+            json.dump(_jsonable(summary), fh, indent=2)
             fh.write("\n")
         if workbook:
-            write_workbook(result, tmp / "plan.xlsx")
+            write_workbook(result, tmp / "plan.xlsx", summary)
         if verify is not None:
             verify(tmp)
     return Path(out_dir)
 
 
-def write_workbook(result: Result, path: Path) -> None:
-    """The plan as one Excel workbook, where analysts continue."""
+def write_workbook(result: Result, path: Path, summary: Mapping[str, object] | None = None) -> None:
+    """The plan as one Excel workbook, where analysts continue; `summary` is the
+    summary.json written beside it (default the result's own)."""
     summary = {
         k: "; ".join(map(str, v)) if isinstance(v, list) else v
-        for k, v in result.summary().items()
+        for k, v in (summary if summary is not None else result.summary()).items()
         if not isinstance(v, dict)
     }
     summary_frame = pd.DataFrame(

@@ -5,7 +5,8 @@ all lots of the spec):  net <= b.y + sum_j max(0, rc_j) lambda_j.
 
 Group the lots by pricing subproblem t (piece, start, lead level); rc_j <= U_t for
 every lot j of t, with U_t the subproblem's upper bound. With x_t = sum_{j in t}
-lambda_j, every aggregate that the master rows imply for lambda holds for x:
+lambda_j (over the lots of t with rc_j > 0), every aggregate that the master rows
+imply for lambda holds for x:
 
 - members: a lot of t has >= n_lo(t) members, all ready by sigma_t, all served by
   the offer; so for every category c and period r,
@@ -14,51 +15,136 @@ lambda_j, every aggregate that the master rows imply for lambda holds for x:
 - capacity: sum_{t on s} lo(t) x_t <= cap_s;
 - formation: sum_{t forming in p} x_t <= W for every period p.
 
-So  net <= b.y + max { sum_t U_t x_t : these rows, x >= 0 }, a small LP over the
-subproblems with U_t > 0 (its value is 0 when pricing has converged, and the
-bound is then the dual objective, i.e. the master LP).
+And per organization (when the member values are given): rc_j = sum_{o in G_j} w_ot
+- C_t <= sum_{o in G_j} max(0, w_ot) - C_t, so with z_ot = sum_{j in t, o in G_j}
+lambda_j, the share s_t = sum_{j in t} rc_j lambda_j obeys
+s_t <= U_t x_t,  s_t <= sum_o max(0, w_ot) z_ot - C_t x_t,  z_ot <= x_t,
+and every organization is in at most one lot of its category:
+sum_t z_ot <= 1. The few organizations with a positive value are shared by all
+the subproblems with a positive bound, so this caps the slack far below
+sum_t U_t x_t when the graph keeps U_t from being reached by many disjoint lots.
+
+So  net <= b.y + max { sum_t s_t : these rows }, a small LP (its value is 0 when
+pricing has converged, and the bound is then the dual objective, i.e. the master
+LP). Every variable has a finite upper bound u, so for the LP's own duals z >= 0
+(whatever their accuracy) max <= rhs.z + sum_k u_k max(0, c_k - (A^T z)_k): that
+is the value used, never the solver's primal objective.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import highspy
 import numpy as np
+import scipy.sparse as sp
 
 from consortia.backend.highs import new_highs, run
 from consortia.data.instance import Instance
 from consortia.solvers.lots.pricing import CategoryPricing
 
+MAX_MEMBER_ENTRIES = 2_000_000  # member values looked at for the per-organization rows
+MAX_POSITIVE = 60_000  # positive ones kept as variables (the LP must stay a fraction of a second)
 
-def pricing_slack(inst: Instance, pricings: list[CategoryPricing], ubs: list[np.ndarray]) -> float:
-    """max sum_t U_t x_t over the aggregate rows (see module docstring)."""
+MemberValues = Callable[[np.ndarray], np.ndarray]  # rows -> w (rows x organizations)
+
+
+class _Rows:
+    """A sparse row-wise LP  max c.v  s.t.  A v <= rhs,  0 <= v <= upper."""
+
+    def __init__(self) -> None:
+        self.rows: list[np.ndarray] = []
+        self.cols: list[np.ndarray] = []
+        self.vals: list[np.ndarray] = []
+        self.rhs: list[float] = []
+
+    def add(self, cols: np.ndarray, vals: np.ndarray, rhs: float) -> None:
+        self.rows.append(np.full(len(cols), len(self.rhs)))
+        self.cols.append(np.asarray(cols, dtype=np.int64))
+        self.vals.append(np.asarray(vals, dtype=float))
+        self.rhs.append(rhs)
+
+    def add_many(self, row_of: np.ndarray, cols: np.ndarray, vals: np.ndarray, rhs: np.ndarray):
+        """Rows given in coordinate form, row_of numbered 0..len(rhs)-1."""
+        self.rows.append(len(self.rhs) + np.asarray(row_of, dtype=np.int64))
+        self.cols.append(np.asarray(cols, dtype=np.int64))
+        self.vals.append(np.asarray(vals, dtype=float))
+        self.rhs.extend(np.asarray(rhs, dtype=float).tolist())
+
+    def matrix(self, n: int) -> sp.csr_matrix:
+        return sp.csr_matrix(
+            (np.concatenate(self.vals), (np.concatenate(self.rows), np.concatenate(self.cols))),
+            shape=(len(self.rhs), n),
+        )
+
+
+def _solve_bound(cost: np.ndarray, upper: np.ndarray, rows: _Rows) -> float:
+    """A valid upper bound on max cost.v over the rows (see module docstring)."""
+    n = len(cost)
+    a = rows.matrix(n)
+    rhs = np.array(rows.rhs)
+    h = new_highs()
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    h.addVars(n, np.zeros(n), upper)
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+    csr = a.tocsr()
+    h.addRows(
+        len(rhs),
+        np.full(len(rhs), -np.inf),
+        rhs,
+        csr.nnz,
+        csr.indptr[:-1].astype(np.int32),
+        csr.indices.astype(np.int32),
+        csr.data,
+    )
+    try:
+        run(h)
+    except RuntimeError:  # numerical trouble: no bound from this round
+        return math.inf
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return math.inf
+    duals = np.maximum(np.asarray(h.getSolution().row_dual, dtype=float), 0.0)
+    short = np.maximum(cost - a.T @ duals, 0.0)
+    return max(float(rhs @ duals + upper @ short), 0.0)
+
+
+def pricing_slack(
+    inst: Instance,
+    pricings: list[CategoryPricing],
+    ubs: list[np.ndarray],
+    member_values: list[MemberValues] | None = None,
+) -> float:
+    """max sum_t s_t over the aggregate (and per-organization) rows; see module."""
     horizon = inst.settings.horizon
     limit = inst.settings.max_parallel_formations
-    costs: list[np.ndarray] = []
-    rows: list[tuple[np.ndarray, np.ndarray, float]] = []  # (cols, coefs, rhs)
+    rows = _Rows()
+    per_x: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (x columns, U, C, ...)
     form_cols: dict[int, list[np.ndarray]] = {}
     offset = 0
+    keeps = []
     for pr, ub in zip(pricings, ubs, strict=True):
         keep = np.nonzero(ub > 0)[0]  # every positive bound counts, however small
+        keeps.append(keep)
         if not len(keep):
             continue
         if not np.all(np.isfinite(ub[keep])):
             return math.inf
         s, data = pr.subs, pr.data
         cols = offset + np.arange(len(keep))
-        costs.append(ub[keep])
         sigma, lead, nlo = s.sigma[keep], s.lead[keep], s.nlo[keep].astype(float)
+        ready = np.array([(data.ready <= r).sum() for r in sigma], dtype=float)
+        per_x.append((cols, ub[keep], ready / nlo))
         for r in np.unique(sigma):
             sel = sigma <= r
-            rows.append((cols[sel], nlo[sel], float((data.ready <= r).sum())))
+            rows.add(cols[sel], nlo[sel], float((data.ready <= r).sum()))
         for j, od in enumerate(data.offers):
             sel = s.offer[keep] == j
             if not sel.any():
                 continue
-            rows.append((cols[sel], nlo[sel], float(od.served.sum())))
+            rows.add(cols[sel], nlo[sel], float(od.served.sum()))
             if math.isfinite(od.cap):
-                rows.append((cols[sel], s.vlo[keep][sel], od.cap))
+                rows.add(cols[sel], s.vlo[keep][sel], od.cap)
         if limit is not None:
             for p in range(1, horizon + 1):
                 sel = (sigma <= p) & (p <= sigma + lead - 1)
@@ -69,57 +155,74 @@ def pricing_slack(inst: Instance, pricings: list[CategoryPricing], ubs: list[np.
         return 0.0
     for parts in form_cols.values():
         c = np.concatenate(parts)
-        rows.append((c, np.ones(len(c)), float(limit or 0)))
-    h = new_highs()
-    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-    cost = np.concatenate(costs)
-    h.addVars(offset, np.zeros(offset), np.full(offset, np.inf))
-    h.changeColsCost(offset, np.arange(offset, dtype=np.int32), cost)
-    starts, index, values, upper = [], [], [], []
-    filled = 0
-    for c, a, rhs in rows:
-        starts.append(filled)
-        filled += len(c)
-        index.append(c.astype(np.int32))
-        values.append(a.astype(float))
-        upper.append(rhs)
-    m = len(rows)
-    h.addRows(
-        m,
-        np.full(m, -np.inf),
-        np.array(upper),
-        int(sum(len(i) for i in index)),
-        np.array(starts, dtype=np.int32),
-        np.concatenate(index),
-        np.concatenate(values),
+        rows.add(c, np.ones(len(c)), float(limit or 0))
+    x_cols = np.concatenate([c for c, _, _ in per_x])
+    u = np.concatenate([b for _, b, _ in per_x])
+    x_upper = np.concatenate([r for _, _, r in per_x])
+    n_x = offset
+    # s_t (columns n_x + t): s_t <= U_t x_t
+    s_cols = n_x + np.arange(n_x)
+    rows.add_many(
+        np.repeat(np.arange(n_x), 2),
+        np.column_stack((s_cols, x_cols)).ravel(),
+        np.column_stack((np.ones(n_x), -u)).ravel(),
+        np.zeros(n_x),
     )
-    try:
-        run(h)
-    except RuntimeError:  # numerical trouble: no bound from this round
-        return math.inf
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return math.inf  # unbounded cannot happen (every column sits in a member row)
-    # the LP optimum is a valid bound only when dual feasible: use the dual
-    # objective of the (clipped) row duals, which bounds sum U x for every x.
-    duals = np.maximum(np.asarray(h.getSolution().row_dual, dtype=float), 0.0)
-    # check dual feasibility: A^T y >= U column-wise; lift y if needed
-    at_y = np.zeros(offset)
-    for (c, a, _), y in zip(rows, duals, strict=True):
-        if y:
-            np.add.at(at_y, c, a * y)
-    short = cost - at_y
-    dual_value = float(np.dot(upper, duals))
-    if (short > 0).any():  # any shortfall, however small: the bound must hold exactly
-        # repair: every column is in a member row with coefficient >= 1 (n_lo >= 1);
-        # raise that row's dual by the shortfall (over-estimates, stays valid)
-        extra = 0.0
-        first_rows: dict[int, tuple[float, float]] = {}
-        for c, a, rhs in rows:
-            for col, coef in zip(c.tolist(), a.tolist(), strict=True):
-                if col not in first_rows:
-                    first_rows[col] = (coef, rhs)
-        for col in np.nonzero(short > 0)[0]:
-            coef, rhs = first_rows[int(col)]
-            extra += short[col] / coef * rhs
-        dual_value += extra
-    return max(dual_value, 0.0)
+    n = 2 * n_x
+    upper = [x_upper, u * x_upper]
+    if member_values is not None:
+        entries = sum(len(k) * pr.data.n for k, pr in zip(keeps, pricings, strict=True))
+        if entries <= MAX_MEMBER_ENTRIES:
+            n = _member_rows(rows, pricings, keeps, member_values, n, upper)
+    cost = np.zeros(n)
+    cost[s_cols] = 1.0
+    return _solve_bound(cost, np.concatenate(upper), rows)
+
+
+def _member_rows(
+    rows: _Rows,
+    pricings: list[CategoryPricing],
+    keeps: list[np.ndarray],
+    member_values: list[MemberValues],
+    n: int,
+    upper: list[np.ndarray],
+) -> int:
+    """Add z_ot and the per-organization rows; returns the new variable count."""
+    n_x = n // 2
+    x_upper = upper[0]
+    values_of = [
+        values(keep) if len(keep) else None
+        for keep, values in zip(keeps, member_values, strict=True)
+    ]
+    if sum(int((w > 0).sum()) for w in values_of if w is not None) > MAX_POSITIVE:
+        return n
+    t0 = 0
+    for pr, keep, w in zip(pricings, keeps, values_of, strict=True):
+        if w is None:
+            continue
+        pos_t, pos_o = np.nonzero(w > 0)
+        t_global = t0 + np.arange(len(keep))
+        k = len(pos_t)
+        z = n + np.arange(k)
+        # s_t + C_t x_t - sum_o w_ot z_ot <= 0
+        c_t = pr.last_C[keep]
+        rows.add_many(
+            np.concatenate((np.arange(len(keep)), np.arange(len(keep)), pos_t)),
+            np.concatenate((n_x + t_global, t_global, z)),
+            np.concatenate((np.ones(len(keep)), c_t, -w[pos_t, pos_o])),
+            np.zeros(len(keep)),
+        )
+        # z_ot <= x_t
+        rows.add_many(
+            np.repeat(np.arange(k), 2),
+            np.column_stack((z, t_global[pos_t])).ravel(),
+            np.column_stack((np.ones(k), -np.ones(k))).ravel(),
+            np.zeros(k),
+        )
+        # sum_t z_ot <= 1 per organization
+        orgs, which = np.unique(pos_o, return_inverse=True)
+        rows.add_many(which, z, np.ones(k), np.ones(len(orgs)))
+        upper.append(np.minimum(x_upper[t_global[pos_t]], 1.0))
+        n += k
+        t0 += len(keep)
+    return n

@@ -145,6 +145,17 @@ class LotMaster:
     def dual_objective(self, duals: np.ndarray) -> float:
         return float(np.dot(self.rhs, duals))
 
+    def reduced_cost(self, out: LotOutcome, y: np.ndarray) -> float:
+        """net - (the column of `out`) . y"""
+        lot = out.lot
+        c = lot.category_id
+        used = sum(y[self.org_row[(o, c)]] for o in lot.members)
+        cap = self.cap_row.get((lot.supplier_id, c))
+        if cap is not None:
+            used += y[cap] * out.volume
+        used += sum(y[self.form_row[p]] for p in out.forming if p in self.form_row)
+        return float(out.net - used)
+
     def _round(self, x: np.ndarray, real: np.ndarray) -> list[LotOutcome]:
         """A plan from the LP solution: real columns by falling LP value, each kept
         when its members are free and capacity and the formation limit allow."""
@@ -186,16 +197,7 @@ class LotMaster:
         lp, y = self.solve_lp()
         if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return keep
-        rc = np.empty(n)
-        for j, out in enumerate(self.columns):
-            lot = out.lot
-            c = lot.category_id
-            used = sum(y[self.org_row[(o, c)]] for o in lot.members)
-            cap = self.cap_row.get((lot.supplier_id, c))
-            if cap is not None:
-                used += y[cap] * out.volume
-            used += sum(y[self.form_row[p]] for p in out.forming if p in self.form_row)
-            rc[j] = out.net - used
+        rc = np.array([self.reduced_cost(out, y) for out in self.columns])
         real = np.array(self.real)
         self.lp_rounding = self._round(self.primal(), real)
         slack = incumbent - self.dual_objective(y) - float(np.maximum(rc[real], 0.0).sum())

@@ -132,6 +132,7 @@ class CategoryPricing:
         beta = np.stack([coord + pi + mu[j] * data.d for j in range(len(data.offers))])
         C = s.const + nu_cum[s.sigma + s.lead - 1] - nu_cum[s.sigma - 1]
         self.last_C = C
+        self.last_beta = beta
         total = len(s)
         ub = np.full(total, -np.inf)
         lb = np.full(total, -np.inf)

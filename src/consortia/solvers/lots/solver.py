@@ -14,6 +14,8 @@
 from __future__ import annotations
 
 import math
+import os
+import sys
 import time
 
 import numpy as np
@@ -28,6 +30,7 @@ from consortia.solvers.clock import Timings
 from consortia.solvers.lots.bound import pricing_slack
 from consortia.solvers.lots.connected import category_graph, grow_connected
 from consortia.solvers.lots.data import build_category_data
+from consortia.solvers.lots.exact import PieceConnectedPricer
 from consortia.solvers.lots.master import LotMaster
 from consortia.solvers.lots.pricing import CategoryPricing
 from consortia.solvers.lots.repair import columns_from_members
@@ -35,15 +38,23 @@ from consortia.solvers.lots.subproblems import build_subproblems
 from consortia.solvers.options import Progress, SolveOptions
 from consortia.solvers.result import Result, relative_gap
 
+_DEBUG = bool(os.environ.get("CONSORTIA_DEBUG_LOTS"))  # per-round figures on stderr
 COLUMNS_PER_CATEGORY = 12  # at least; a category of n organizations gets n // 8
 QUICK_ITERATIONS = 8
 THOROUGH_ITERATIONS = 40
 CG_SHARE = 0.75  # of the time limit, for column generation; the rest for the integer master
+CG_SHARE_GRAPH = 0.9  # with a graph the pool is small and its integer master fast
 MAX_ROUNDS = 10_000
 BOUND_EVERY = 5
 GREEDY_PAIRS = 6000  # demand pairs up to which the greedy start is built
 MAX_COLUMNS_PER_CATEGORY = 100  # repair (plan.price_lot per column) is the cost beyond this
 MAX_WIDTH = 4  # phase 2 widens its connected search up to 4x before stopping
+EXACT_SECONDS = 0.3  # per subproblem; past it the MIP's dual bound is used
+SCREEN_ALL = 1500  # subproblems LP-screened per round when no more are positive
+SCREEN_FIRST = 300  # else only the best this many
+LP_SEEDS = 3  # the heuristic also grows from the LP screen's largest members
+CONNECTED_COLUMNS = 30  # per category and round, with a graph
+EXACT_MIPS = 8  # connected pricing MIPs per round (where the path heuristic fails)
 
 
 def solve_lots(
@@ -56,7 +67,8 @@ def solve_lots(
     started = time.perf_counter()
     limit = options.time_limit
     deadline = None if limit is None else started + limit
-    cg_deadline = None if limit is None else started + CG_SHARE * limit
+    share = CG_SHARE_GRAPH if inst.neighbours is not None else CG_SHARE
+    cg_deadline = None if limit is None else started + share * limit
     laps = {"build": 0.0, "pricing": 0.0, "lp": 0.0, "bound": 0.0, "repair": 0.0}
     messages: list[str] = []
     if greedy is None:
@@ -80,7 +92,14 @@ def solve_lots(
     converged = False
     iterations = QUICK_ITERATIONS
     last_lp = 0.0
-    phase = 1  # 1: relaxed columns in the LP (bound); 2: real columns only (plan)
+    # 1: relaxed columns in the LP (bound); 2: real columns only (plan). With a
+    # collaboration graph the relaxed LP is far above every connected plan, so the
+    # bound comes from exact connected pricing instead and phase 1 is skipped.
+    graph_mode = inst.neighbours is not None
+    phase = 2 if graph_mode else 1
+    if graph_mode:
+        master.allow_relaxed(False)
+    exact = _ExactPricing(pricings, graphs)
     relaxed_lp = None
     phase2_rounds = 0
     width = 1
@@ -108,6 +127,55 @@ def solve_lots(
             results.append((pi, mu, pr.price(pi, mu, nu_cum, iterations)))
         laps["pricing"] += time.perf_counter() - t
         tol = 1e-7 * max(1.0, abs(lp))
+        if graph_mode:
+            t = time.perf_counter()
+            ubs = [
+                np.minimum(r.ub, k) for (_, _, r), k in zip(results, exact.bounds(), strict=True)
+            ]
+            found, complete = exact.round(ubs, results, tol, cg_deadline)
+            laps["connected_pricing"] = laps.get("connected_pricing", 0.0) + time.perf_counter() - t
+            t = time.perf_counter()
+            # the per-organization rows are tighter but cost seconds: for the bound
+            # the search ends with (nothing found, or out of time), and every 5th round
+            last = not found or _late(cg_deadline)
+            precise = exact.last_screened_all and (last or rounds % BOUND_EVERY == 0)
+            values = _member_values(pricings, results) if precise else None
+            slack = pricing_slack(inst, pricings, ubs, values)
+            dual_obj = master.dual_objective(y)
+            bound = min(bound, dual_obj + slack + 1e-9 * abs(dual_obj + slack))
+            laps["bound"] += time.perf_counter() - t
+            if _DEBUG:
+                print(
+                    f"[lots] round {rounds} t={time.perf_counter() - started:.0f}s lp={lp:,.0f}"
+                    f" queue={exact.last_queue} mips={exact.last_mips} found={len(found)}"
+                    f" bound={dual_obj + slack:,.0f} best={bound:,.0f}",
+                    file=sys.stderr,
+                )
+            if options.progress is not None:
+                options.progress(
+                    Progress("lots", time.perf_counter() - started, greedy_value, bound)
+                )
+            t = time.perf_counter()
+            columns = _columns_of(inst, pricings, found)
+            improving = [out for out, _ in columns if master.reduced_cost(out, y) > tol]
+            added = master.add(columns)
+            laps["repair"] += time.perf_counter() - t
+            if _DEBUG:
+                print(
+                    f"[lots]   columns {len(columns)} improving {len(improving)} added {added}",
+                    file=sys.stderr,
+                )
+            if not improving:
+                converged = complete
+                if not complete:
+                    messages.append(
+                        "connected pricing found no improving lot but could not prove none exists"
+                    )
+                break
+            if _late(cg_deadline):
+                messages.append("column generation stopped at its time share")
+                break
+            continue
         t = time.perf_counter()
         positive = sum(int((r.ub > tol).sum()) for _, _, r in results)
         slack = math.inf
@@ -142,26 +210,18 @@ def solve_lots(
                 seen.add(key)
                 members = [pr.data.orgs[i] for i in idx]
                 sigma = int(pr.subs.sigma[r])
-                pool = None
-                if inst.neighbours is not None:
-                    mask = pr.elig[pr.subs.piece[r]] & (pr.data.ready <= sigma)
-                    pool = {pr.data.orgs[i] for i in np.nonzero(mask)[0]}
                 cols, bad = columns_from_members(
                     inst,
                     pr.data.cat_id,
                     pr.data.offers[off].offer.supplier_id,
                     members,
                     sigma,
-                    pool,
                 )
                 defects += bad
                 new += cols
                 taken += 1
                 if taken >= per_category:
                     break
-        if inst.neighbours is not None:
-            for pr, adj, (pi, mu, res) in zip(pricings, graphs, results, strict=True):
-                new += _connected_columns(inst, pr, adj, pi, mu, res.ub, tol, width)
         real_before = sum(master.real)
         added = master.add(new)
         real_added = sum(master.real) - real_before
@@ -187,7 +247,7 @@ def solve_lots(
                         "pricing found no improving column but could not prove none exists"
                     )
                 relaxed_lp = lp
-                if inst.neighbours is None and master.real.count(False) == 0:
+                if master.real.count(False) == 0:
                     break
                 phase = 2
                 master.allow_relaxed(False)
@@ -263,7 +323,7 @@ def _connected_columns(
     found = []
     for i, r in enumerate(rows):
         window = (int(s.nlo[r]), int(s.nhi[r]), float(s.vlo[r]), float(s.vhi[r]))
-        value, idx = grow_connected(adj, w[i], pr.data.d, window, seeds=3 * width)
+        value, idx = grow_connected(adj, w[i], pr.data.d, window, seeds=2 + width)
         if idx is not None and value - pr.last_C[r] > tol:
             found.append((value - pr.last_C[r], r, idx))
     found.sort(key=lambda f: -f[0])
@@ -284,6 +344,138 @@ def _connected_columns(
         )
         out += [c for c in cols if c[1]]
     return out
+
+
+def _member_values(pricings: list[CategoryPricing], results) -> list:
+    """Per category: subproblem rows -> member values w at the duals just priced."""
+    return [
+        (lambda rows, pr=pr, pi=pi, mu=mu: pr.weights(rows, pi, mu))
+        for pr, (pi, mu, _) in zip(pricings, results, strict=True)
+    ]
+
+
+def _columns_of(inst, pricings, found) -> list[tuple[LotOutcome, bool]]:
+    """Real columns from exactly priced member sets: (category, subproblem, members)."""
+    out: list[tuple[LotOutcome, bool]] = []
+    for ci, r, idx in found:
+        pr = pricings[ci]
+        off = int(pr.subs.offer[r])
+        cols, _ = columns_from_members(
+            inst,
+            pr.data.cat_id,
+            pr.data.offers[off].offer.supplier_id,
+            [pr.data.orgs[i] for i in idx],
+            int(pr.subs.sigma[r]),
+        )
+        out += [c for c in cols if c[1]]
+    return out
+
+
+class _ExactPricing:
+    """Exact connected pricing (``exact``) of the subproblems whose upper bound is
+    positive, best first, one MIP per piece kept across rounds.
+
+    Exact bounds are carried from round to round: with member values
+    w_o = M v_o - beta_o and constant C, a change of duals moves the reduced cost
+    of any member set G by sum_{o in G} (beta_o - beta'_o) - (C' - C), which is at
+    most the sum of the positive parts of beta - beta' over the piece's eligible
+    organizations minus (C' - C). So a subproblem priced exactly once keeps a valid
+    bound that is usually far below the one that ignores the graph."""
+
+    def __init__(self, pricings: list[CategoryPricing], graphs: list) -> None:
+        self.pricings = pricings
+        self.graphs = graphs
+        self.pricers: dict[tuple[int, int], PieceConnectedPricer] = {}
+        self.last_queue = self.last_mips = 0
+        self.last_screened_all = False
+        self.known = [np.full(len(pr.subs), np.inf) for pr in pricings]
+        self.beta: list[np.ndarray | None] = [None] * len(pricings)
+        self.C: list[np.ndarray | None] = [None] * len(pricings)
+
+    def _pricer(self, ci: int, piece: int) -> PieceConnectedPricer:
+        key = (ci, piece)
+        if key not in self.pricers:
+            pr = self.pricings[ci]
+            self.pricers[key] = PieceConnectedPricer(
+                self.graphs[ci], pr.data.pieces[piece].eligible, pr.data.d
+            )
+        return self.pricers[key]
+
+    def bounds(self) -> list[np.ndarray]:
+        """Carry the exact bounds to the duals of the last pricing; the valid upper
+        bound of every subproblem (the smaller of the two)."""
+        out = []
+        for ci, pr in enumerate(self.pricings):
+            beta, C = pr.last_beta, pr.last_C
+            if self.beta[ci] is not None:
+                rise = np.maximum(self.beta[ci] - beta, 0.0)  # offers x N
+                pieces = pr.data.pieces
+                shift = np.array([float(rise[p.offer][p.eligible].sum()) for p in pieces])
+                self.known[ci] += shift[pr.subs.piece] - (C - self.C[ci])
+            self.beta[ci], self.C[ci] = beta.copy(), C.copy()
+            out.append(self.known[ci])
+        return out
+
+    def round(self, ubs: list[np.ndarray], results, tol: float, deadline: float | None):
+        """Connected pricing of every subproblem with ub > tol (ubs are lowered in
+        place to the bounds found): the LP screen on all of them, best first; then,
+        for those still positive, the path heuristic and, where it fails, the MIP
+        (at most EXACT_MIPS per round). Returns (member sets found as
+        [(category, row, members)], whether no subproblem is left with ub > tol)."""
+        queue = [
+            (-float(ub[r]), ci, int(r))
+            for ci, ub in enumerate(ubs)
+            for r in np.nonzero(ub > tol)[0]
+        ]
+        queue.sort()
+        self.last_queue, self.last_mips = len(queue), 0
+        positive: list[tuple[float, int, int, np.ndarray, np.ndarray | None]] = []
+        # early rounds leave thousands of subproblems positive: screen the best only
+        screened = queue if len(queue) <= SCREEN_ALL else queue[:SCREEN_FIRST]
+        self.last_screened_all = len(screened) == len(queue)
+        for _, ci, r in screened:
+            if _late(deadline):
+                return [], False
+            pr = self.pricings[ci]
+            pi, mu, _ = results[ci]
+            s = pr.subs
+            w = pr.weights(np.array([r]), pi, mu)[0]
+            window = (int(s.nlo[r]), int(s.nhi[r]), float(s.vlo[r]), float(s.vhi[r]))
+            pricer = self._pricer(ci, int(s.piece[r]))
+            ub = pricer.bound(w, window) - pr.last_C[r]
+            self.known[ci][r] = ub
+            ubs[ci][r] = min(ubs[ci][r], ub)
+            if ubs[ci][r] > tol:
+                seeds = None
+                if pricer.last_lp_point is not None:
+                    members, x = pricer.last_lp_point
+                    seeds = members[np.argsort(-x, kind="stable")[:LP_SEEDS]]
+                positive.append((-float(ubs[ci][r]), ci, r, w, seeds))
+        positive.sort(key=lambda p: p[0])
+        found: list[tuple[int, int, np.ndarray]] = []
+        per_category = [0] * len(ubs)
+        for _, ci, r, w, lp_seeds in positive:
+            if per_category[ci] >= CONNECTED_COLUMNS or _late(deadline):
+                continue
+            pr = self.pricings[ci]
+            s = pr.subs
+            window = (int(s.nlo[r]), int(s.nhi[r]), float(s.vlo[r]), float(s.vhi[r]))
+            value, idx = grow_connected(
+                self.graphs[ci], w, pr.data.d, window, seeds=3, first=lp_seeds
+            )
+            if idx is None or value - pr.last_C[r] <= tol:
+                if self.last_mips >= EXACT_MIPS:
+                    continue
+                self.last_mips += 1
+                value, idx = self._pricer(ci, int(s.piece[r])).solve(w, window, EXACT_SECONDS)
+                self.known[ci][r] = min(self.known[ci][r], value - pr.last_C[r])
+                ubs[ci][r] = min(ubs[ci][r], value - pr.last_C[r])
+                if idx is None or float(w[idx].sum()) - pr.last_C[r] <= tol:
+                    continue
+            found.append((ci, r, idx))
+            per_category[ci] += 1
+        left = any(bool((ub > tol).any()) for ub in ubs)
+        return found, not left and len(screened) == len(queue)
 
 
 class LotStrategy:

@@ -1,0 +1,106 @@
+"""Connected pricing of the lot generation against enumeration of every member set.
+
+The MIP with lazily separated connectivity cuts (``lots.exact``) must bound every
+connected set in the windows from above, keep its cuts valid for later
+subproblems of the same piece, and return an optimal connected set when it
+finishes; the path heuristic (``lots.connected``) must return connected sets in
+the windows. Graphs, values and windows are random and small enough to list all
+2^n member sets.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from consortia.rules.connectivity import is_connected
+from consortia.solvers.lots.connected import grow_connected
+from consortia.solvers.lots.exact import PieceConnectedPricer
+
+
+def _random_graph(rng: np.random.Generator, n: int) -> tuple[sp.csr_matrix, dict[int, set[int]]]:
+    p = rng.choice([0.15, 0.3, 0.5])
+    upper = np.triu(rng.random((n, n)) < p, k=1)
+    a = upper | upper.T
+    neighbours = {i: set(np.nonzero(a[i])[0].tolist()) for i in range(n)}
+    return sp.csr_matrix(a), neighbours
+
+
+def _best_connected(w, d, window, neighbours) -> float:
+    """max sum w over connected sets in the windows, by listing them all."""
+    nlo, nhi, vlo, vhi = window
+    allowed = [i for i in range(len(w)) if np.isfinite(w[i])]
+    best = -np.inf
+    for k in range(max(1, nlo), min(nhi, len(allowed)) + 1):
+        for members in itertools.combinations(allowed, k):
+            volume = float(d[list(members)].sum())
+            if vlo <= volume <= vhi and is_connected(members, neighbours):
+                best = max(best, float(w[list(members)].sum()))
+    return best
+
+
+def _cases(seed: int):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(4, 12))
+    adj, neighbours = _random_graph(rng, n)
+    eligible = rng.random(n) < 0.85
+    d = rng.choice([1.0, 2.0, 5.0, 10.0], size=n)
+    subproblems = []
+    for _ in range(4):  # several subproblems of one piece share its cuts
+        w = np.round(rng.normal(0.0, 10.0, size=n), 2)
+        w[~eligible] = -np.inf
+        w[rng.random(n) < 0.15] = -np.inf  # not ready yet
+        nlo = int(rng.integers(1, 4))
+        nhi = int(nlo + rng.integers(0, n))
+        vlo = float(rng.choice([0.0, 3.0, 8.0]))
+        vhi = float(rng.choice([np.inf, 12.0, 25.0]))
+        subproblems.append((w, (nlo, nhi, vlo, vhi)))
+    return adj, neighbours, eligible, d, subproblems
+
+
+@pytest.mark.parametrize("chunk", range(2))
+def test_exact_pricing_bounds_and_finds_the_best_connected_set(chunk: int) -> None:
+    exact_found = 0
+    for seed in range(chunk, 160, 2):
+        adj, neighbours, eligible, d, subproblems = _cases(seed)
+        pricer = PieceConnectedPricer(adj, eligible, d)
+        for w, window in subproblems:
+            truth = _best_connected(w, d, window, neighbours)
+            tol = 1e-6 * (1.0 + float(np.abs(w[np.isfinite(w)]).sum()))
+            screen = pricer.bound(w, window)
+            value, members = pricer.solve(w, window, time_limit=30.0)
+            assert screen >= truth - tol, (seed, window)
+            assert value >= truth - tol, (seed, window)
+            if members is None:
+                assert truth == -np.inf or value >= truth - tol
+                continue
+            exact_found += 1
+            nlo, nhi, vlo, vhi = window
+            assert is_connected(members.tolist(), neighbours)
+            assert nlo <= len(members) <= nhi
+            assert vlo - 1e-6 <= d[members].sum() <= vhi + 1e-6
+            assert float(w[members].sum()) == pytest.approx(truth, abs=tol)
+    assert exact_found > 100
+
+
+def test_path_heuristic_returns_connected_sets_in_the_windows() -> None:
+    found = 0
+    for seed in range(120):
+        adj, neighbours, _, d, subproblems = _cases(seed)
+        for w, window in subproblems:
+            truth = _best_connected(w, d, window, neighbours)
+            value, members = grow_connected(adj, w, d, window, seeds=3)
+            if members is None:
+                continue
+            found += 1
+            nlo, nhi, vlo, vhi = window
+            assert is_connected(members.tolist(), neighbours), seed
+            assert nlo <= len(members) <= nhi
+            assert vlo <= d[members].sum() <= vhi
+            assert np.isfinite(w[members]).all()
+            assert value == pytest.approx(float(w[members].sum()))
+            assert value <= truth + 1e-9
+    assert found > 150
