@@ -79,8 +79,11 @@ class _Rows:
         )
 
 
-def _solve_bound(cost: np.ndarray, upper: np.ndarray, rows: _Rows) -> float:
-    """A valid upper bound on max cost.v over the rows (see module docstring)."""
+def _solve_bound(
+    cost: np.ndarray, upper: np.ndarray, rows: _Rows, time_limit: float | None
+) -> float:
+    """A valid upper bound on max cost.v over the rows (see module docstring): the
+    repaired dual objective of whatever duals the LP has when it stops."""
     n = len(cost)
     a = rows.matrix(n)
     rhs = np.array(rows.rhs)
@@ -88,6 +91,8 @@ def _solve_bound(cost: np.ndarray, upper: np.ndarray, rows: _Rows) -> float:
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
     h.addVars(n, np.zeros(n), upper)
     h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", max(0.05, time_limit))
     csr = a.tocsr()
     h.addRows(
         len(rhs),
@@ -102,7 +107,7 @@ def _solve_bound(cost: np.ndarray, upper: np.ndarray, rows: _Rows) -> float:
         run(h)
     except RuntimeError:  # numerical trouble: no bound from this round
         return math.inf
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    if not h.getSolution().dual_valid:
         return math.inf
     duals = np.maximum(np.asarray(h.getSolution().row_dual, dtype=float), 0.0)
     short = np.maximum(cost - a.T @ duals, 0.0)
@@ -114,6 +119,7 @@ def pricing_slack(
     pricings: list[CategoryPricing],
     ubs: list[np.ndarray],
     member_values: list[MemberValues] | None = None,
+    time_limit: float | None = None,
 ) -> float:
     """max sum_t s_t over the aggregate (and per-organization) rows; see module."""
     horizon = inst.settings.horizon
@@ -176,7 +182,7 @@ def pricing_slack(
             n = _member_rows(rows, pricings, keeps, member_values, n, upper)
     cost = np.zeros(n)
     cost[s_cols] = 1.0
-    return _solve_bound(cost, np.concatenate(upper), rows)
+    return _solve_bound(cost, np.concatenate(upper), rows, time_limit)
 
 
 def _member_rows(

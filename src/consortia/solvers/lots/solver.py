@@ -45,6 +45,7 @@ THOROUGH_ITERATIONS = 40
 CG_SHARE = 0.75  # of the time limit, for column generation; the rest for the integer master
 CG_SHARE_GRAPH = 0.9  # with a graph the pool is small and its integer master fast
 MAX_ROUNDS = 10_000
+BOUND_SECONDS = 5.0  # per bound LP (its duals give a valid bound whenever it stops)
 BOUND_EVERY = 5
 GREEDY_PAIRS = 6000  # demand pairs up to which the greedy start is built
 MAX_COLUMNS_PER_CATEGORY = 100  # repair (plan.price_lot per column) is the cost beyond this
@@ -140,7 +141,7 @@ def solve_lots(
             last = not found or _late(cg_deadline)
             precise = exact.last_screened_all and (last or rounds % BOUND_EVERY == 0)
             values = _member_values(pricings, results) if precise else None
-            slack = pricing_slack(inst, pricings, ubs, values)
+            slack = pricing_slack(inst, pricings, ubs, values, _bound_seconds(deadline))
             dual_obj = master.dual_objective(y)
             bound = min(bound, dual_obj + slack + 1e-9 * abs(dual_obj + slack))
             laps["bound"] += time.perf_counter() - t
@@ -302,6 +303,13 @@ def solve_lots(
         messages=messages,
         root_bound=root_bound if math.isfinite(root_bound) else None,
     )
+
+
+def _bound_seconds(deadline: float | None) -> float:
+    """Time for one bound LP: a few seconds, never past the deadline."""
+    if deadline is None:
+        return BOUND_SECONDS
+    return max(0.05, min(BOUND_SECONDS, 0.5 * (deadline - time.perf_counter())))
 
 
 def _late(deadline: float | None) -> bool:
