@@ -15,7 +15,9 @@ from conftest import INSTANCES
 from consortia import read_instance, solve, write_result
 from consortia.cli import main
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM = (
+    shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+)
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -45,8 +47,11 @@ def test_report_is_self_contained_and_has_the_key_numbers(tmp_path: Path) -> Non
     for section in (
         "Savings ramp",
         "Formation and live periods",
-        "by category",
-        "by sector",
+        "Spend against the baseline",
+        "UK financial year",
+        "By category",
+        "By region",
+        "By sector",
         "against capacity",
         "collaboration graph",
         "<table>",
@@ -91,7 +96,10 @@ def _distinct_colours(png: bytes) -> int:
     return len(set(zlib.decompress(data)))
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it)")
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="no chromium, chromium-browser or google-chrome on PATH (.ci/run installs chromium)",
+)
 def test_report_in_a_headless_browser(tmp_path: Path) -> None:
     plan = _plan(tmp_path)
     out = tmp_path / "report.html"
@@ -126,7 +134,10 @@ def test_report_in_a_headless_browser(tmp_path: Path) -> None:
     assert shot.exists() and _distinct_colours(shot.read_bytes()) > 20
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it)")
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="no chromium, chromium-browser or google-chrome on PATH (.ci/run installs chromium)",
+)
 def test_console_errors_would_be_caught(tmp_path: Path) -> None:
     bad = tmp_path / "bad.html"
     bad.write_text("<html><body><script>undefinedFunction();</script></body></html>")

@@ -443,12 +443,13 @@ def export(instance: Path, out: Path, fmt: str) -> None:
     default=None,
     help="The plan's instance (default: the one recorded in summary.json).",
 )
+@click.option("--shares", type=click.Path(path_type=Path), help="A `consortia share` folder.")
 @_friendly
-def report(plan_dir: Path, out: Path, instance: Path | None) -> None:
+def report(plan_dir: Path, out: Path, instance: Path | None, shares: Path | None) -> None:
     """Write one self-contained HTML page about a plan."""
     from consortia.outputs.html import write_report
 
-    written = write_report(plan_dir, out, instance)
+    written = write_report(plan_dir, out, instance, shares)
     click.echo(f"Report written to {written}")
 
 

@@ -2,13 +2,23 @@
 
 Every number is derived again from the instance and the plan's decisions by the
 spec's rules; status, bound and gap come from the plan's summary.json. The page
-has inline SVG charts and CSS only — no scripts, nothing fetched when viewed.
+has inline SVG charts and CSS only — no scripts, nothing fetched when viewed —
+and prints on A4.
+
+The page stays readable and small from five organizations to forty-four
+thousand: breakdowns by category, region and sector instead of one line per
+member, the best lots (the rest are in lots.csv), a Gantt chart by lot, by
+category and supplier or by category (whichever fits), and the collaboration
+graph itself only for small plans (otherwise the regions and the lots linking
+them). The views are computed in ``report_views``; this module lays them out.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from html import escape
 from pathlib import Path
 
@@ -19,180 +29,561 @@ from consortia.data.reader import read_instance
 from consortia.errors import UsageError
 from consortia.folders import check_output_file, mark_text, write_output_file
 from consortia.outputs import svg
+from consortia.outputs.numbers import money, percent, ratio
+from consortia.outputs.periods import (
+    financial_years,
+    group_sums,
+    is_quarterly,
+    period_label,
+    period_labels,
+    quarter_of,
+    report_years,
+)
 from consortia.outputs.plan_files import read_plan
-from consortia.outputs.terminal import period_label
+from consortia.outputs.report_views import (
+    NO_VALUE,
+    GroupRow,
+    Names,
+    SharesView,
+    breakdown,
+    gantt_rows,
+    names_of,
+    read_shares,
+    region_links,
+    some_of,
+    spend_view,
+    top,
+)
 from consortia.rules.plan import LotOutcome, assess_plan, target_period, timeline
 
+TOP_LOTS = 25  # lots listed by name; the rest are in lots.csv
+TOP_ROWS = 25  # rows of a breakdown table
+TOP_OFFERS = 25  # offers in the capacity chart
+NETWORK_MAX_MEMBERS = 40  # beyond this, the regions stand in for the graph
+NETWORK_MAX_NODES = 60  # members and their neighbours drawn at most
+
 STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#222;
-max-width:1100px}h1{margin-bottom:.2rem}h2{margin-top:2rem;border-bottom:1px solid #ddd}
-.cards{display:flex;gap:1rem;flex-wrap:wrap}.card{border:1px solid #ddd;border-radius:6px;
-padding:.6rem 1rem;min-width:10rem}.card b{display:block;font-size:1.3rem}
-table{border-collapse:collapse;font-size:.85rem}td,th{border:1px solid #ddd;padding:.25rem .5rem}
-td.n{text-align:right}.row{display:flex;gap:2rem;flex-wrap:wrap}.muted{color:#777}
+*{box-sizing:border-box}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;
+margin:2rem auto;padding:0 1.5rem;color:#222;max-width:1100px;line-height:1.35}
+h1{margin-bottom:.2rem;overflow-wrap:anywhere}h2{margin-top:2rem;border-bottom:1px solid #ddd}
+h3{margin:1.2rem 0 .4rem}
+.cards{display:flex;gap:.8rem;flex-wrap:wrap}
+.card{border:1px solid #ddd;border-radius:6px;padding:.5rem .9rem;min-width:9.5rem;max-width:100%}
+.card b{display:block;font-size:1.25rem;overflow-wrap:anywhere}
+table{border-collapse:collapse;font-size:.82rem;margin:.4rem 0;max-width:100%}
+td,th{border:1px solid #ddd;padding:.22rem .45rem;vertical-align:top;overflow-wrap:break-word}
+td.id{white-space:nowrap}
+th{background:#f6f6f6;text-align:left}td.n,th.n{text-align:right}td.n{white-space:nowrap}
+tr.total td{font-weight:600;background:#fafafa}
+.row{display:flex;gap:2rem;flex-wrap:wrap}.row>div{flex:1 1 480px;min-width:0}
+.muted{color:#666}.note{color:#666;font-size:.85rem}
+svg{max-width:100%;height:auto;display:block;margin:.4rem 0}
+svg text{font-family:inherit}
+.legend span{display:inline-block;margin-right:1rem}
+.legend i{display:inline-block;width:.9rem;height:.7rem;margin-right:.3rem;vertical-align:baseline}
+@media print{
+@page{size:A4;margin:12mm}
+body{margin:0;padding:0;max-width:none;font-size:9.5pt}
+h2{break-after:avoid;margin-top:1.2rem}h3{break-after:avoid}
+svg,.card,tr{break-inside:avoid}
+.row{display:block}
+.card{padding:.3rem .6rem}
+table{font-size:8pt}
+}
 """
 
 
-def load_plan(plan_dir: Path, instance: Path | None) -> tuple[Instance, list, dict]:
+# ---------------------------------------------------------------------------
+# reading a plan
+
+
+def read_summary(plan_dir: Path) -> dict:
     try:
         summary = json.loads((plan_dir / "summary.json").read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UsageError(f"{plan_dir} has no summary.json: is it a plan folder?") from None
     except json.JSONDecodeError as exc:
         raise UsageError(f"{plan_dir}/summary.json cannot be read: {exc}") from None
+    if not isinstance(summary, dict):
+        raise UsageError(f"{plan_dir}/summary.json is not a plan summary")
+    return summary
+
+
+def plan_lots(inst: Instance, plan_dir: Path) -> list[tuple[str, LotOutcome]]:
+    """The plan's lots priced again by the rules; a UsageError if it breaks them."""
+    decided = read_plan(plan_dir)
+    assessment = assess_plan(inst, [lot for _, lot in decided])
+    if not assessment.feasible:
+        shown = assessment.violations[:5]
+        more = len(assessment.violations) - len(shown)
+        raise UsageError(
+            "the plan breaks the rules: "
+            + "; ".join(shown)
+            + (f"; and {more:,} more" if more > 0 else "")
+        )
+    outcome = {o.lot: o for o in assessment.outcomes}
+    return [(lid, outcome[lot]) for lid, lot in decided]
+
+
+def load_plan(
+    plan_dir: Path, instance: Path | None
+) -> tuple[Instance, list[tuple[str, LotOutcome]], dict]:
+    summary = read_summary(plan_dir)
     source = instance or (Path(summary["instance_path"]) if summary.get("instance_path") else None)
     if source is None:
         raise UsageError("the plan does not say where its instance is: pass --instance")
     inst = read_instance(source)
     if summary.get("instance_sha256") not in (None, inst.sha256):
         raise UsageError(f"the instance at {source} is not the one this plan was solved for")
-    decided = read_plan(plan_dir)
-    assessment = assess_plan(inst, [lot for _, lot in decided])
-    if not assessment.feasible:
-        raise UsageError("the plan breaks the rules: " + "; ".join(assessment.violations))
-    outcome = {o.lot: o for o in assessment.outcomes}
-    lots = [(lid, outcome[lot]) for lid, lot in decided]
-    return inst, lots, summary
+    return inst, plan_lots(inst, plan_dir), summary
 
 
-def build_report(inst: Instance, lots: list[tuple[str, LotOutcome]], summary: dict) -> str:
-    outcomes = [o for _, o in lots]
-    horizon = inst.settings.horizon
-    cur = inst.settings.currency
-    rows = timeline(inst, outcomes)
-    objective = sum(o.net for o in outcomes)
-    target = inst.settings.savings_target
-    reached = target_period(inst, outcomes)
-    labels = [
-        period_label(inst.settings.period_start, p).split("(")[-1].rstrip(")")
-        for p in range(1, horizon + 1)
+# ---------------------------------------------------------------------------
+# small HTML helpers
+
+
+def _cell(text: str, numeric: bool = False, title: str | None = None) -> str:
+    attrs = (" class='n'" if numeric else "") + (
+        f" title='{escape(title, quote=True)}'" if title else ""
+    )
+    return f"<td{attrs}>{text}</td>"
+
+
+def _table(
+    headers: Sequence[tuple[str, bool]], rows: Sequence[str], cls: str = "", total: str = ""
+) -> str:
+    head = "".join(f"<th{' class=n' if n else ''}>{escape(h)}</th>" for h, n in headers)
+    attrs = f" class='{cls}'" if cls else ""
+    return f"<table{attrs}><tr>{head}</tr>{''.join(rows)}{total}</table>"
+
+
+def _more(n: int, what: str, where: str) -> str:
+    return f"<p class='note'>… and {n:,} more {what} in {where}.</p>" if n else ""
+
+
+class _Page:
+    """The report's figures in one place: names, currency, period words."""
+
+    def __init__(self, inst: Instance, lots: list[tuple[str, LotOutcome]], summary: dict):
+        self.inst = inst
+        self.lots = lots
+        self.outcomes = [o for _, o in lots]
+        self.summary = summary
+        self.names: Names = names_of(inst)
+        self.cur = inst.settings.currency
+        self.start = inst.settings.period_start
+        self.horizon = inst.settings.horizon
+        self.quarterly = is_quarterly(self.start)
+        self.period_word = "quarter" if self.quarterly else "period"
+        self.labels = period_labels(self.start, self.horizon)
+        self.spend = spend_view(inst, self.outcomes)
+
+    def m(self, value: float, decimals: int = 0) -> str:
+        return escape(money(value, self.cur, decimals=decimals))
+
+    def short(self, value: float) -> str:
+        return money(value, self.cur, short=True)
+
+    def when(self, period: int) -> str:
+        """'2027Q3' for quarters, else 'period 3'."""
+        return period_label(self.start, period) if self.quarterly else f"period {period}"
+
+
+# ---------------------------------------------------------------------------
+# the page
+
+
+def build_report(
+    inst: Instance,
+    lots: list[tuple[str, LotOutcome]],
+    summary: dict,
+    shares: SharesView | None = None,
+) -> str:
+    page = _Page(inst, lots, summary)
+    html = [
+        "<!DOCTYPE html><!-- " + mark_text("report") + " -->",
+        "<html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>consortia plan — {escape(inst.name)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>Buying consortia plan: {escape(inst.name)}</h1>",
+        f"<p class='muted'>{len(inst.org_ids):,} organizations, {len(inst.category):,} "
+        f"categories, {len(inst.suppliers):,} suppliers; horizon {page.horizon} "
+        f"{page.period_word}s"
+        + (f" from {escape(page.labels[0])}" if page.quarterly else "")
+        + ". Every figure below is recomputed from the instance and the plan's decisions.</p>",
     ]
-    bound = summary.get("best_bound")
-    gap = summary.get("gap")
+    for section in (
+        _cards,
+        _spend,
+        _ramp,
+        _years,
+        _breakdowns,
+        _gantt,
+        _top_lots,
+        _capacity,
+        _collaboration,
+    ):
+        html.append(section(page))
+    if shares is not None:
+        html.append(_shares(page, shares))
+    html.append("</body></html>")
+    return "\n".join(html)
 
+
+def _cards(page: _Page) -> str:
+    inst, summary = page.inst, page.summary
+    objective = math.fsum(o.net for o in page.outcomes)
+    target = inst.settings.savings_target
+    reached = target_period(inst, page.outcomes)
+    bound, gap = summary.get("best_bound"), summary.get("gap")
+    spend = page.spend
+    members = {org for o in page.outcomes for org in o.lot.members}
     cards = [
-        ("Net savings", f"{objective:,.2f} {escape(cur)}"),
+        ("Net savings", page.m(objective, 2)),
         ("Status", escape(str(summary.get("status", "unknown")))),
-        ("Best bound", "—" if bound is None else f"{bound:,.2f}"),
-        ("Gap", "—" if gap is None else f"{gap:.2%}"),
-        ("Lots", str(len(lots))),
+        (
+            "Best bound",
+            "none proven"
+            if bound is None or not math.isfinite(float(bound))
+            else page.m(float(bound), 2),
+        ),
+        ("Gap", "—" if gap is None or not math.isfinite(float(gap)) else f"{float(gap):.2%}"),
+        ("Lots", f"{len(page.lots):,}"),
+        ("Members", f"{len(members):,} of {len(inst.org_ids):,}"),
+        ("Spend saved", percent(spend.saved_share, 2)),
         (
             "Target reached",
             "no target"
             if target is None
-            else (
-                "never"
-                if reached is None
-                else escape(period_label(inst.settings.period_start, reached))
-            ),
+            else ("never" if reached is None else escape(period_label(page.start, reached))),
         ),
     ]
-    html = [
-        "<!DOCTYPE html><!-- " + mark_text("report") + " -->",
-        "<html lang='en'><head><meta charset='utf-8'>",
-        f"<title>consortia plan — {escape(inst.name)}</title><style>{STYLE}</style></head><body>",
-        f"<h1>Buying consortia plan: {escape(inst.name)}</h1>",
-        f"<p class='muted'>Horizon {horizon} periods; every figure below is recomputed from "
-        "the instance and the plan's decisions.</p><div class='cards'>",
-    ]
-    html += [
+    items = "".join(
         f"<div class='card'>{k}<b id='{k.lower().replace(' ', '-')}'>{v}</b></div>"
         for k, v in cards
-    ]
-    html.append("</div>")
+    )
+    rate = inst.settings.discount_rate
+    note = (
+        f"<p class='note'>Net savings are discounted at {rate:.2%} a {page.period_word} "
+        "(their net present value) and net of one-off costs; savings per period and over "
+        "time are undiscounted.</p>"
+        if rate > 0
+        else ""
+    )
+    return f"<section><div class='cards'>{items}</div>{note}</section>"
 
-    html.append(
-        "<h2>Savings ramp</h2><p>Cumulative savings per period (undiscounted)"
+
+def _spend(page: _Page) -> str:
+    spend = page.spend
+    full = spend.savings[-1] if spend.savings else 0.0
+    saved = spend.horizon_baseline - spend.horizon_planned
+    word = page.period_word
+    rows = [
+        "<tr><td>Baseline: every organization buys alone at its own prices</td>"
+        f"{_cell(page.m(spend.baseline), True)}{_cell(page.m(spend.horizon_baseline), True)}</tr>",
+        "<tr><td>Planned: the lots' prices once live, one-off costs included</td>"
+        f"{_cell(page.m(spend.baseline - full), True)}"
+        f"{_cell(page.m(spend.horizon_planned), True)}</tr>",
+        "<tr><td>of which one-off costs (suppliers' fixed costs, coordination)</td>"
+        f"{_cell('—', True)}{_cell(page.m(spend.one_off), True)}</tr>",
+        "<tr class='total'><td>Saved</td>"
+        f"{_cell(f'{page.m(full)} ({percent(ratio(full, spend.baseline), 2)})', True)}"
+        f"{_cell(f'{page.m(saved)} ({percent(spend.saved_share, 2)})', True)}</tr>",
+    ]
+    return (
+        "<section><h2>Spend against the baseline</h2>"
+        + _table(
+            [
+                ("", False),
+                (f"per {word} once every lot is live", True),
+                (f"over the {page.horizon} {word}s", True),
+            ],
+            rows,
+        )
+        + "<p class='note'>Over the horizon the savings are undiscounted; the net savings "
+        f"above ({page.m(spend.net)}) discount them by the instance's rate.</p></section>"
+    )
+
+
+def _ramp(page: _Page) -> str:
+    rows = timeline(page.inst, page.outcomes)
+    target = page.inst.settings.savings_target
+    chart = svg.line_chart(
+        {"cumulative savings": [r["cumulative_savings"] for r in rows]},
+        page.labels,
+        target,
+        y_title=f"cumulative savings ({page.cur})",
+        x_title=page.period_word,
+        money=page.short,
+    )
+    return (
+        "<section><h2>Savings ramp</h2><p>Cumulative savings per "
+        f"{page.period_word} (undiscounted)"
         + (" against the target." if target else ".")
         + "</p>"
-    )
-    html.append(
-        svg.line_chart(
-            {"cumulative savings": [r["cumulative_savings"] for r in rows]}, labels, target
-        )
+        + chart
+        + "</section>"
     )
 
-    html.append(
-        "<h2>Formation and live periods</h2><p>Orange: forming; grey: waiting for "
-        "the supplier; blue: live.</p>"
+
+def _years(page: _Page) -> str:
+    spend = page.spend
+    groups = report_years(page.start, page.horizon)
+    fy = financial_years(page.start, page.horizon) is not None
+    savings = group_sums(spend.savings, groups)
+    running = 0.0
+    rows = []
+    for g, saved in zip(groups, savings, strict=True):
+        running += saved
+        n = len(g.periods)
+        baseline = spend.baseline * n
+        span = (
+            page.when(g.first) if g.first == g.last else f"{page.when(g.first)}–{page.when(g.last)}"
+        )
+        if fy and not g.complete:
+            span += f" ({n} of 4 quarters)" if n < 4 else f" ({n} quarters)"
+        rows.append(
+            f"<tr><td>{escape(g.label)}</td><td>{escape(span)}</td>"
+            f"{_cell(page.m(baseline), True)}{_cell(page.m(baseline - saved), True)}"
+            f"{_cell(page.m(saved), True)}{_cell(percent(ratio(saved, baseline), 2), True)}"
+            f"{_cell(page.m(running), True)}</tr>"
+        )
+    title = (
+        "Savings by UK financial year (April to March)"
+        if fy
+        else f"Savings by {page.period_word}" + (" block" if len(groups) < page.horizon else "")
     )
-    html.append(
-        svg.gantt(
+    chart = svg.bar_chart(
+        [(g.label, s) for g, s in zip(groups, savings, strict=True)],
+        x_title=f"savings ({page.cur}, undiscounted)",
+        money=page.short,
+        width=520,
+    )
+    table = _table(
+        [
+            ("year" if fy else "periods", False),
+            ("quarters" if fy else page.period_word + "s", False),
+            ("baseline spend", True),
+            ("planned spend", True),
+            ("savings", True),
+            ("% saved", True),
+            ("cumulative savings", True),
+        ],
+        rows,
+    )
+    note = "Spend before one-off costs; savings undiscounted." + (
+        " A year cut by the horizon is marked with the quarters it covers." if fy else ""
+    )
+    return f"<section><h2>{title}</h2><p class='note'>{note}</p>" + table + chart + "</section>"
+
+
+def _breakdowns(page: _Page) -> str:
+    out = ["<section><h2>Savings by category, region and sector</h2>"]
+    out.append(
+        f"<p class='note'>Spend per {page.period_word} once every lot is live. Net savings "
+        "over the horizon, discounted, after one-off costs: each member carries its "
+        "coordination cost and a share of the supplier's fixed cost by volume, so every "
+        "table adds up to the plan's net savings.</p>"
+    )
+    inst = page.inst
+    for by, title in (
+        ("category", "By category"),
+        ("region", "By region"),
+        ("sector", "By sector"),
+    ):
+        rows = breakdown(inst, page.outcomes, by)
+        label: Callable[[str], str] = page.names.category if by == "category" else str
+        shown, more = top(rows, TOP_ROWS, key=lambda r: r.net)
+        chart_rows, _ = top(rows, 15, key=lambda r: r.net)
+        body = [_group_row(page, r, label(r.key)) for r in shown]
+        total = _group_total(page, rows)
+        table = _table(
             [
-                (
-                    f"{lid} {o.lot.category_id}/{o.lot.supplier_id} ({len(o.lot.members)})",
-                    o.lot.start,
-                    o.lot.start + o.lead,
-                    o.live,
-                )
-                for lid, o in lots
+                (by, False),
+                ("organizations", True),
+                ("in lots", True),
+                ("lots", True),
+                (f"baseline spend / {page.period_word}", True),
+                (f"pooled spend / {page.period_word}", True),
+                (f"saving / {page.period_word}", True),
+                ("% saved", True),
+                ("net savings", True),
             ],
-            horizon,
+            body,
+            total=total,
         )
+        chart = svg.bar_chart(
+            [(label(r.key), r.net) for r in chart_rows if r.members],
+            x_title=f"net savings ({page.cur})",
+            money=page.short,
+            width=760,
+            label_room=240,
+        )
+        rest = (
+            f"<p class='note'>… and {more:,} more {'categories' if by == 'category' else by + 's'}"
+            " (in the totals).</p>"
+            if more
+            else ""
+        )
+        out.append(f"<h3 id='by-{by}'>{title}</h3>{table}{rest}")
+        out.append(chart if any(r.members for r in rows) else "")
+    out.append("</section>")
+    return "".join(out)
+
+
+def _group_row(page: _Page, r: GroupRow, name: str) -> str:
+    return (
+        f"<tr><td>{escape(name)}</td>{_cell(f'{r.organizations:,}', True)}"
+        f"{_cell(f'{r.members:,}', True)}{_cell(f'{r.lots:,}', True)}"
+        f"{_cell(page.m(r.baseline), True)}{_cell(page.m(r.pooled_spend), True)}"
+        f"{_cell(page.m(r.saving), True)}{_cell(percent(r.saved_share), True)}"
+        f"{_cell(page.m(r.net), True)}</tr>"
     )
 
-    by_category: dict[str, float] = defaultdict(float)
-    by_sector: dict[str, float] = defaultdict(float)
-    for o in outcomes:
-        by_category[o.lot.category_id] += o.net
-        periods = horizon - o.live + 1
-        for org, saving in o.member_saving.items():
-            by_sector[inst.sector[org] or "(none)"] += saving * periods
-    html.append("<div class='row'><div><h2>Net savings by category</h2>")
-    html.append(svg.bar_chart(sorted(by_category.items(), key=lambda kv: -kv[1])))
-    html.append(
-        "</div><div><h2>Savings by sector</h2><p class='muted'>Members' savings to the "
-        "horizon, before one-off costs.</p>"
-    )
-    html.append(svg.bar_chart(sorted(by_sector.items(), key=lambda kv: -kv[1])))
-    html.append("</div></div>")
 
+def _group_total(page: _Page, rows: list[GroupRow]) -> str:
+    total = GroupRow("total", "total")
+    for r in rows:
+        total.baseline += r.baseline
+        total.pooled_baseline += r.pooled_baseline
+        total.pooled_spend += r.pooled_spend
+        total.net += r.net
+    inst = page.inst
+    buying = inst.demand["org_id"].nunique()
+    members = len({org for o in page.outcomes for org in o.lot.members})
+    return (
+        f"<tr class='total'><td>all</td>{_cell(f'{buying:,}', True)}{_cell(f'{members:,}', True)}"
+        f"{_cell(f'{len(page.lots):,}', True)}{_cell(page.m(total.baseline), True)}"
+        f"{_cell(page.m(total.pooled_spend), True)}{_cell(page.m(total.saving), True)}"
+        f"{_cell(percent(total.saved_share), True)}{_cell(page.m(total.net), True)}</tr>"
+    )
+
+
+def _gantt(page: _Page) -> str:
+    level, rows = gantt_rows(page.lots, page.horizon, page.names)
+    year_starts = [
+        p for p in range(2, page.horizon + 1) if (quarter_of(page.start, p) or (0, 0))[1] == 1
+    ]
+    what = {
+        "lot": "One row per lot.",
+        "category and supplier": f"One row per category and supplier ({len(page.lots):,} lots): "
+        "the bars stack the share of the row's lots forming, waiting and live.",
+        "category": f"One row per category ({len(page.lots):,} lots): the bars stack the share "
+        "of the category's lots forming, waiting and live.",
+    }[level]
+    legend = (
+        "<p class='legend'>"
+        f"<span><i style='background:{svg.FORMING}'></i>forming</span>"
+        f"<span><i style='background:{svg.WAITING}'></i>waiting for the supplier</span>"
+        f"<span><i style='background:{svg.LIVE}'></i>live</span></p>"
+    )
+    if not rows:
+        return "<section><h2>Formation and live periods</h2><p>No lots.</p></section>"
+    return (
+        f"<section><h2>Formation and live periods</h2><p>{escape(what)}</p>{legend}"
+        + svg.gantt(rows, page.labels, x_title=page.period_word, year_starts=year_starts)
+        + "</section>"
+    )
+
+
+def _top_lots(page: _Page) -> str:
+    shown, more = top(page.lots, TOP_LOTS, key=lambda item: item[1].net)
+    names = page.names
+    rows = []
+    for lid, o in shown:
+        members = [names.org(m) for m in o.lot.members]
+        title = ", ".join(members[:50]) + (
+            f" and {len(members) - 50:,} more" if len(members) > 50 else ""
+        )
+        start, live = escape(page.when(o.lot.start)), escape(page.when(o.live))
+        rows.append(
+            f"<tr><td class='id'>{escape(lid)}</td>"
+            f"<td>{escape(names.category(o.lot.category_id))}<br>"
+            f"<span class='muted'>{escape(names.supplier(o.lot.supplier_id))}</span></td>"
+            + _cell(f"{len(members):,}", True)
+            + _cell(escape(some_of(members, 3)), title=title if len(members) > 4 else None)
+            + _cell(f"{start}<br>{live}", True)
+            + _cell(page.m(o.unit_price, 2), True)
+            + _cell(page.m(o.savings_per_period), True)
+            + _cell(page.m(o.net), True)
+            + "</tr>"
+        )
+    heading = "Lots" if not more else f"The {len(shown)} best lots by net savings"
+    return (
+        f"<section><h2>{heading}</h2>"
+        + _table(
+            [
+                ("lot", False),
+                ("category and supplier", False),
+                ("members", True),
+                ("who", False),
+                ("start and live", True),
+                ("unit price", True),
+                (f"saving / {page.period_word}", True),
+                ("net savings", True),
+            ],
+            rows,
+        )
+        + (_more(more, "lots", "lots.csv") if more else "" if rows else "<p>No lots.</p>")
+        + "</section>"
+    )
+
+
+def _capacity(page: _Page) -> str:
     volume: dict[tuple[str, str], float] = defaultdict(float)
-    for o in outcomes:
+    for o in page.outcomes:
         volume[(o.lot.supplier_id, o.lot.category_id)] += o.volume
-    html.append(
-        "<h2>Supplier volume against capacity</h2><p>Per-period volume of each offer "
-        "used; the red mark is its capacity.</p>"
+    offer = page.inst.offer
+
+    def fullest(item: tuple[tuple[str, str], float]) -> float:
+        """Capacity used (0..1) first, then the volume of unlimited offers."""
+        (s, c), v = item
+        cap = offer[(s, c)].capacity
+        return 2.0 + v / cap if math.isfinite(cap) else 1.0 - 1.0 / (1.0 + v)
+
+    shown, more = top(volume.items(), TOP_OFFERS, key=fullest)
+    names = page.names
+    items = [
+        (f"{names.supplier(s)} · {names.category(c)}", v, offer[(s, c)].capacity)
+        for (s, c), v in shown
+    ]
+    return (
+        "<section><h2>Supplier volume against capacity</h2><p>Volume per "
+        f"{page.period_word} of each offer used as a share of its capacity, fullest first; "
+        "offers without a capacity last, with their volume.</p>"
+        + (svg.capacity_chart(items) if items else "<p>No offer is used.</p>")
+        + _more(more, "offers", "lots.csv")
+        + "</section>"
     )
-    html.append(
-        svg.capacity_chart(
-            [(f"{s}/{c}", v, inst.offer[(s, c)].capacity) for (s, c), v in sorted(volume.items())]
-        )
-    )
-
-    html.append("<h2>Consortia on the collaboration graph</h2>")
-    html.append(_network(inst, lots))
-
-    html.append(
-        "<h2>Lots</h2><table><tr><th>lot</th><th>category</th><th>supplier</th>"
-        "<th>members</th><th>start</th><th>live</th><th>volume</th><th>unit price</th>"
-        "<th>saving / period</th><th>net savings</th></tr>"
-    )
-    for lid, o in lots:
-        html.append(
-            f"<tr><td>{escape(lid)}</td><td>{escape(o.lot.category_id)}</td>"
-            f"<td>{escape(o.lot.supplier_id)}</td><td>{escape(', '.join(o.lot.members))}</td>"
-            f"<td class='n'>{o.lot.start}</td><td class='n'>{o.live}</td>"
-            f"<td class='n'>{o.volume:,.1f}</td><td class='n'>{o.unit_price:,.2f}</td>"
-            f"<td class='n'>{o.savings_per_period:,.2f}</td><td class='n'>{o.net:,.2f}</td></tr>"
-        )
-    html.append("</table></body></html>")
-    return "\n".join(html)
 
 
-def _network(inst: Instance, lots: list[tuple[str, LotOutcome]]) -> str:
+def _collaboration(page: _Page) -> str:
+    inst = page.inst
+    members = {org for o in page.outcomes for org in o.lot.members}
+    out = ["<section><h2>Consortia on the collaboration graph</h2>"]
     if inst.neighbours is None:
-        return "<p class='muted'>No collaboration graph: any group may buy together.</p>"
+        out.append("<p class='muted'>No collaboration graph: any group may buy together.</p>")
+    if inst.neighbours is not None and 0 < len(members) <= NETWORK_MAX_MEMBERS:
+        out.append(_network(inst, page.lots, page.names))
+    elif members:
+        out.append(_regions(page))
+    out.append("</section>")
+    return "".join(out)
+
+
+def _network(inst: Instance, lots: list[tuple[str, LotOutcome]], names: Names) -> str:
+    assert inst.neighbours is not None
     members = {org for _, o in lots for org in o.lot.members}
     nodes = set(members)
     for org in members:
         nodes |= set(inst.neighbours[org])
-    if len(nodes) > 400:
+    if len(nodes) > NETWORK_MAX_NODES:
         nodes = members
     graph = nx.Graph()
     graph.add_nodes_from(sorted(nodes))
     graph.add_edges_from((a, b) for a, b in inst.edges or () if a in nodes and b in nodes)
-    positions = nx.spring_layout(graph, seed=1)
+    positions = _layout(graph)
     lot_edges = []
     colour: dict[str, int] = {}
     for k, (_, o) in enumerate(lots):
@@ -200,20 +591,143 @@ def _network(inst: Instance, lots: list[tuple[str, LotOutcome]]) -> str:
         lot_edges += [(a, b, k) for a, b in graph.edges() if a in inside and b in inside]
         for org in o.lot.members:
             colour.setdefault(org, k)
-    return svg.network(
-        {n: (float(x), float(y)) for n, (x, y) in positions.items()},
+    note = (
+        "<p class='note'>Members in their lot's colour, other organizations white; "
+        "thick edges join members of the same lot.</p>"
+    )
+    return note + svg.network(
+        positions,
         list(graph.edges()),
         lot_edges,
         colour,
-        labels=len(nodes) <= 60,
+        names={n: names.org(n) for n in nodes},
+        labels=len(nodes) <= NETWORK_MAX_NODES,
     )
 
 
-def write_report(plan_dir: str | Path, out: str | Path, instance: str | Path | None = None) -> Path:
+def _layout(graph: nx.Graph, per_row: int = 6) -> dict[str, tuple[float, float]]:
+    """Each connected part laid out on its own, side by side (widths by the square root
+    of their sizes, at most `per_row` to a row), so that an isolated member does not
+    push the rest into a corner."""
+    parts = sorted(nx.connected_components(graph), key=lambda c: (-len(c), min(c)))
+    rows = [parts[i : i + per_row] for i in range(0, len(parts), per_row)]
+    out: dict[str, tuple[float, float]] = {}
+    for r, row in enumerate(rows):
+        weights = [math.sqrt(len(c)) for c in row]
+        left = 0.0
+        for part, weight in zip(row, weights, strict=True):
+            width = weight / sum(weights)
+            sub = graph.subgraph(part)
+            placed = nx.spring_layout(sub, seed=1) if len(part) > 1 else {next(iter(part)): (0, 0)}
+            xs = [float(p[0]) for p in placed.values()]
+            ys = [float(p[1]) for p in placed.values()]
+            for node, (x, y) in placed.items():
+                fx = 0.5 if max(xs) == min(xs) else (float(x) - min(xs)) / (max(xs) - min(xs))
+                fy = 0.5 if max(ys) == min(ys) else (float(y) - min(ys)) / (max(ys) - min(ys))
+                out[node] = (left + (0.1 + 0.8 * fx) * width, (r + 0.1 + 0.8 * fy) / len(rows))
+            left += width
+    return out
+
+
+def _regions(page: _Page) -> str:
+    nodes, links = region_links(page.inst, page.outcomes)
+    members = sum(n.members for n in nodes)
+    out = [
+        f"<p>{members:,} members are too many to draw one by one: each region is a node "
+        "(its area: members in lots), and a line joins two regions whose members share "
+        "lots (its width: the members of either region in such lots).</p>"
+    ]
+    if len(nodes) <= 30:
+        out.append(
+            svg.region_network([(n.region, n.organizations, n.members) for n in nodes], links)
+        )
+    shown, more = top(nodes, TOP_ROWS, key=lambda n: n.members)
+    linked: dict[str, int] = defaultdict(int)
+    for (a, b), w in links.items():
+        linked[a] += w
+        linked[b] += w
+    rows = [
+        f"<tr><td>{escape(n.region)}</td>{_cell(f'{n.organizations:,}', True)}"
+        f"{_cell(f'{n.members:,}', True)}{_cell(f'{n.lots:,}', True)}"
+        f"{_cell(f'{linked.get(n.region, 0):,}', True)}</tr>"
+        for n in shown
+    ]
+    out.append(
+        _table(
+            [
+                ("region", False),
+                ("organizations", True),
+                ("in lots", True),
+                ("lots", True),
+                ("links to other regions", True),
+            ],
+            rows,
+        )
+    )
+    out.append(_more(more, "regions", "the region breakdown above"))
+    if NO_VALUE in {n.region for n in nodes}:
+        out.append(f"<p class='note'>{NO_VALUE}: organizations without a region.</p>")
+    return "".join(out)
+
+
+def _shares(page: _Page, shares: SharesView) -> str:
+    rules = shares.rules
+    names, inst = page.names, page.inst
+    out = [
+        "<section><h2>Members' shares</h2>",
+        f"<p>How each lot's net savings are split among its members by {len(rules)} rule(s), "
+        f"from <code>{escape(str(shares.source))}</code> (<code>consortia share</code>).</p>",
+    ]
+    core = [
+        f"{escape(rule.replace('_', ' '))}: {shares.outside_core(rule):,}"
+        for rule in rules
+        if f"in_core_{rule}" in shares.table.columns
+    ]
+    if core:
+        out.append(
+            "<p class='note'>Lots whose split is outside the core (some group of members would "
+            "do better on its own) — " + "; ".join(core) + ".</p>"
+        )
+    headers = [(r.replace("_", " "), True) for r in rules]
+    for by, key_of in (("sector", inst.sector), ("region", inst.region)):
+        frame = shares.by(key_of)
+        frame = frame.sort_values(f"share_{rules[0]}", ascending=False)
+        rows = [
+            f"<tr><td>{escape(str(row['key']))}</td>"
+            + "".join(_cell(page.m(float(row[f"share_{r}"])), True) for r in rules)
+            + "</tr>"
+            for _, row in frame.head(TOP_ROWS).iterrows()
+        ]
+        out.append(f"<h3>By {by}</h3>" + _table([(by, False), *headers], rows))
+        out.append(_more(max(0, len(frame) - TOP_ROWS), by + "s", "shares.csv"))
+    members = shares.by_member().sort_values(f"share_{rules[0]}", ascending=False)
+    rows = [
+        f"<tr><td>{escape(names.org(str(row['org_id'])))}</td>"
+        + _cell(f"{int(row['lots']):,}", True)
+        + "".join(_cell(page.m(float(row[f"share_{r}"])), True) for r in rules)
+        + "</tr>"
+        for _, row in members.head(TOP_ROWS).iterrows()
+    ]
+    out.append(
+        f"<h3>The members with the largest shares ({escape(rules[0].replace('_', ' '))})</h3>"
+        + _table([("member", False), ("lots", True), *headers], rows)
+    )
+    out.append(_more(max(0, len(members) - TOP_ROWS), "members", "shares.csv"))
+    out.append("</section>")
+    return "".join(out)
+
+
+def write_report(
+    plan_dir: str | Path,
+    out: str | Path,
+    instance: str | Path | None = None,
+    shares: str | Path | None = None,
+) -> Path:
     plan_dir, out = Path(plan_dir), Path(out)
     if not plan_dir.is_dir():
         raise UsageError(f"no plan folder at '{plan_dir}'")
     inst, lots, summary = load_plan(plan_dir, Path(instance) if instance else None)
+    shared = read_shares(shares, lots) if shares is not None else None
     check_output_file(out, "report")  # refuse before the work
-    page = build_report(inst, lots, summary)
+    page = build_report(inst, lots, summary, shared)
     return write_output_file(out, "report", lambda tmp: tmp.write_text(page, encoding="utf-8"))
