@@ -129,12 +129,29 @@ class LotMaster:
         self.h.changeColsBounds(n, idx, np.zeros(n), upper)
         self.relaxed_allowed = allowed
 
-    def solve_lp(self) -> tuple[float, np.ndarray]:
-        """LP optimum over the pool and the row duals (clipped to >= 0)."""
+    def solve_lp(self, central: bool = False) -> tuple[float, np.ndarray]:
+        """LP optimum over the pool and the row duals (clipped to >= 0).
+
+        central: interior point without crossover, for duals inside the optimal
+        face. A vertex of this degenerate master often charges a lot's whole
+        value to one member, and pricing then proposes lots that the LP cannot
+        use (the formation rows are tight at dual 0); central duals spread it."""
         if not self.columns:
             return 0.0, np.zeros(self.num_rows)
-        self.h.setOptionValue("time_limit", 1e9)
-        run(self.h)
+        h = self.h
+        h.setOptionValue("time_limit", 1e9)
+        if central:
+            h.clearSolver()
+            h.setOptionValue("solver", "ipm")
+            h.setOptionValue("run_crossover", "off")
+            h.setOptionValue("presolve", "off")  # presolve would hand back a vertex
+        try:
+            run(h)
+        finally:
+            if central:
+                h.setOptionValue("solver", "choose")
+                h.setOptionValue("run_crossover", "on")
+                h.setOptionValue("presolve", "choose")
         value = float(self.h.getInfo().objective_function_value)
         duals = np.maximum(np.asarray(self.h.getSolution().row_dual, dtype=float), 0.0)
         return value, duals

@@ -107,7 +107,7 @@ def solve_lots(
     while rounds < MAX_ROUNDS:
         rounds += 1
         t = time.perf_counter()
-        lp, y = master.solve_lp()
+        lp, y = master.solve_lp(central=graph_mode)
         laps["lp"] += time.perf_counter() - t
         last_lp = lp
         nu = np.zeros(horizon + 1)
