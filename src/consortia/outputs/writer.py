@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from consortia.folders import output_dir
+from consortia.outputs.plan_files import write_plan_workbook
 from consortia.rules.coverage import UNCOVERED_COLUMNS, Coverage, binding_periods, coverage
 from consortia.rules.savings import savings_figures
 from consortia.solvers.result import Result, lot_id
@@ -95,21 +96,10 @@ def write_result(
 
 
 def write_workbook(result: Result, path: Path, summary: Mapping[str, object] | None = None) -> None:
-    """The plan as one Excel workbook, where analysts continue; `summary` is the
-    summary.json written beside it (default the result's own)."""
-    summary = {
-        k: "; ".join(map(str, v)) if isinstance(v, list) else v
-        for k, v in (summary if summary is not None else result.summary()).items()
-        if not isinstance(v, dict)
-    }
-    summary_frame = pd.DataFrame(
-        {"key": list(summary), "value": [_cell(v) for v in summary.values()]}
-    )
-    with pd.ExcelWriter(path, engine="openpyxl") as book:
-        summary_frame.to_excel(book, sheet_name="summary", index=False)
-        result.lots_table().to_excel(book, sheet_name="lots", index=False)
-        result.members_table().to_excel(book, sheet_name="members", index=False)
-        result.timeline_table().to_excel(book, sheet_name="timeline", index=False)
+    """The plan as one Excel workbook, where analysts continue (number formats,
+    names, period labels, frozen and filterable headers: ``plan_files``); `summary`
+    is the summary.json written beside it (default the result's own)."""
+    write_plan_workbook(result, path, summary)
 
 
 def _cell(value: object) -> object:
