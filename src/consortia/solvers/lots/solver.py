@@ -166,6 +166,13 @@ def solve_lots(
                     f"[lots]   columns {len(columns)} improving {len(improving)} added {added}",
                     file=sys.stderr,
                 )
+            if improving:
+                exact.mip_limit = EXACT_MIPS
+            elif not complete and exact.mip_limit is not None and not _late(cg_deadline):
+                # the heuristic and a few MIPs found nothing: spend the time left
+                # on MIPs for every subproblem still positive (columns or proof)
+                exact.mip_limit = None
+                continue
             if not improving:
                 converged = complete
                 if not complete:
@@ -396,6 +403,7 @@ class _ExactPricing:
         self.pricers: dict[tuple[int, int], PieceConnectedPricer] = {}
         self.last_queue = self.last_mips = 0
         self.last_screened_all = False
+        self.mip_limit: int | None = EXACT_MIPS
         self.known = [np.full(len(pr.subs), np.inf) for pr in pricings]
         self.beta: list[np.ndarray | None] = [None] * len(pricings)
         self.C: list[np.ndarray | None] = [None] * len(pricings)
@@ -428,7 +436,7 @@ class _ExactPricing:
         """Connected pricing of every subproblem with ub > tol (ubs are lowered in
         place to the bounds found): the LP screen on all of them, best first; then,
         for those still positive, the path heuristic and, where it fails, the MIP
-        (at most EXACT_MIPS per round). Returns (member sets found as
+        (at most `mip_limit` per round, None: until the deadline). Returns (member sets found as
         [(category, row, members)], whether no subproblem is left with ub > tol)."""
         queue = [
             (-float(ub[r]), ci, int(r))
@@ -472,7 +480,7 @@ class _ExactPricing:
                 self.graphs[ci], w, pr.data.d, window, seeds=3, first=lp_seeds
             )
             if idx is None or value - pr.last_C[r] <= tol:
-                if self.last_mips >= EXACT_MIPS:
+                if self.mip_limit is not None and self.last_mips >= self.mip_limit:
                     continue
                 self.last_mips += 1
                 value, idx = self._pricer(ci, int(s.piece[r])).solve(w, window, EXACT_SECONDS)
