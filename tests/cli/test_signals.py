@@ -52,6 +52,7 @@ def test_first_interrupt_writes_the_best_plan_so_far(tmp_path: Path) -> None:
     assert time.perf_counter() - sent < 60
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "feasible" and summary["objective"] > 0
+    assert summary["stop_reason"].startswith("stopped by Ctrl-C with a plan")
     check = subprocess.run(
         [sys.executable, "-m", "consortia.cli", "check", str(LONG), str(out)],
         capture_output=True,

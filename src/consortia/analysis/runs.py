@@ -18,7 +18,7 @@ from consortia.outputs.writer import write_result
 from consortia.rules.coverage import Coverage
 from consortia.rules.plan import Lot, assess_plan
 from consortia.solvers.clock import Deadline
-from consortia.solvers.options import SolveOptions
+from consortia.solvers.options import Phase, Progress, SolveOptions
 from consortia.solvers.registry import solve
 from consortia.solvers.result import Result
 
@@ -42,6 +42,7 @@ def checked_solve(
     """Solve, then re-assess the plan by the rules; a plan that breaks them is an
     internal error, never an answer."""
     result = solve(inst, options, start, deadline)
+    Phase(options.progress, "checking the plan")()
     assessment = assess_plan(inst, [o.lot for o in result.outcomes])
     if not assessment.feasible:
         raise RuntimeError("the plan breaks the rules: " + "; ".join(assessment.violations))
@@ -76,9 +77,12 @@ def write_checked(
     command: str = "solve",
     covered: Coverage | None = None,
     extra: Mapping[str, object] | None = None,
+    progress: Callable[[Progress], None] | None = None,
 ) -> Path:
     """Write a result atomically, after the checker has accepted the written files
-    (`covered` and `extra` as for ``write_result``)."""
+    (`covered` and `extra` as for ``write_result``); `progress` hears that the
+    phase has begun."""
+    Phase(progress, "writing and checking the files")()
     return write_result(
         result,
         out_dir,

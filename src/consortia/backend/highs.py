@@ -11,6 +11,8 @@ import math
 import os
 import sys
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import highspy
@@ -100,6 +102,14 @@ def scale_objective(h: highspy.Highs, cost: np.ndarray) -> None:
         h.setOptionValue("user_objective_scale", -int(math.floor(math.log2(biggest / 1e2))))
 
 
+def objective_scale(h: highspy.Highs) -> float:
+    """The factor HiGHS applies to the objective it reports inside a search
+    (callbacks): 2**user_objective_scale (``scale_objective``)."""
+    got = h.getOptionValue("user_objective_scale")
+    power = got[1] if isinstance(got, tuple) else got
+    return 2.0 ** int(power)
+
+
 # A request to stop every search of this process (Ctrl-C, SIGTERM): MIP searches
 # see it through their interrupt callback, solver loops through their Deadline.
 _stop_requested = threading.Event()
@@ -143,6 +153,41 @@ def new_highs() -> highspy.Highs:
     # often that they slow LPs down; LP loops check their Deadline between solves.
     h.cbMipInterrupt.subscribe(_interrupt_on_request)
     return h
+
+
+# Seconds between two progress reports of one phase (``solvers.options.Phase``).
+REPORT_SECONDS = 2.0
+
+
+def watch_mip(
+    h: highspy.Highs,
+    report: Callable[[float, float | None, float | None], None],
+    every: float = REPORT_SECONDS,
+) -> Callable[[], None]:
+    """Call ``report(seconds, incumbent, bound)`` from the MIP searches of `h` at
+    most every `every` seconds (seconds since this call; None where HiGHS has no
+    finite value yet; values in the model's units, not scaled by
+    ``scale_objective``). Returns the function that stops the reports."""
+    began = time.perf_counter()
+    last = [-math.inf]
+
+    def on_event(event: object) -> None:
+        now = time.perf_counter() - began
+        if now - last[0] < every:
+            return
+        last[0] = now
+        out = event.data_out  # type: ignore[attr-defined]
+        unscale = 1.0 / objective_scale(h)
+        value = float(out.objective_function_value) * unscale
+        bound = float(out.mip_dual_bound) * unscale
+        report(
+            now,
+            value if math.isfinite(value) else None,
+            bound if math.isfinite(bound) else None,
+        )
+
+    h.cbMipInterrupt.subscribe(on_event)
+    return lambda: h.cbMipInterrupt.unsubscribe(on_event)
 
 
 def run(h: highspy.Highs) -> None:

@@ -149,30 +149,54 @@ def _verify(result: Any, seconds: float) -> None:
 
 
 class ProgressPrinter:
-    """Live progress on stderr for searches that last more than two seconds."""
+    """Live progress on stderr once a command has run two seconds: one line per
+    phase, named, rewritten in place at most every two seconds (a new phase starts
+    a new line)."""
 
-    def __init__(self, after: float = 2.0) -> None:
-        self.after = after
+    def __init__(self, after: float = 2.0, every: float = 2.0) -> None:
+        import time
+
+        self.after, self.every = after, every
+        self.clock = time.monotonic
+        self.began = self.clock()
         self.shown = False
+        self.stage: str | None = None
+        self.last = 0.0  # elapsed of the stage's line last shown
+        self.width = 0
 
     def __call__(self, p: Any) -> None:
-        if p.elapsed < self.after:
+        if max(p.elapsed, self.clock() - self.began) < self.after:
             return
-        plan = "—" if p.incumbent is None else f"{p.incumbent:,.0f}"
-        bound = "—" if p.bound is None else f"{p.bound:,.0f}"
-        gap = ""
+        same = p.stage == self.stage and p.elapsed >= self.last
+        if same and p.elapsed - self.last < self.every:
+            return
+        if self.shown and not same:
+            click.echo("", err=True)  # the previous phase keeps its line
+            self.width = 0
+        parts = [f"{p.stage}: {p.elapsed:6.1f}s"]
+        if p.incumbent is not None:
+            parts.append(f"plan {p.incumbent:,.0f}")
+        if p.bound is not None:
+            parts.append(f"{getattr(p, 'bound_name', 'bound')} {p.bound:,.0f}")
         if p.incumbent is not None and p.bound is not None and p.bound > 0:
-            gap = f"  gap {max(0.0, p.bound - p.incumbent) / p.bound:.2%}"
-        click.echo(
-            f"\r{p.stage}: {p.elapsed:6.1f}s  plan {plan}  bound {bound}{gap}   ",
-            nl=False,
-            err=True,
-        )
-        self.shown = True
+            parts.append(f"gap {max(0.0, p.bound - p.incumbent) / p.bound:.2%}")
+        text = "  ".join(parts)
+        click.echo(f"\r{text:<{self.width}}", nl=False, err=True)
+        self.width = max(self.width, len(text))
+        self.stage, self.last, self.shown = p.stage, p.elapsed, True
 
     def close(self) -> None:
+        """End the line shown last (the printer may be used again after)."""
         if self.shown:
             click.echo("", err=True)
+        self.shown, self.stage, self.width = False, None, 0
+
+
+def _named(printer: ProgressPrinter, prefix: str) -> Callable[[Any], None]:
+    """`printer` with every phase name prefixed (a second solve's phases)."""
+    from dataclasses import replace
+
+    return lambda p: printer(replace(p, stage=f"{prefix}, {p.stage}"))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -307,9 +331,9 @@ def solve(
             time_limit, gap, seed, formulation, printer, builder, memory_limit=memory_limit
         )
         result = checked_solve(inst, options, deadline=solve_deadline(clock))
-        if printer is not None:
-            printer.close()
         if verify:
+            if printer is not None:
+                printer.close()
             _verify(result, time_limit or 60.0)
         slot = None
         if slot_value:
@@ -317,15 +341,20 @@ def solve(
 
             from consortia.analysis.slots import slot_value as value_of_slot
 
-            again = None if quiet else ProgressPrinter()
+            again = None if printer is None else _named(printer, "one more slot")
             slot = value_of_slot(result, replace(options, progress=again))
-            if again is not None:
-                again.close()
         covered = plan_coverage(result)
         extra = None if slot is None else {"slot_value": slot.as_dict()}
         written = write_checked(
-            result, out_dir, workbook=fmt == "xlsx", covered=covered, extra=extra
+            result,
+            out_dir,
+            workbook=fmt == "xlsx",
+            covered=covered,
+            extra=extra,
+            progress=printer,
         )
+        if printer is not None:
+            printer.close()
     spec = RunSpec(
         "solve",
         str(instance),

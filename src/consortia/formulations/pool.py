@@ -3,13 +3,35 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import highspy
 import numpy as np
 
-from consortia.backend.highs import run
-from consortia.rules.plan import LotOutcome
+from consortia.backend.highs import REPORT_SECONDS, run, watch_mip
+from consortia.rules.plan import LotOutcome, total_net
+
+REPORT_EVERY = REPORT_SECONDS  # seconds between two reports of one integer master
+
+# report(seconds since the integer master began, its incumbent, its bound over the pool)
+PoolReport = Callable[[float, float | None, float | None], None]
+
+# Whom the integer masters of the running solve report to (set by the solver for
+# the whole solve, so that every strategy's master reports without passing it on).
+_reporting: ContextVar[PoolReport | None] = ContextVar("pool_reporting", default=None)
+
+
+@contextmanager
+def pool_reporting(report: PoolReport | None) -> Iterator[None]:
+    """Within the block, every ``solve_pool`` reports its progress to `report`:
+    once as it begins, then from HiGHS's MIP callback about every two seconds."""
+    token = _reporting.set(report)
+    try:
+        yield
+    finally:
+        _reporting.reset(token)
 
 
 def solve_pool(
@@ -34,7 +56,16 @@ def solve_pool(
         h.setSolution(
             len(picked), np.array(picked, dtype=np.int32), np.ones(len(picked), dtype=float)
         )
-    run(h)
+    report = _reporting.get()
+    stop_watching = None
+    if report is not None:
+        report(0.0, total_net(start) if start else None, None)
+        stop_watching = watch_mip(h, report, REPORT_EVERY)
+    try:
+        run(h)
+    finally:
+        if stop_watching is not None:
+            stop_watching()
     info = h.getInfo()
     if info.primal_solution_status == 0:
         return list(start), math.inf

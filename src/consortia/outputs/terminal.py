@@ -30,8 +30,8 @@ def period_label(start: str | None, period: int) -> str:
 
 def plan_table(result: Result, covered: Coverage | None = None) -> str:
     """Lots (members, supplier, live period, savings), then the savings figures
-    (``rules/savings.py``), quality, target, coverage (``rules/coverage.py``; computed
-    unless given) and timings."""
+    (``rules/savings.py``), quality and why the search stopped, target, coverage
+    (``rules/coverage.py``; computed unless given) and timings."""
     inst = result.instance
     cur = inst.settings.currency
     start = inst.settings.period_start
@@ -57,6 +57,8 @@ def plan_table(result: Result, covered: Coverage | None = None) -> str:
         lines.append(_line("Best bound", f"{_amount(result.best_bound, cur)}   gap {gap:.4%}"))
     else:
         lines.append(_line("Best bound", "none proven"))
+    if result.stop_reason:
+        lines.append(_line("Stopped", result.stop_reason))
     if figures.target is not None:
         period = figures.target_period
         when = "never within the horizon" if period is None else f"in {period_label(start, period)}"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from consortia.data.instance import Instance
 from consortia.errors import ModelTooLarge
-from consortia.solvers.base import LIMIT_NOTE, SolveContext
+from consortia.solvers.base import LIMIT_NOTE, SolveContext, restate
 from consortia.solvers.columns import ColumnStrategy
 from consortia.solvers.compact import solve_compact
 from consortia.solvers.lots.solver import LOTS
@@ -80,18 +80,17 @@ class AutoStrategy:
 
 def _by_hand(ctx: SolveContext, why: str) -> Result:
     result = REGIONAL.solve(ctx)
-    result.messages.append(f"{LIMIT_NOTE}{why}")
     result.formulation = "auto(regional)"
-    return result
+    return restate(ctx, result, f"{LIMIT_NOTE}{why}")
 
 
 def finish_with_compact(ctx: SolveContext, result: Result) -> Result:
     """`result`, or the compact model's result started from its plan and bound
     when a gap remains, the model is small and at least a second is left."""
-    if result.status == "optimal" or ctx.deadline.expired(1.0):
+    if result.status == "optimal":
         return result
-    if len(ctx.index.members) > COMPACT_MEMBERSHIP_LIMIT:
-        return result
+    if ctx.deadline.expired(1.0) or len(ctx.index.members) > COMPACT_MEMBERSHIP_LIMIT:
+        return restate(ctx, result)  # the time may have run out since it finished
     try:
         done = solve_compact(
             ctx,
@@ -100,10 +99,9 @@ def finish_with_compact(ctx: SolveContext, result: Result) -> Result:
             formulation=f"{result.formulation}+compact",
         )
     except ModelTooLarge as exc:
-        result.messages.append(f"{LIMIT_NOTE}compact finish skipped: {exc}")
-        return result
+        return restate(ctx, result, f"{LIMIT_NOTE}compact finish skipped: {exc}")
     done.messages = result.messages + done.messages
-    return done
+    return restate(ctx, done)
 
 
 AUTO = AutoStrategy()

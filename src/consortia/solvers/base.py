@@ -5,21 +5,30 @@ builds the candidate sets, the compact model's index and the greedy plan at
 most once per solve, whoever asks first, and holds the one :class:`Deadline`
 of the solve. Every strategy ends with :func:`finish`, the only place where a
 status is decided: ``optimal`` exactly when the bound was proven and the
-relative gap is at most the requested one (``models/README.md``, reading 3).
+relative gap is at most the requested one (``models/README.md``, reading 3);
+:func:`stop_reason`, which it calls, is the only place where the reason the
+search stopped is put into words.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+import highspy
+
+from consortia.backend.highs import stop_requested, watch_mip
 from consortia.data.instance import Instance
 from consortia.formulations.candidates import Candidates, build_candidates
 from consortia.formulations.greedy import proposed_lots, schedule_lots
+from consortia.formulations.pool import pool_reporting
 from consortia.rules.plan import Lot, LotOutcome, total_net
 from consortia.solvers.clock import Deadline, Timings
-from consortia.solvers.options import SolveOptions
+from consortia.solvers.options import Phase, Progress, SolveOptions
 from consortia.solvers.result import Result, relative_gap
 
 if TYPE_CHECKING:
@@ -53,8 +62,12 @@ class SolveContext:
 
     @cached_property
     def candidates(self) -> Candidates:
+        phase = Phase(self.options.progress, "candidate sets")
+        phase()
         with self.timings.building_stage("candidates"):
-            return build_candidates(self.inst)
+            built = build_candidates(self.inst)
+        phase(force=True)
+        return built
 
     @cached_property
     def index(self) -> ModelIndex:
@@ -71,15 +84,27 @@ class SolveContext:
         grown within a quarter of the time left."""
         cands = self.candidates
         stop = self.deadline.share(GREEDY_SHARE)
+        phase = self._greedy_phase
+
+        def stopped() -> bool:
+            phase()  # growth asks often: a report every two seconds
+            return stop.expired()
+
         with self.timings.search_stage("greedy"):
-            return proposed_lots(cands, stop.expired)
+            return proposed_lots(cands, stopped)
 
     @cached_property
     def greedy(self) -> list[LotOutcome]:
         """The greedy plan: the proposals scheduled best first."""
         proposals = self.proposals
         with self.timings.search_stage("greedy"):
-            return schedule_lots(self.inst, proposals)
+            plan = schedule_lots(self.inst, proposals)
+        self._greedy_phase(total_net(plan), force=True)
+        return plan
+
+    @cached_property
+    def _greedy_phase(self) -> Phase:
+        return Phase(self.options.progress, "greedy")
 
     def best_known_plan(self) -> list[LotOutcome]:
         """The better of the starting plan and the greedy plan."""
@@ -90,6 +115,30 @@ class SolveContext:
 
 # Messages that begin with this say what a limit cut short; the terminal shows them.
 LIMIT_NOTE = "limit: "
+
+
+def report_mip(h: highspy.Highs, progress: Callable[[Progress], None], stage: str) -> None:
+    """Report the incumbent and bound of every MIP search of `h` as `stage`, about
+    every two seconds."""
+
+    def forward(seconds: float, incumbent: float | None, bound: float | None) -> None:
+        progress(Progress(stage, seconds, incumbent, bound))
+
+    watch_mip(h, forward)
+
+
+@contextmanager
+def reporting(ctx: SolveContext) -> Iterator[None]:
+    """Within the block, the integer masters over column pools (``formulations/pool.py``)
+    report to the solve's progress callback as the phase ``integer master``."""
+    progress = ctx.options.progress
+
+    def report(seconds: float, incumbent: float | None, bound: float | None) -> None:
+        if progress is not None:
+            progress(Progress("integer master", seconds, incumbent, bound, "pool bound"))
+
+    with pool_reporting(None if progress is None else report):
+        yield
 
 
 def lot_order(out: LotOutcome) -> tuple:
@@ -114,7 +163,7 @@ def finish(
     value = total_net(plan) if objective is None else objective
     best_bound = max(bound, value)
     optimal = proven and relative_gap(best_bound, value) <= ctx.options.proven_gap
-    return Result(
+    result = Result(
         ctx.inst,
         "optimal" if optimal else "feasible",
         value,
@@ -124,3 +173,103 @@ def finish(
         timings=ctx.timings,
         **details,  # type: ignore[arg-type]
     )
+    result.stop_reason = stop_reason(ctx, result)
+    return result
+
+
+def restate(ctx: SolveContext, result: Result, *notes: str) -> Result:
+    """A result finished earlier, with `notes` added to its messages and its stop
+    reason decided again (a strategy that wraps another one, e.g. ``auto``)."""
+    result.messages.extend(notes)
+    result.stop_reason = stop_reason(ctx, result)
+    return result
+
+
+# A search that used at least this share of its time was stopped by the time
+# limit, whatever else it says: strategies give their phases shares of the time
+# (column generation 70-90%, the integer master most of the rest) and end a phase
+# that runs out of its share like one that finds nothing more.
+TIME_USED = 0.88
+# What strategies' messages say when time or memory cut a phase short, or when
+# column generation found nothing more without proving that nothing is left.
+_TIME_WORDS = ("time share", "s are left")
+_MEMORY_WORDS = ("memory limit",)
+_STALL_WORDS = ("could not prove none exists",)
+
+
+def stop_reason(ctx: SolveContext, result: Result) -> str:
+    """Why the search of `result` stopped, in one short sentence (the terminal's
+    ``Stopped`` line and ``stop_reason`` in summary.json).
+
+    In order: proven optimal (within the gap asked); stopped by Ctrl-C (or
+    SIGTERM); a model left out for memory (``--memory-limit``); the time limit
+    (the deadline passed, a strategy's messages say a phase ran out of its share
+    of the time, or the search used ``TIME_USED`` of its time); the by-hand plan,
+    which does not search; column generation stalled without a proof; column
+    generation converged but the integer master's plan stays below the bound;
+    otherwise the search ended by itself with the gap it reached (or without the
+    proof of a plan that meets its bound)."""
+    options, deadline = ctx.options, ctx.deadline
+    messages = result.messages
+    asked = _number(options.gap)
+    if result.status == "optimal":
+        if result.model_size.get("converged") == 1:
+            return "column generation converged; the integer master proved the plan optimal"
+        return f"proven optimal within the gap asked ({asked})"
+    held = _quality(result)
+    if stop_requested():
+        return f"stopped by Ctrl-C {held}"
+    if _says(messages, _MEMORY_WORDS):
+        return f"memory limit: a model that did not fit was left out; stopped {held}"
+    if not deadline.unlimited and (
+        deadline.expired(0.05) or _says(messages, _TIME_WORDS) or _used(deadline) >= TIME_USED
+    ):
+        limit = "" if options.time_limit is None else f" ({_number(options.time_limit)} s)"
+        return f"time limit reached{limit} {held}"
+    if "regional" in result.formulation:
+        gap = _percent(result.gap)
+        return f"the by-hand plan, no search: the member bound leaves a gap of {gap}"
+    if _says(messages, _STALL_WORDS):
+        return (
+            "search stalled: no improving lot found and the bound could not be closed "
+            f"(gap {_percent(result.gap)})"
+        )
+    if result.model_size.get("converged") == 1:
+        return (
+            "column generation converged; the integer master's best plan over its "
+            f"columns stays {_percent(result.gap)} below the bound"
+        )
+    if result.gap <= options.proven_gap:
+        return "the plan meets the bound, but the search stopped before proving it"
+    return f"the search ended {held}, above the gap asked ({asked})"
+
+
+def _quality(result: Result) -> str:
+    if not math.isfinite(result.best_bound):
+        return "with a plan but no proven bound"
+    return f"with a plan and a proven gap of {_percent(result.gap)}"
+
+
+def _says(messages: list[str], words: tuple[str, ...]) -> bool:
+    return any(w in m for m in messages for w in words)
+
+
+def _used(deadline: Deadline) -> float:
+    """The share of its time a limited solve has used (0 without a limit)."""
+    if deadline.end is None or deadline.end <= deadline.started:
+        return 0.0
+    return deadline.elapsed() / (deadline.end - deadline.started)
+
+
+def _number(value: float) -> str:
+    """1e-06 as '1e-6', 120.0 as '120', 0.05 as '0.05'."""
+    return f"{value:g}".replace("e-0", "e-").replace("e+0", "e+")
+
+
+def _percent(gap: float) -> str:
+    """A gap as a percentage with about three significant figures."""
+    if not math.isfinite(gap):
+        return "unknown"
+    if gap >= 0.1:
+        return f"{gap:.1%}"
+    return f"{100 * gap:.3g}%"

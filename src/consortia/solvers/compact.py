@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import highspy
 import numpy as np
 
-from consortia.backend.highs import SolverModel, add_row, run, solution_consistent, to_highs
+from consortia.backend.highs import (
+    SolverModel,
+    add_row,
+    objective_scale,
+    run,
+    solution_consistent,
+    to_highs,
+)
 from consortia.data.instance import Instance
 from consortia.errors import ModelTooLarge
 from consortia.formulations.compact.build import build_model
@@ -27,9 +34,9 @@ from consortia.formulations.compact.solution import decode_plan, encode_plan
 from consortia.formulations.compact.timing import forming_counts
 from consortia.rules.connectivity import component as reachable
 from consortia.rules.plan import Lot, LotOutcome, assess_plan, total_net
-from consortia.solvers.base import LIMIT_NOTE, SolveContext, finish
+from consortia.solvers.base import LIMIT_NOTE, SolveContext, finish, report_mip
 from consortia.solvers.clock import Deadline
-from consortia.solvers.options import Progress
+from consortia.solvers.options import Phase
 from consortia.solvers.resources import room_gib
 from consortia.solvers.result import Result
 
@@ -83,6 +90,7 @@ def solve_compact(
     inst, options, deadline = ctx.inst, ctx.options, ctx.deadline
     idx = ctx.index
     check_fits(ctx, estimate_compact(idx))
+    Phase(options.progress, "compact model build")()
     with ctx.timings.building_stage("build"):
         model = build_model(idx, tiers)
         price = {p: v for p, v in (formation_price or {}).items() if v > 0}
@@ -109,7 +117,7 @@ def solve_compact(
     _watch_root_bound(h, root)
     _stop_lps_at(h, deadline)
     if options.progress is not None:
-        _report_progress(h, options.progress)
+        report_mip(h, options.progress, "compact MILP")
     bound = known_bound
     proven = False
     iterations = 0
@@ -207,37 +215,14 @@ def _stop_lps_at(h: highspy.Highs, deadline: Deadline) -> None:
 
 
 def _watch_root_bound(h: highspy.Highs, root: list[float]) -> None:
-    """Keep the first finite dual bound HiGHS reports: the root bound."""
+    """Keep the first finite dual bound HiGHS reports: the root bound (in the
+    model's units: callbacks report the objective scaled by ``scale_objective``)."""
 
     def on_event(event: object) -> None:
         if not root:
             bound = float(event.data_out.mip_dual_bound)  # type: ignore[attr-defined]
             if math.isfinite(bound):
-                root.append(bound)
-
-    h.cbMipInterrupt.subscribe(on_event)
-
-
-def _report_progress(h: highspy.Highs, report: Callable[[Progress], None]) -> None:
-    """Forward HiGHS's incumbent and bound to `report`, at most once a second."""
-    last = [-1.0]
-
-    def on_event(event: object) -> None:
-        out = event.data_out  # type: ignore[attr-defined]
-        now = float(out.running_time)
-        if now - last[0] < 1.0:
-            return
-        last[0] = now
-        value = float(out.objective_function_value)
-        bound = float(out.mip_dual_bound)
-        report(
-            Progress(
-                "compact MILP",
-                now,
-                value if math.isfinite(value) else None,
-                bound if math.isfinite(bound) else None,
-            )
-        )
+                root.append(bound / objective_scale(h))
 
     h.cbMipInterrupt.subscribe(on_event)
 

@@ -38,7 +38,7 @@ from consortia.backend.highs import new_highs, run
 from consortia.data.instance import Instance
 from consortia.formulations.greedy import schedule_lots
 from consortia.rules.plan import Lot, LotOutcome, assess_plan, total_net
-from consortia.solvers.base import Deadline, SolveContext, finish
+from consortia.solvers.base import Deadline, SolveContext, finish, reporting
 from consortia.solvers.compact import solve_compact
 from consortia.solvers.options import Progress, SolveOptions
 from consortia.solvers.result import Result, relative_gap
@@ -98,10 +98,11 @@ def solve_part(job: PartJob) -> PartAnswer:
     from consortia.solvers.auto import AutoStrategy
 
     ctx = SolveContext.of(job.inst, job.options)
-    if job.price:
-        result = solve_compact(ctx, formation_price=dict(job.price))
-    else:
-        result = AutoStrategy().solve(ctx)
+    with reporting(ctx):  # in this process too, a part reports only as its options say
+        if job.price:
+            result = solve_compact(ctx, formation_price=dict(job.price))
+        else:
+            result = AutoStrategy().solve(ctx)
     return PartAnswer(
         job.category, tuple(o.lot for o in result.outcomes), result.best_bound, result.status
     )

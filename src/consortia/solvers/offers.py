@@ -25,7 +25,8 @@ from consortia.formulations.offers.model import (
     pyomo_offer_model,
 )
 from consortia.rules.plan import Lot, LotOutcome, assess_plan, total_net
-from consortia.solvers.base import Deadline, SolveContext, finish
+from consortia.solvers.base import Deadline, SolveContext, finish, report_mip
+from consortia.solvers.options import Phase
 from consortia.solvers.result import Result
 
 
@@ -150,6 +151,7 @@ def _search(
     when `round_lp` and it is better) until the deadline, read the plan back
     (priced by the spec's rules; the start if nothing better)."""
     inst, options, deadline = ctx.inst, ctx.options, ctx.deadline
+    Phase(options.progress, "offer model build")()
     with ctx.timings.building_stage("build"):
         build = array_offer_model if options.builder == "arrays" else pyomo_offer_model
         sm, cols = build(inst, ctx.candidates, idx)
@@ -158,6 +160,7 @@ def _search(
     h.setOptionValue("random_seed", int(options.seed))
     messages = []
     if round_lp:
+        Phase(options.progress, "LP rounding")()
         with ctx.timings.search_stage("lp_rounding"):
             rounded = lp_rounded_plan(inst, idx, sm, cols, deadline.share(LP_SHARE))
         messages.append(f"LP-rounded plan {total_net(rounded):.6g}, start {total_net(start):.6g}")
@@ -167,6 +170,8 @@ def _search(
     def limit_time() -> None:
         deadline.apply(h)
 
+    if options.progress is not None:
+        report_mip(h, options.progress, "offer MILP")
     limit_time()
     _give_start(inst, idx, cols, sm, start)
     with ctx.timings.search_stage("solve"):

@@ -2,19 +2,60 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+
+from consortia.backend.highs import REPORT_SECONDS
 
 
 @dataclass(frozen=True)
 class Progress:
-    """A progress report: search stage, seconds since the stage began, the best
-    plan value known to the search (None before the first) and its bound."""
+    """A progress report: search stage (the phase, named for a reader), seconds
+    since the stage began, the best plan value known to the search (None before
+    the first) and its bound. `bound_name` says what the bound bounds when it is
+    not the whole problem (``pool bound``: the integer master's bound over its
+    columns only)."""
 
     stage: str
     elapsed: float
     incumbent: float | None
     bound: float | None
+    bound_name: str = "bound"
+
+
+class Phase:
+    """The reports of one phase: the first call reports (the phase has begun),
+    later ones at most every `every` seconds unless forced. Without a progress
+    callback every call returns at once."""
+
+    def __init__(
+        self,
+        progress: Callable[[Progress], None] | None,
+        stage: str,
+        every: float = REPORT_SECONDS,
+    ) -> None:
+        self.progress, self.stage, self.every = progress, stage, every
+        self.began = time.perf_counter()
+        self.last = -float("inf")
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.began
+
+    def __call__(
+        self,
+        incumbent: float | None = None,
+        bound: float | None = None,
+        *,
+        force: bool = False,
+    ) -> None:
+        if self.progress is None:
+            return
+        now = self.elapsed()
+        if not force and now - self.last < self.every:
+            return
+        self.last = now
+        self.progress(Progress(self.stage, now, incumbent, bound))
 
 
 @dataclass(frozen=True)
@@ -33,7 +74,9 @@ class SolveOptions:
         ``offer_model.py``), ``decompose`` (one problem per category, coupled
         by prices on the parallel-formation limit, see ``decompose.py``; then
         the compact model like ``auto``).
-    progress: called with a Progress about once a second during the search.
+    progress: called with a Progress as each phase of the search begins (candidate
+        sets, greedy, column generation, integer master, compact MILP, ...) and
+        then about every two seconds while it lasts.
     memory_limit: GiB a solve may hold (None: the machine's memory); a model whose
         estimated size does not fit is skipped (``auto``) or refused.
     builder: ``arrays`` assembles the offer model as sparse arrays, ``pyomo``

@@ -14,7 +14,7 @@ from typing import Protocol
 from consortia.data.instance import Instance
 from consortia.errors import UsageError
 from consortia.rules.plan import Lot, LotOutcome, assess_plan, price_lot
-from consortia.solvers.base import SolveContext
+from consortia.solvers.base import SolveContext, reporting
 from consortia.solvers.clock import Deadline
 from consortia.solvers.options import SolveOptions
 from consortia.solvers.result import Result
@@ -119,7 +119,8 @@ def solve(
     reason = chosen.supports(ctx)
     if reason is not None:
         raise UsageError(reason)
-    return chosen.solve(ctx)
+    with reporting(ctx):
+        return chosen.solve(ctx)
 
 
 def feasible_part(inst: Instance, lots: list[Lot]) -> list[LotOutcome]:

@@ -38,6 +38,8 @@ class Result:
     messages: list[str] = field(default_factory=list)
     # verdicts of independent checks of an optimal claim (``solve --verify``)
     verification: list[dict[str, object]] = field(default_factory=list)
+    # why the search stopped, one short sentence (``solvers.base.stop_reason``)
+    stop_reason: str = ""
 
     @property
     def gap(self) -> float:
@@ -94,6 +96,7 @@ class Result:
             "objective": self.objective,
             "best_bound": self.best_bound,
             "gap": self.gap,
+            "stop_reason": self.stop_reason,
             "formulation": self.formulation,
             "solver": self.solver,
             "solve_seconds": self.solve_seconds,
