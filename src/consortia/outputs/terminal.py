@@ -59,6 +59,8 @@ def plan_table(result: Result, covered: Coverage | None = None) -> str:
         lines.append(_line("Best bound", "none proven"))
     if result.stop_reason:
         lines.append(_line("Stopped", result.stop_reason))
+    if result.slot_values:
+        lines.append(_line("What binds", slot_sentence(result.slot_values, start, cur)))
     if figures.target is not None:
         period = figures.target_period
         when = "never within the horizon" if period is None else f"in {period_label(start, period)}"
@@ -77,6 +79,21 @@ def plan_table(result: Result, covered: Coverage | None = None) -> str:
         )
     )
     return "\n".join(lines)
+
+
+def slot_sentence(values: dict[int, float], start: str | None, currency: str) -> str:
+    """The three periods where one more formation slot is worth most (LP estimate)."""
+    best = sorted(values.items(), key=lambda kv: -kv[1])[:3]
+    first, *rest = best
+    text = (
+        f"one more formation in {period_label(start, first[0])} is worth about "
+        f"{_amount(first[1], currency).strip()}"
+    )
+    if rest:
+        text += "; " + ", ".join(
+            f"{period_label(start, p)} {_amount(v, currency).strip()}" for p, v in rest
+        )
+    return text + " (master LP duals)"
 
 
 def _line(label: str, text: str) -> str:

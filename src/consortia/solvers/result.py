@@ -40,6 +40,9 @@ class Result:
     verification: list[dict[str, object]] = field(default_factory=list)
     # why the search stopped, one short sentence (``solvers.base.stop_reason``)
     stop_reason: str = ""
+    # LP value of one more central formation slot per period (the master's duals
+    # of the formation rows; strategies with a master only): an estimate
+    slot_values: dict[int, float] = field(default_factory=dict)
 
     @property
     def gap(self) -> float:
@@ -97,6 +100,7 @@ class Result:
             "best_bound": self.best_bound,
             "gap": self.gap,
             "stop_reason": self.stop_reason,
+            "formation_slot_values_lp": {str(p): v for p, v in sorted(self.slot_values.items())},
             "formulation": self.formulation,
             "solver": self.solver,
             "solve_seconds": self.solve_seconds,

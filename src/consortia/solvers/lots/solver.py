@@ -266,6 +266,8 @@ def solve_lots(
                     break
                 width *= 2  # grow connected lots from more subproblems and seeds
     model_width = width
+    # the last LP duals of the formation rows: what one more slot is worth there
+    slot_values = {p: float(y[r]) for p, r in master.form_row.items() if rounds and y[r] > 1e-9}
     if defects:
         messages.append(f"{defects} priced member sets broke a non-relaxable rule (dropped)")
     root_bound = bound
@@ -309,6 +311,7 @@ def solve_lots(
         iterations=rounds,
         messages=messages,
         root_bound=root_bound if math.isfinite(root_bound) else None,
+        slot_values=slot_values,
     )
 
 
@@ -528,6 +531,7 @@ class LotStrategy:
             iterations=found.iterations,
             messages=found.messages,
             root_bound=found.root_bound,
+            slot_values=found.slot_values,
         )
 
 
