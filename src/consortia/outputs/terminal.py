@@ -82,18 +82,16 @@ def plan_table(result: Result, covered: Coverage | None = None) -> str:
 
 
 def slot_sentence(values: dict[int, float], start: str | None, currency: str) -> str:
-    """The three periods where one more formation slot is worth most (LP estimate)."""
+    """The three periods whose formation slot has the highest shadow price in the
+    master LP: the rate at which savings would grow with slot capacity there, an
+    estimate of what one more formation is worth (not a re-solve)."""
     best = sorted(values.items(), key=lambda kv: -kv[1])[:3]
-    first, *rest = best
-    text = (
-        f"one more formation in {period_label(start, first[0])} is worth about "
-        f"{_amount(first[1], currency).strip()}"
+    parts = [f"{period_label(start, p)} {_amount(v, currency).strip()}" for p, v in best]
+    return (
+        "one more formation is worth about "
+        + ", ".join(parts)
+        + " (shadow prices of the master LP; --slot-value re-solves)"
     )
-    if rest:
-        text += "; " + ", ".join(
-            f"{period_label(start, p)} {_amount(v, currency).strip()}" for p, v in rest
-        )
-    return text + " (master LP duals)"
 
 
 def _line(label: str, text: str) -> str:

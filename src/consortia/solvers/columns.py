@@ -131,6 +131,7 @@ def solve_columns(ctx: SolveContext) -> Result:
     def out_of_time() -> bool:
         return cg_deadline.expired()
 
+    nu: dict[int, float] = {}
     while rounds < MAX_ROUNDS:
         rounds += 1
         t = time.perf_counter()
@@ -245,6 +246,8 @@ def solve_columns(ctx: SolveContext) -> Result:
         iterations=rounds,
         messages=messages,
         root_bound=root_bound if math.isfinite(root_bound) else None,
+        # the last master LP's duals of the formation rows: one more slot's worth
+        slot_values={p: v for p, v in nu.items() if v > 1e-9},
     )
 
 
