@@ -9,6 +9,10 @@
    round; when no subproblem has a positive upper bound it is the LP itself.
 4. The integer master over the real columns (HiGHS, from the greedy plan) gives
    the plan: price-and-branch, ``optimal`` only when plan and bound meet.
+
+With a collaboration graph, step 3 prices connected lots only (``_ExactPricing``:
+LP screen with connectivity cuts, path heuristic, MIP; ``exact``, ``connected``)
+with interior-point duals, and the bound LP gets per-organization rows.
 """
 
 from __future__ import annotations
@@ -49,7 +53,6 @@ BOUND_SECONDS = 5.0  # per bound LP (its duals give a valid bound whenever it st
 BOUND_EVERY = 5
 GREEDY_PAIRS = 6000  # demand pairs up to which the greedy start is built
 MAX_COLUMNS_PER_CATEGORY = 100  # repair (plan.price_lot per column) is the cost beyond this
-MAX_WIDTH = 4  # phase 2 widens its connected search up to 4x before stopping
 EXACT_SECONDS = 0.3  # per subproblem; past it the MIP's dual bound is used
 SCREEN_ALL = 1500  # subproblems LP-screened per round when no more are positive
 SCREEN_FIRST = 300  # else only the best this many
@@ -103,7 +106,6 @@ def solve_lots(
     exact = _ExactPricing(pricings, graphs)
     relaxed_lp = None
     phase2_rounds = 0
-    width = 1
     while rounds < MAX_ROUNDS:
         rounds += 1
         t = time.perf_counter()
@@ -262,10 +264,7 @@ def solve_lots(
         else:
             phase2_rounds += 1
             if real_added == 0:
-                if width >= MAX_WIDTH:
-                    break
-                width *= 2  # grow connected lots from more subproblems and seeds
-    model_width = width
+                break
     # the last LP duals of the formation rows: what one more slot is worth there
     slot_values = {p: float(y[r]) for p, r in master.form_row.items() if rounds and y[r] > 1e-9}
     if defects:
@@ -306,7 +305,6 @@ def solve_lots(
             "last_lp": int(round(last_lp)),
             "relaxed_lp": int(round(relaxed_lp)) if relaxed_lp is not None else -1,
             "phase2_rounds": phase2_rounds,
-            "phase2_width": model_width,
         },
         iterations=rounds,
         messages=messages,
@@ -325,43 +323,6 @@ def _bound_seconds(deadline: float | None) -> float:
 def _late(deadline: float | None) -> bool:
     """Past `deadline` (a perf_counter time), or a stop was requested (Ctrl-C)."""
     return stop_requested() or (deadline is not None and time.perf_counter() > deadline)
-
-
-def _connected_columns(
-    inst, pr, adj, pi, mu, ub, tol, width: int = 1
-) -> list[tuple[LotOutcome, bool]]:
-    """Real columns grown along the collaboration graph in the most promising
-    subproblems (upper bound > 0), best estimated reduced cost first."""
-    rows = np.nonzero(ub > tol)[0]
-    if not len(rows):
-        return []
-    rows = rows[np.argsort(-ub[rows], kind="stable")][: 4 * width * COLUMNS_PER_CATEGORY]
-    w = pr.weights(rows, pi, mu)
-    s = pr.subs
-    found = []
-    for i, r in enumerate(rows):
-        window = (int(s.nlo[r]), int(s.nhi[r]), float(s.vlo[r]), float(s.vhi[r]))
-        value, idx = grow_connected(adj, w[i], pr.data.d, window, seeds=2 + width)
-        if idx is not None and value - pr.last_C[r] > tol:
-            found.append((value - pr.last_C[r], r, idx))
-    found.sort(key=lambda f: -f[0])
-    out: list[tuple[LotOutcome, bool]] = []
-    seen: set[tuple] = set()
-    for _, r, idx in found[: width * COLUMNS_PER_CATEGORY]:
-        off = int(s.offer[r])
-        key = (off, frozenset(idx.tolist()))
-        if key in seen:
-            continue
-        seen.add(key)
-        cols, _ = columns_from_members(
-            inst,
-            pr.data.cat_id,
-            pr.data.offers[off].offer.supplier_id,
-            [pr.data.orgs[i] for i in idx],
-            int(s.sigma[r]),
-        )
-        out += [c for c in cols if c[1]]
-    return out
 
 
 def _member_values(pricings: list[CategoryPricing], results) -> list:
