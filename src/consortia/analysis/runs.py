@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from consortia.analysis.ledger import Ledger, RunRecord
+from consortia.backend.highs import abort_requested
 from consortia.data.instance import Instance
 from consortia.outputs.checker import check_plan
 from consortia.outputs.writer import write_result
@@ -81,7 +82,9 @@ def write_checked(
 ) -> Path:
     """Write a result atomically, after the checker has accepted the written files
     (`covered` and `extra` as for ``write_result``); `progress` hears that the
-    phase has begun."""
+    phase has begun. Nothing is written once a second signal asked to abort."""
+    if abort_requested():
+        raise KeyboardInterrupt
     Phase(progress, "writing and checking the files")()
     return write_result(
         result,

@@ -113,6 +113,7 @@ def objective_scale(h: highspy.Highs) -> float:
 # A request to stop every search of this process (Ctrl-C, SIGTERM): MIP searches
 # see it through their interrupt callback, solver loops through their Deadline.
 _stop_requested = threading.Event()
+_abort_requested = threading.Event()
 
 
 def request_stop() -> None:
@@ -124,8 +125,21 @@ def stop_requested() -> bool:
     return _stop_requested.is_set()
 
 
+def request_abort() -> None:
+    """A second signal: stop, and write nothing. Kept as a flag as well as raised,
+    because an exception raised while HiGHS runs a Python callback may not reach
+    the command."""
+    _abort_requested.set()
+    _stop_requested.set()
+
+
+def abort_requested() -> bool:
+    return _abort_requested.is_set()
+
+
 def clear_stop() -> None:
     _stop_requested.clear()
+    _abort_requested.clear()
 
 
 def _interrupt_on_request(event: object) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from consortia.backend.highs import clear_stop, request_stop, stop_requested
+from consortia.backend.highs import clear_stop, request_abort, request_stop, stop_requested
 
 HANDLED = (signal.SIGINT, signal.SIGTERM)
 
@@ -28,6 +28,7 @@ def stop_on_signals(say: Callable[[str], None]) -> Iterator[None]:
 
     def handle(signum: int, frame: FrameType | None) -> None:
         if stop_requested():
+            request_abort()
             raise KeyboardInterrupt
         request_stop()
         say(
