@@ -9,8 +9,9 @@ from dataclasses import dataclass
 class Problem:
     """One thing wrong with an instance: where it is and what is wrong.
 
-    ``row`` is the 1-based data row (the header is not counted); ``None`` when the
-    problem concerns a whole table or column.
+    ``row`` is the row as a spreadsheet shows it (spec §8, v2): the header is row
+    1 and the first data row is row 2, for a CSV file its line number; ``None``
+    when the problem concerns a whole table or column.
     """
 
     table: str
