@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
 import struct
 import subprocess
 import zlib
 from pathlib import Path
 
 import pytest
+from browser import BASE_FLAGS, CHROMIUM, NO_BROWSER
 from click.testing import CliRunner
 
 from conftest import INSTANCES
 from consortia import read_instance, solve, write_result
 from consortia.cli import main
 
-CHROMIUM = (
-    shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-)
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--enable-logging=stderr",
-    "--v=0",
-]
+FLAGS = [*BASE_FLAGS, "--enable-logging=stderr", "--v=0"]
 
 
 def _plan(tmp_path: Path, name: str = "demo") -> Path:
@@ -96,10 +82,7 @@ def _distinct_colours(png: bytes) -> int:
     return len(set(zlib.decompress(data)))
 
 
-@pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="no chromium, chromium-browser or google-chrome on PATH (.ci/run installs chromium)",
-)
+@pytest.mark.skipif(CHROMIUM is None, reason=NO_BROWSER)
 def test_report_in_a_headless_browser(tmp_path: Path) -> None:
     plan = _plan(tmp_path)
     out = tmp_path / "report.html"
@@ -134,10 +117,7 @@ def test_report_in_a_headless_browser(tmp_path: Path) -> None:
     assert shot.exists() and _distinct_colours(shot.read_bytes()) > 20
 
 
-@pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="no chromium, chromium-browser or google-chrome on PATH (.ci/run installs chromium)",
-)
+@pytest.mark.skipif(CHROMIUM is None, reason=NO_BROWSER)
 def test_console_errors_would_be_caught(tmp_path: Path) -> None:
     bad = tmp_path / "bad.html"
     bad.write_text("<html><body><script>undefinedFunction();</script></body></html>")

@@ -17,13 +17,13 @@ from __future__ import annotations
 import json
 import math
 import re
-import shutil
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from browser import BASE_FLAGS, CHROMIUM, NO_BROWSER
 from click.testing import CliRunner
 
 from consortia import read_instance
@@ -37,29 +37,8 @@ from consortia.outputs import html
 from consortia.rules.plan import total_net
 from consortia.solvers.result import Result
 
-CHROMIUM = next(
-    (
-        found
-        for name in ("chromium", "chromium-browser", "google-chrome")
-        if (found := shutil.which(name))
-    ),
-    None,
-)
-needs_browser = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="no chromium, chromium-browser or google-chrome on PATH (.ci/run installs chromium)",
-)
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-]
+needs_browser = pytest.mark.skipif(CHROMIUM is None, reason=NO_BROWSER)
+FLAGS = [*BASE_FLAGS, "--hide-scrollbars"]
 WINDOW = (1200, 900)
 
 # organizations -> generator options (categories, suppliers, periods)
