@@ -149,14 +149,7 @@ def random_coupled_tables(seed: int) -> dict[str, pd.DataFrame]:
     """A random tiny instance whose categories compete for formation capacity:
     at least two categories (the first one copied when there is one), every lead
     time at least one period and at most one formation at a time."""
-    tables = {name: frame.copy() for name, frame in random_tiny_tables(seed).items()}
-    cats = tables["categories"]
-    if len(cats) == 1:
-        for name in ("categories", "demand", "offers", "tiers", "surcharges"):
-            if name in tables:
-                copy = tables[name].copy()
-                copy["category_id"] = "C1"
-                tables[name] = pd.concat([tables[name], copy], ignore_index=True)
+    tables = _two_categories(random_tiny_tables(seed))
     tables["categories"]["base_lead"] = [
         str(max(1, int(v))) for v in tables["categories"]["base_lead"]
     ]
@@ -164,6 +157,36 @@ def random_coupled_tables(seed: int) -> dict[str, pd.DataFrame]:
     settings = settings[settings["key"] != "max_parallel_formations"]
     extra = pd.DataFrame([{"key": "max_parallel_formations", "value": "1"}])
     tables["settings"] = pd.concat([settings, extra], ignore_index=True)
+    return tables
+
+
+def _two_categories(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Copies of the tables with at least two categories (the first one copied as C1
+    when there is only one)."""
+    tables = {name: frame.copy() for name, frame in tables.items()}
+    if len(tables["categories"]) == 1:
+        for name in ("categories", "demand", "offers", "tiers", "surcharges"):
+            if name in tables:
+                copy = tables[name].copy()
+                copy["category_id"] = "C1"
+                tables[name] = pd.concat([tables[name], copy], ignore_index=True)
+    return tables
+
+
+def random_v2_tables(seed: int) -> dict[str, pd.DataFrame]:
+    """A random tiny instance with the version-2 timing rules: contract expiry per
+    demand pair (spec section 9) and organizations' own formation limits (section
+    10), on at least two categories with lead times, so that the limits can bind."""
+    rng = random.Random(10_000 + seed)
+    tables = _two_categories(random_tiny_tables(seed))
+    cats = tables["categories"]
+    cats["base_lead"] = [
+        str(max(1, int(v))) if rng.random() < 0.7 else v for v in cats["base_lead"]
+    ]
+    demand = tables["demand"]
+    demand["ready_period"] = [str(rng.choice([1, 1, 1, 2, 3])) for _ in range(len(demand))]
+    orgs = tables["organizations"]
+    orgs["max_parallel_formations"] = [str(rng.choice(["", 1, 1, 1, 2])) for _ in range(len(orgs))]
     return tables
 
 

@@ -15,7 +15,7 @@ from functools import cached_property
 
 import pandas as pd
 
-from consortia.data.schema import TABLES
+from consortia.data.schema import TABLES, V2_DEFAULTS
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,35 @@ class Instance:
     def ready(self) -> dict[str, int]:
         orgs = self.organizations
         return dict(zip(orgs["org_id"], (int(v) for v in orgs["ready_period"]), strict=True))
+
+    @cached_property
+    def pair_ready(self) -> dict[tuple[str, str], int]:
+        """r(o,c) = max(ready(o), demand.ready_period(o,c)): the first period in which
+        o can start forming a lot in c (spec section 9)."""
+        d, ready = self.demand, self.ready
+        return {
+            (o, c): max(ready[o], int(r))
+            for o, c, r in zip(d["org_id"], d["category_id"], d["ready_period"], strict=True)
+        }
+
+    @cached_property
+    def org_capacity(self) -> dict[str, int]:
+        """k(o) for the organizations with a limit of their own on the lots they help
+        form at once (spec section 10); an organization not listed has none."""
+        orgs = self.organizations
+        return {
+            o: int(k)
+            for o, k in zip(orgs["org_id"], orgs["max_parallel_formations"], strict=True)
+            if not pd.isna(k)
+        }
+
+    @cached_property
+    def binding_org_capacity(self) -> dict[str, int]:
+        """The organizations of ``org_capacity`` whose limit can bind: it is below the
+        number of categories they have demand in (an organization is in at most one
+        lot per category, so a larger limit never binds)."""
+        counts = self.demand["org_id"].value_counts()
+        return {o: k for o, k in self.org_capacity.items() if k < int(counts.get(o, 0))}
 
     @cached_property
     def category(self) -> dict[str, Category]:
@@ -218,5 +247,23 @@ class Instance:
             table = getattr(self, name)
             h.update(f"\n#{name}\n".encode())
             if table is not None:
-                h.update(table.to_csv(index=False).encode())
+                h.update(_without_v1_defaults(name, table).to_csv(index=False).encode())
         return h.hexdigest()
+
+
+def _without_v1_defaults(name: str, table: pd.DataFrame) -> pd.DataFrame:
+    """The table without the version-2 columns that hold only their default, so that
+    a version-1 instance keeps its content hash."""
+    idle = []
+    for (table_name, column), default in V2_DEFAULTS.items():
+        if table_name != name or column not in table.columns:
+            continue
+        values = table[column]
+        if (
+            default is None
+            and values.isna().all()
+            or default is not None
+            and (values == default).all()
+        ):
+            idle.append(column)
+    return table.drop(columns=idle) if idle else table

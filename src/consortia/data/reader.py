@@ -443,4 +443,6 @@ def _frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=columns)
     if table == "categories":
         frame["max_members"] = frame["max_members"].astype("Int64")
+    if table == "organizations":
+        frame["max_parallel_formations"] = frame["max_parallel_formations"].astype("Int64")
     return frame

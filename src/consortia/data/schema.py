@@ -64,6 +64,8 @@ TABLES: dict[str, Table] = {
                 Column("sector", default=""),
                 Column("region", default=""),
                 Column("ready_period", "int", default=1, minimum=1),
+                # spec section 10: the body's own specialist staff (None: unlimited)
+                Column("max_parallel_formations", "int", default=None, minimum=1),
             ),
         ),
         Table(
@@ -86,6 +88,8 @@ TABLES: dict[str, Table] = {
                 Column("category_id", required=True),
                 Column("quantity", "real", required=True, minimum=0, strict=True),
                 Column("baseline_price", "real", required=True, minimum=0, strict=True),
+                # spec section 9: the pair's current contract ends before this period
+                Column("ready_period", "int", default=1, minimum=1),
             ),
         ),
         Table(
@@ -131,6 +135,14 @@ TABLES: dict[str, Table] = {
             required=False,
         ),
     )
+}
+
+# Columns added in version 2 of the spec (sections 9-12), with the value that means
+# "as in version 1". A column holding only that value leaves the instance's content
+# hash as it was before the column existed.
+V2_DEFAULTS: dict[tuple[str, str], object] = {
+    ("organizations", "max_parallel_formations"): None,
+    ("demand", "ready_period"): 1,
 }
 
 # Columns whose values must be present (not just the column header).

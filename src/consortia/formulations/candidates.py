@@ -135,7 +135,7 @@ def build_candidates(inst: Instance) -> Candidates:
             (
                 o
                 for (o, c) in inst.demand_of
-                if c == cat_id and inst.ready[o] + cat.base_lead <= horizon
+                if c == cat_id and inst.pair_ready[(o, c)] + cat.base_lead <= horizon
             ),
             key=order.__getitem__,
         )
@@ -163,7 +163,7 @@ def build_candidates(inst: Instance) -> Candidates:
             if members:
                 usable[off.supplier_id] = members
         two_lead = lead_time(cat, 2)
-        can_join = {o for o in orgs if inst.ready[o] + two_lead <= horizon}
+        can_join = {o for o in orgs if inst.pair_ready[(o, cat_id)] + two_lead <= horizon}
         cands.slot_inputs.append((cat_id, orgs, usable, can_join))
         for sup in usable:
             off = inst.offer[(sup, cat_id)]
@@ -210,7 +210,7 @@ def _slot(
     if not offers:
         return None
     largest = int(min(max_n, 1 + max(len(m) for m in offers.values())))
-    ready = inst.ready[rep]
+    ready = inst.pair_ready[(rep, cat_id)]
     lead_levels = tuple(lead_levels_of(cat, largest, ready, horizon))
     if not lead_levels:
         return None

@@ -63,7 +63,7 @@ class _LotGrowth:
         h = np.array([t[2] for t in terms], dtype=float)
         self.gain = self.d * (b - h)
         self.margin = b - h + REL_TOL * np.maximum(1.0, np.abs(b))
-        self.ready = np.array([inst.ready[o] for o in members], dtype=np.int64)
+        self.ready = np.array([inst.pair_ready[(o, cat_id)] for o in members], dtype=np.int64)
         self.horizon = inst.settings.horizon
         self.weight = live_weights(inst)
         self.rational = inst.settings.individually_rational
@@ -174,18 +174,22 @@ def _grow_lots(
 def schedule_lots(inst: Instance, proposals: list[Lot]) -> list[LotOutcome]:
     """A feasible plan from lots in order of preference: each lot whose members are
     still free starts as early as its members' readiness, the formation limit and
-    the offer's capacity allow while it still saves; the others are left out."""
+    the offer's capacity and its members' own formation limits allow while it still
+    saves; the others are left out."""
     horizon = inst.settings.horizon
     limit = inst.settings.max_parallel_formations
+    own_limit = inst.binding_org_capacity
     used_pairs: set[tuple[str, str]] = set()
     load: defaultdict[tuple[str, str], float] = defaultdict(float)
     forming: Counter[int] = Counter()
+    own_forming: Counter[tuple[str, int]] = Counter()
     accepted: list[LotOutcome] = []
     for lot in proposals:
         if any((o, lot.category_id) in used_pairs for o in lot.members):
             continue
         key = (lot.supplier_id, lot.category_id)
-        first = max(inst.ready[o] for o in lot.members)
+        first = max(inst.pair_ready[(o, lot.category_id)] for o in lot.members)
+        capped = [o for o in lot.members if o in own_limit]
         earliest, problems = price_lot(
             inst, Lot(lot.category_id, lot.supplier_id, lot.members, first)
         )
@@ -202,6 +206,12 @@ def schedule_lots(inst: Instance, proposals: list[Lot]) -> list[LotOutcome]:
                 forming[p] >= limit for p in range(start, start + earliest.lead)
             ):
                 continue
+            if any(
+                own_forming[(o, p)] >= own_limit[o]
+                for o in capped
+                for p in range(start, start + earliest.lead)
+            ):
+                continue
             if inst.live_weight(live) * earliest.savings_per_period - earliest.one_off <= 1e-9:
                 break
             if not within(load[key] + earliest.volume, offer.capacity):
@@ -215,6 +225,7 @@ def schedule_lots(inst: Instance, proposals: list[Lot]) -> list[LotOutcome]:
             used_pairs.update((o, lot.category_id) for o in lot.members)
             load[key] += outcome.volume
             forming.update(outcome.forming)
+            own_forming.update((o, p) for o in capped for p in outcome.forming)
             break
     if not assess_plan(inst, [o.lot for o in accepted]).feasible:
         return []

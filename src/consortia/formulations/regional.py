@@ -33,9 +33,12 @@ from consortia.rules.spec import REL_TOL, lead_time, live_weights, tier_costs
 
 
 def _category_frames(inst: Instance) -> dict[str, pd.DataFrame]:
-    """Per category: org, quantity, baseline, ready, region, one row per demand pair."""
+    """Per category: org, quantity, baseline, region and the pair's readiness r(o,c)
+    (as ``ready_period``), one row per demand pair."""
     orgs = inst.organizations.set_index("org_id")
-    demand = inst.demand.join(orgs[["region", "ready_period"]], on="org_id")
+    demand = inst.demand.join(orgs[["region"]], on="org_id")
+    pairs = zip(demand["org_id"], demand["category_id"], strict=True)
+    demand["ready_period"] = [inst.pair_ready[pair] for pair in pairs]
     return {c: frame.reset_index(drop=True) for c, frame in demand.groupby("category_id")}
 
 

@@ -37,12 +37,13 @@ import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 
 from consortia.data.instance import Instance, Offer
-from consortia.rules.plan import LotOutcome, member_terms, total_net
+from consortia.rules.plan import Lot, LotOutcome, assess_plan, member_terms, total_net
 from consortia.rules.spec import (
     REL_TOL,
     Member,
@@ -243,6 +244,8 @@ class _Option:
     start: int  # that earliest start
     fitting: float | None  # the change at the earliest start within the formation limit
     fitting_start: int | None  # that start
+    replaces: int | None = None  # the plan's lot it changes (None: a new lot)
+    lot_at: Callable[[int], Lot] | None = None  # the changed or new lot, by its start
 
 
 class _CategoryView:
@@ -275,7 +278,9 @@ class _CategoryView:
         index = {o: j for j, o in enumerate(orgs)}
         self.d = d = np.array([inst.demand_of[(o, category_id)][0] for o in orgs])
         self.b = b = np.array([inst.demand_of[(o, category_id)][1] for o in orgs])
-        self.ready = ready = np.array([inst.ready[o] for o in orgs], dtype=np.int64)
+        self.ready = ready = np.array(
+            [inst.pair_ready[(o, category_id)] for o in orgs], dtype=np.int64
+        )
         self._lots: dict[str, list[int]] = {}
         if not offers:  # reason 1 for every pair
             self.code = np.zeros(len(orgs), dtype=np.int64)
@@ -406,6 +411,17 @@ class _CategoryView:
             )
         return self._join(j)
 
+    def _fits_own_limits(self, option: _Option) -> bool:
+        """Whether the change also keeps every organization within its own formation
+        limit (rule 8b), checked on the whole changed plan; true without such limits."""
+        inst, plan = self.inst, self.plan
+        if not inst.binding_org_capacity or option.lot_at is None:
+            return True
+        if option.fitting_start is None:
+            return False
+        lots = [out.lot for k, out in enumerate(plan.lots) if k != option.replaces]
+        return assess_plan(inst, [*lots, option.lot_at(option.fitting_start)]).feasible
+
     def _serving_lots(self, region: str) -> list[int]:
         """The plan's lots of the category whose offer serves `region`."""
         found = self._lots.get(region)
@@ -441,6 +457,12 @@ class _CategoryView:
                 value_at = _joined(inst, plan, i, o)
                 start = max(out.lot.start, ready)
                 option = _option(plan, f"join {name}", value_at, start, out.net, out.forming)
+                if option is not None:
+                    option = replace(
+                        option,
+                        replaces=i,
+                        lot_at=partial(_moved, out.lot, (*out.lot.members, o)),
+                    )
                 if option is None:
                     refused.append(f"in {name} it would pay above its baseline or go live too late")
                 else:
@@ -459,12 +481,18 @@ class _CategoryView:
                 early = float(self.alone_early[k, j])
                 if fit > 0:
                     start = int(self.fitting_start[j])
-                    options.append(_Option(what, early, ready, fit, start))
+                    alone = Lot(c, self.offers[k].supplier_id, (o,), 0)
+                    lot_at = partial(_moved, alone, (o,))
+                    options.append(_Option(what, early, ready, fit, start, None, lot_at))
                 else:
                     options.append(_Option(what, early, ready, None, None))
         cur = inst.settings.currency
         tolerance = REL_TOL * max(1.0, abs(plan.objective))
-        fits = [(opt.fitting, opt) for opt in options if (opt.fitting or 0.0) > tolerance]
+        fits = [
+            (opt.fitting, opt)
+            for opt in options
+            if (opt.fitting or 0.0) > tolerance and self._fits_own_limits(opt)
+        ]
         if fits:
             gain, chosen = max(fits, key=lambda f: f[0] or 0.0)
             return MISSED, (
@@ -505,6 +533,10 @@ def _option(
         start += 1
         found = value_at(start)
     return _Option(what, first[0] - before, earliest, fitting, None if fitting is None else start)
+
+
+def _moved(lot: Lot, members: tuple[str, ...], start: int) -> Lot:
+    return Lot(lot.category_id, lot.supplier_id, members, start)
 
 
 def _joined(inst: Instance, plan: _Plan, i: int, o: str) -> Valuation:

@@ -109,7 +109,7 @@ def price_lot(inst: Instance, lot: Lot) -> tuple[LotOutcome | None, list[str]]:
     volume = math.fsum(d for d, _, _ in members)
     value = price_members(lot_terms(cat, offer, n, volume, lot.start), members)
     terms = value.terms
-    latest_ready = max(inst.ready[o] for o in lot.members)
+    latest_ready = max(inst.pair_ready[(o, lot.category_id)] for o in lot.members)
     if lot.start < latest_ready:
         problems.append(f"{name}: starts in {lot.start} before a member is ready ({latest_ready})")
     if lot.start < 1:
@@ -167,7 +167,28 @@ def assess_plan(inst: Instance, lots: list[Lot]) -> Assessment:
             for p, k in sorted(forming.items())
             if k > limit
         ]
+    violations += _own_formation_limits(inst, outcomes)
     return Assessment(outcomes, violations)
+
+
+def _own_formation_limits(inst: Instance, outcomes: list[LotOutcome]) -> list[str]:
+    """Rule 8b (spec section 10): each organization o is a member of at most k(o)
+    lots forming in any one period."""
+    capacity = inst.org_capacity
+    if not capacity:
+        return []
+    forming: Counter[tuple[str, int]] = Counter(
+        (o, p)
+        for out in outcomes
+        for o in set(out.lot.members)
+        if o in capacity
+        for p in out.forming
+    )
+    return [
+        f"{o} helps form {k} lots in period {p}, more than its limit {capacity[o]}"
+        for (o, p), k in sorted(forming.items())
+        if k > capacity[o]
+    ]
 
 
 def timeline(inst: Instance, outcomes: list[LotOutcome]) -> list[dict[str, float]]:

@@ -4,13 +4,15 @@ Written independently of every formulation: it lists every lot (category, member
 set, offer, start) that the spec's rules allow on its own and that gains money,
 enumerates every packing of such lots per category (one lot per organization and
 category, offer capacities respected), and combines categories under the
-parallel-formation limit by dynamic programming over per-period formation counts.
+parallel-formation limits by dynamic programming over per-period formation counts:
+the central count (rule 8) and each limited organization's own (rule 8b).
 Cost grows exponentially: keep to about five organizations and a short horizon.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections import defaultdict
 
 from consortia.data.instance import Instance
@@ -22,18 +24,23 @@ Profile = tuple[int, ...]
 def enumerate_optimum(inst: Instance) -> tuple[float, list[LotOutcome]]:
     """The optimal net savings and one optimal plan."""
     horizon = inst.settings.horizon
+    capped = sorted(inst.org_capacity)
     limit = inst.settings.max_parallel_formations
-    combined: dict[Profile, tuple[float, list[LotOutcome]]] = {(0,) * horizon: (0.0, [])}
+    # a profile counts lots forming per period: centrally, then per limited organization
+    limits = [math.inf if limit is None else limit] * horizon
+    for o in capped:
+        limits += [inst.org_capacity[o]] * horizon
+    combined: dict[Profile, tuple[float, list[LotOutcome]]] = {(0,) * len(limits): (0.0, [])}
     for cat_id in inst.category:
-        packings = _packings(inst, cat_id)
+        packings = _packings(inst, cat_id, capped)
         merged: dict[Profile, tuple[float, list[LotOutcome]]] = {}
         for prof_a, (val_a, plan_a) in combined.items():
             for prof_b, (val_b, plan_b) in packings.items():
                 prof = tuple(a + b for a, b in zip(prof_a, prof_b, strict=True))
-                if limit is not None and max(prof, default=0) > limit:
+                if any(k > most for k, most in zip(prof, limits, strict=True)):
                     continue
                 if limit is None:
-                    prof = (0,) * horizon
+                    prof = (0,) * horizon + prof[horizon:]
                 value = val_a + val_b
                 if prof not in merged or value > merged[prof][0] + 1e-12:
                     merged[prof] = (value, plan_a + plan_b)
@@ -58,8 +65,11 @@ def profitable_lots(inst: Instance, cat_id: str) -> list[LotOutcome]:
     return out
 
 
-def _packings(inst: Instance, cat_id: str) -> dict[Profile, tuple[float, list[LotOutcome]]]:
-    """Best packing of a category's lots for each per-period formation profile."""
+def _packings(
+    inst: Instance, cat_id: str, capped: list[str]
+) -> dict[Profile, tuple[float, list[LotOutcome]]]:
+    """Best packing of a category's lots for each formation profile (central counts,
+    then the counts of each organization in `capped`)."""
     horizon = inst.settings.horizon
     lots = profitable_lots(inst, cat_id)
     by_first: dict[str, list[LotOutcome]] = {}
@@ -73,10 +83,13 @@ def _packings(inst: Instance, cat_id: str) -> dict[Profile, tuple[float, list[Lo
         while i < len(orgs) and orgs[i] in used:
             i += 1
         if i == len(orgs):
-            profile = [0] * horizon
+            profile = [0] * (horizon * (1 + len(capped)))
             for out in chosen:
                 for p in out.forming:
                     profile[p - 1] += 1
+                    for k, o in enumerate(capped, start=1):
+                        if o in out.lot.members:
+                            profile[k * horizon + p - 1] += 1
             key = tuple(profile)
             if key not in best or value > best[key][0] + 1e-12:
                 best[key] = (value, list(chosen))

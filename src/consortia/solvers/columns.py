@@ -62,14 +62,14 @@ def _add_priced(
 
 def initial_columns(cands: Candidates, proposals: list[Lot]) -> list[LotOutcome]:
     inst = cands.inst
-    lots = [Lot(c, s, (o,), inst.ready[o]) for (o, s, c) in cands.threshold]
+    lots = [Lot(c, s, (o,), inst.pair_ready[(o, c)]) for (o, s, c) in cands.threshold]
     for lot in proposals:
         lots.append(
             Lot(
                 lot.category_id,
                 lot.supplier_id,
                 lot.members,
-                max(inst.ready[o] for o in lot.members),
+                max(inst.pair_ready[(o, lot.category_id)] for o in lot.members),
             )
         )
     out = []

@@ -115,7 +115,9 @@ class OfferStrategy:
             return None
         return (
             "the offers formulation needs categories without a collaboration graph, "
-            "member limits or member-dependent lead time, and members ready together"
+            "member limits or member-dependent lead time, members ready together, and "
+            "no organization's own formation limit (spec section 10) that can bind; "
+            "the compact, lots and auto formulations take them all"
         )
 
     def solve(self, ctx: SolveContext) -> Result:

@@ -49,7 +49,7 @@ class LotGame:
         self.members = self.outcome.lot.members
         self.grand_value = self.outcome.net
         inst, c = self.inst, self.outcome.lot.category_id
-        self._ready = [inst.ready[o] for o in self.members]
+        self._ready = [inst.pair_ready[(o, c)] for o in self.members]
         self._volume = [inst.demand_of[(o, c)][0] for o in self.members]
         self._cat = inst.category[c]
         self._offers = [

@@ -77,7 +77,7 @@ class CategoryPricer:
         off = inst.offer[(s, self.cat_id)]
         best = -math.inf
         for floor, size in self.levels[s]:
-            live = live_period(off, lead_time(self.cat, size), inst.ready[o])
+            live = live_period(off, lead_time(self.cat, size), inst.pair_ready[(o, self.cat_id)])
             if live > self.horizon:
                 continue
             best = max(best, inst.live_weight(live) * (self.gain(o, s) - q * floor))
@@ -182,7 +182,7 @@ class _LotState:
         self.volume += q
         self.gain += self.p.gain(o, self.s)
         self.duals += self.pi.get(o, 0.0)
-        self.ready = max(self.ready, inst.ready[o])
+        self.ready = max(self.ready, inst.pair_ready[(o, c)])
         self.limit = min(self.limit, b - inst.surcharge.get((o, self.s, c), 0.0))
 
     def evaluate(self, extra: str | None = None) -> tuple[float, Lot | None]:
@@ -201,7 +201,7 @@ class _LotState:
             volume += q
             gain += p.gain(extra, self.s)
             duals += self.pi.get(extra, 0.0)
-            ready = max(ready, inst.ready[extra])
+            ready = max(ready, inst.pair_ready[(extra, c)])
             limit = min(limit, b - inst.surcharge.get((extra, self.s, c), 0.0))
             n += 1
         if n < cat.min_members or (cat.max_members is not None and n > cat.max_members):

@@ -69,7 +69,7 @@ def category_sets(cands: Candidates, cat_id: str) -> CategorySets | None:
     orgs = sorted({o for o, _ in pairs}, key=inst.org_index.__getitem__)
     offers = sorted({s for _, s in pairs})
     largest = len(orgs) if cat.max_members is None else min(cat.max_members, len(orgs))
-    earliest = min(inst.ready[o] for o in orgs)
+    earliest = min(inst.pair_ready[(o, cat_id)] for o in orgs)
     levels = lead_levels_of(cat, largest, earliest, horizon)
     if not levels:
         return None
@@ -148,7 +148,7 @@ def build_pricing_model(cands: Candidates, cs: CategorySets) -> pyo.ConcreteMode
     m.size_low = pyo.Constraint(expr=size >= level_sum(1))
     m.size_high = pyo.Constraint(expr=size <= level_sum(2))
     m.one_start = pyo.Constraint(expr=sum(m.a[p] for p in cs.starts) == is_open)
-    ready = inst.ready
+    ready = {o: inst.pair_ready[(o, cs.category_id)] for o in cs.orgs}
     m.ready = pyo.Constraint(
         [o for o in cs.orgs if ready[o] > cs.starts[0]],
         rule=lambda m, o: x(o) <= sum(m.a[p] for p in cs.starts if p >= ready[o]),

@@ -67,12 +67,12 @@ def add_timing(m: pyo.ConcreteModel, idx: ModelIndex) -> None:
         rule=lambda m, c, r: size(m, idx, c, r) <= level_terms(c, r, 2),
     )
 
-    ready = inst.ready
-    late = [(c, r, o, s) for (c, r, o, s) in idx.members if ready[o] > idx.slots[c, r].starts[0]]
+    ready = inst.pair_ready
+    late = [(c, r, o, s) for (c, r, o, s) in idx.members if ready[o, c] > idx.slots[c, r].starts[0]]
     m.ready_member = pyo.Constraint(
         late,
         rule=lambda m, c, r, o, s: (
-            m.y[c, r, o, s] <= sum(m.a[c, r, p] for p in idx.slots[c, r].starts if p >= ready[o])
+            m.y[c, r, o, s] <= sum(m.a[c, r, p] for p in idx.slots[c, r].starts if p >= ready[o, c])
         ),
     )
 

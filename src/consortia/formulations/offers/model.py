@@ -43,7 +43,7 @@ NO_REP = ""  # lots are indexed by offer, not by a representative member
 
 def offer_model_applies(cands: Candidates) -> bool:
     inst = cands.inst
-    if inst.edges is not None:
+    if inst.edges is not None or inst.binding_org_capacity:
         return False
     for cat_id, cat in inst.category.items():
         members = {o for (o, _, c) in cands.threshold if c == cat_id}
@@ -51,7 +51,7 @@ def offer_model_applies(cands: Candidates) -> bool:
             continue
         if cat.member_lead != 0 or cat.max_members is not None:
             return False
-        if len({inst.ready[o] for o in members}) > 1:
+        if len({inst.pair_ready[(o, cat_id)] for o in members}) > 1:
             return False
     return True
 
@@ -86,7 +86,7 @@ def build_offer_index(cands: Candidates) -> OfferIndex:
         off = inst.offer[(s, c)]
         cat = inst.category[c]
         reach = min(off.capacity, sum(inst.demand_of[(o, c)][0] for o in orgs))
-        ready = inst.ready[orgs[0]]
+        ready = inst.pair_ready[(orgs[0], c)]
         starts = [
             p
             for p in range(ready, horizon + 1)

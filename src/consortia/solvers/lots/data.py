@@ -114,14 +114,14 @@ def build_category_data(inst: Instance) -> list[CategoryData]:
     out = []
     for cat_id, cat in inst.category.items():
         rows = sorted(by_cat.get(cat_id, []), key=lambda r: order[r[0]])
-        rows = [r for r in rows if inst.ready[r[0]] + cat.base_lead <= horizon]
+        rows = [r for r in rows if inst.pair_ready[(r[0], cat_id)] + cat.base_lead <= horizon]
         offers = [o for o in inst.offers_in[cat_id] if o.available_from <= horizon]
         if not rows or not offers:
             continue
         orgs = [r[0] for r in rows]
         d = np.array([r[1] for r in rows], dtype=float)
         b = np.array([r[2] for r in rows], dtype=float)
-        ready = np.array([inst.ready[o] for o in orgs], dtype=np.int64)
+        ready = np.array([inst.pair_ready[(o, cat_id)] for o in orgs], dtype=np.int64)
         regions = [inst.region[o] for o in orgs]
         ods: list[OfferData] = []
         pieces: list[Piece] = []
