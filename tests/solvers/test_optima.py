@@ -21,6 +21,7 @@ TINY = {
     "availability": 20,
     "discounting": 10 + 10 / 1.1,
     "shared_team": 26,
+    "earliest_target": 180,
 }
 
 

@@ -16,14 +16,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 
 import pandas as pd
 
 from consortia.analysis.ledger import Ledger
+from consortia.analysis.parallel import Workers
 from consortia.analysis.runs import RunSpec, checked_solve, record, write_checked
 from consortia.analysis.scenarios import Scenario, apply_scenario
 from consortia.data.instance import Instance
@@ -108,18 +107,8 @@ def run_whatif(
 def _execute(jobs: list[Job], workers: int, scheduler: str | None) -> list[tuple[str, Result]]:
     if not jobs:
         return []
-    if scheduler is not None:
-        from distributed import Client
-
-        with Client(scheduler) as client:
-            futures = client.map(solve_job, jobs, pure=False)
-            return [(job.name, future.result()) for job, future in zip(jobs, futures, strict=True)]
-    if workers <= 1:
-        return [(job.name, solve_job(job)) for job in jobs]
-    # spawn, not fork: HiGHS keeps threads that a forked child would not have
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(solve_job, job): job.name for job in jobs}
-        return [(futures[f], f.result()) for f in as_completed(futures)]
+    with Workers(workers, scheduler) as pool:
+        return [(jobs[i].name, result) for i, result in pool.map(solve_job, jobs)]
 
 
 def year_ends(inst: Instance) -> list[tuple[str, int]]:

@@ -19,10 +19,12 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
 import networkx as nx
+import pandas as pd
 
 from consortia.data.instance import Instance
 from consortia.data.reader import read_instance
@@ -199,6 +201,7 @@ def build_report(
     lots: list[tuple[str, LotOutcome]],
     summary: dict,
     shares: SharesView | None = None,
+    frontier: FrontierView | None = None,
 ) -> str:
     page = _Page(inst, lots, summary)
     html = [
@@ -213,6 +216,8 @@ def build_report(
         + (f" from {escape(page.labels[0])}" if page.quarterly else "")
         + ". Every figure below is recomputed from the instance and the plan's decisions.</p>",
     ]
+    if frontier is not None:
+        html.append(_frontier(page, frontier))
     for section in (
         _cards,
         _spend,
@@ -726,8 +731,122 @@ def write_report(
     plan_dir, out = Path(plan_dir), Path(out)
     if not plan_dir.is_dir():
         raise UsageError(f"no plan folder at '{plan_dir}'")
+    plan_dir, instance, frontier = _target_folder(plan_dir, instance)
     inst, lots, summary = load_plan(plan_dir, Path(instance) if instance else None)
     shared = read_shares(shares, lots) if shares is not None else None
     check_output_file(out, "report")  # refuse before the work
-    page = build_report(inst, lots, summary, shared)
+    page = build_report(inst, lots, summary, shared, frontier)
     return write_output_file(out, "report", lambda tmp: tmp.write_text(page, encoding="utf-8"))
+
+
+# ---------------------------------------------------------------------------
+# the frontier of `consortia target`
+
+
+@dataclass(frozen=True)
+class FrontierView:
+    """A `consortia target` folder's frontier.csv and summary.json."""
+
+    table: pd.DataFrame
+    summary: dict
+
+
+def _target_folder(
+    folder: Path, instance: str | Path | None
+) -> tuple[Path, str | Path | None, FrontierView | None]:
+    """The plan folder, instance and frontier to report on: a `consortia target`
+    folder (or the plan/ inside one) reports its proof's plan, on the truncated
+    instance written beside it, with the frontier; any other folder is a plan."""
+    if (folder / "plan").is_dir() and not (folder / "lots.csv").is_file():
+        root, folder = folder, folder / "plan"  # a target folder
+    elif (folder.parent / "frontier.csv").is_file():
+        root = folder.parent  # the plan inside one
+    elif (folder / "frontier.csv").is_file():
+        raise UsageError(
+            f"{folder} holds no plan: `consortia target` writes one only when a plan "
+            "was found (see its summary.json)"
+        )
+    else:
+        return folder, instance, None
+    if instance is None and (root / "instance").is_dir():
+        instance = root / "instance"
+    if not (root / "frontier.csv").is_file():
+        return folder, instance, None
+    try:
+        table = pd.read_csv(root / "frontier.csv")
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{root}/frontier.csv cannot be read: {exc}") from None
+    return folder, instance, FrontierView(table, read_summary(root))
+
+
+def _values(table: pd.DataFrame, column: str) -> list[float | None]:
+    if column not in table.columns:
+        raise UsageError(f"frontier.csv has no column '{column}'")
+    return [None if pd.isna(v) else float(v) for v in table[column]]
+
+
+def _frontier(page: _Page, frontier: FrontierView) -> str:
+    summary, table = frontier.summary, frontier.table
+    start = summary.get("period_start", page.start)
+    labels = period_labels(start, len(table))
+    target = summary.get("target")
+    span = summary.get("earliest_period_range") or [1, None]
+    lo, hi = int(span[0]), (None if span[1] is None else int(span[1]))
+    chart = svg.frontier_chart(
+        _values(table, "whitehall_cumulative"),
+        _values(table, "bound_cumulative"),
+        _values(table, "plan_cumulative"),
+        None if target is None else float(target),
+        (lo, hi),
+        labels,
+        y_title=f"cumulative savings ({page.cur})",
+        x_title=page.period_word,
+        money=page.short,
+    )
+    word = page.period_word
+
+    def when(p: int) -> str:
+        return period_label(start, p) if is_quarterly(start) else f"period {p}"
+
+    status = summary.get("status")
+    if status == "decided" and hi is not None:
+        answer = f"The target is first reached in <b>{escape(when(hi))}</b>."
+    elif status == "unreachable":
+        answer = "The target is <b>not reachable</b> within the horizon."
+    elif hi is None:
+        answer = (
+            f"The search did not finish: the target is reached in {escape(when(lo))} at "
+            "the earliest, later, or never (no plan found reaches it)."
+        )
+    else:
+        answer = (
+            f"The search did not finish: the target is first reached between "
+            f"{escape(when(lo))} and {escape(when(hi))} (shaded)."
+        )
+    whitehall = summary.get("whitehall") or {}
+    proven = whitehall.get("status") == "optimal"
+    text = (
+        f"<p>{answer} {escape(str(summary.get('sentence', '')))}</p>"
+        f"<p>By the end of each {word}, three figures of cumulative savings (before "
+        "one-off costs, undiscounted). The <b>Whitehall figure</b> (dashed) is what could "
+        f"be saved if every body could join at once: no {word}s spent agreeing a "
+        "specification, everyone and every supplier ready from the start, no limit on "
+        "formations; it is the ceiling that time and the central team take away from. The "
+        "<b>proven bound</b> (orange) is a mathematical guarantee: no plan that keeps the "
+        f"rules can have saved more by that {word}. The <b>best plan</b> (blue) is a plan "
+        f"found and checked against every rule. Where the two meet, the figure is exact; "
+        "the target is reached in the first "
+        f"{word} whose plan reaches the target line, and proven not to be reached earlier "
+        "where the bound stays below it"
+        + (
+            "."
+            if proven
+            else "; the Whitehall figure shown is the best plan found for it, not proven optimal."
+        )
+        + "</p>"
+        "<p class='note'>The plan in the rest of this report is the one that reaches the "
+        "target first: its horizon ends in that "
+        f"{word}, with one-off costs and discounting left out (they do not change when "
+        "the target is reached).</p>"
+    )
+    return f"<section><h2>When is the target reached?</h2>{text}{chart}</section>"

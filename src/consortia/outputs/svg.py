@@ -487,3 +487,146 @@ def region_network(
         parts.append(label(lx, ly, f"{region} ({members:,})", min(room, 200), 11, anchor))
     parts.append("</svg>")
     return "".join(parts)
+
+
+def frontier_chart(
+    whitehall: Sequence[float | None],
+    bound: Sequence[float | None],
+    plan: Sequence[float | None],
+    target: float | None,
+    span: tuple[int, int | None],
+    labels: Sequence[str],
+    y_title: str = "cumulative savings",
+    x_title: str = "period",
+    money: Callable[[float], str] = compact,
+    width: int = 760,
+    height: int = 340,
+) -> str:
+    """When is the target reached (``consortia target``): by each period, the
+    Whitehall figure (dashed grey), the proven bound (orange) and the best plan
+    found (blue), with the target line and the earliest period marked — a line
+    when it is decided (span lo = hi), a shaded band over the periods still
+    possible otherwise. A missing value (no plan, no bound) breaks its curve."""
+    n = len(labels)
+    # the bound is drawn wide and pale under the plan: where they meet, both show
+    curves = [
+        ("Whitehall figure: everyone could join at once", whitehall, "#8a8a8a", "6 4", 2.5),
+        ("proven bound: no plan can save more", bound, "#f0b27a", "", 6.0),
+        ("best plan found (checked)", plan, PALETTE[0], "", 2.5),
+    ]
+    values = [v for _, ys, _, _, _ in curves for v in ys if v is not None and math.isfinite(v)]
+    values += [target] if target is not None else []
+    ticks = nice_ticks(min([0.0, *values]), max([0.0, *values]) or 1.0)
+    tick_text = [money(t) for t in ticks]
+    legend_h = 18 * len(curves) + 6
+    left = 30 + max(text_width(t) for t in tick_text) + 8
+    right = max(16.0, text_width(labels[-1]) / 2 + 4) if labels else 16.0
+    top, bottom = 14, 50 + legend_h
+    plot_h = height - top - bottom
+    span_x = width - left - right
+    lo_v, hi_v = ticks[0], ticks[-1]
+
+    def x(p: float) -> float:
+        return left + (p - 1) * span_x / max(n - 1, 1)
+
+    def y(v: float) -> float:
+        return top + plot_h * (1 - (v - lo_v) / (hi_v - lo_v))
+
+    parts = [_open(width, height, "savings frontier: earliest period reaching the target")]
+    lo, hi = span
+    if n >= 1 and lo <= n and (hi is None or lo < hi):
+        end = n if hi is None else hi
+        a, b = x(lo) - 0.5 * span_x / max(n - 1, 1), x(end) + 0.5 * span_x / max(n - 1, 1)
+        a, b = max(a, left), min(b, width - right)
+        parts.append(
+            f'<rect x="{a:.1f}" y="{top}" width="{b - a:.1f}" height="{plot_h:.1f}" '
+            f'fill="#f3e7c9"><title>earliest period still open: {escape(labels[lo - 1])}'
+            f"{'' if hi is None else ' to ' + escape(labels[hi - 1])}</title></rect>"
+        )
+    for t, text in zip(ticks, tick_text, strict=True):
+        parts.append(
+            f'<line x1="{left:.1f}" x2="{width - right:.1f}" y1="{y(t):.1f}" y2="{y(t):.1f}" '
+            f'stroke="{"#999" if t == 0 else "#e3e3e3"}"/>'
+        )
+        parts.append(
+            label(left - 6, y(t) + 4, text, left - 26, anchor="end", extra=' class="tick"')
+        )
+    step = thin(list(labels), span_x / max(n - 1, 1))
+    for i, text in enumerate(labels):
+        if i % step == 0:
+            parts.append(
+                label(
+                    x(i + 1),
+                    top + plot_h + 19,
+                    text,
+                    span_x,
+                    anchor="middle",
+                    extra=' class="tick"',
+                )
+            )
+    parts.append(_y_title(14, top + plot_h / 2, y_title, plot_h))
+    parts.append(label(left + span_x / 2, top + plot_h + 40, x_title, span_x, TITLE_FONT, "middle"))
+    if target is not None:
+        ty = y(target)
+        parts.append(
+            f'<line x1="{left:.1f}" x2="{width - right:.1f}" y1="{ty:.1f}" y2="{ty:.1f}" '
+            'stroke="#c23b3b" stroke-dasharray="6 4"/>'
+        )
+        parts.append(
+            label(
+                left + 6,
+                ty - 6 if ty - 6 > top + 10 else ty + 15,
+                f"target {money(target)}",
+                span_x - 12,
+                extra=' fill="#c23b3b"',
+            )
+        )
+    if hi is not None and hi == lo and 1 <= hi <= n:
+        mx = x(hi)
+        parts.append(
+            f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="{top}" y2="{top + plot_h:.1f}" '
+            'stroke="#c23b3b" stroke-width="1.5"/>'
+        )
+        text = f"earliest: {labels[hi - 1]}"
+        room = width - right - mx - 6
+        anchor = "start" if room > text_width(text) else "end"
+        parts.append(
+            label(
+                mx + (4 if anchor == "start" else -4),
+                top + 12,
+                text,
+                max(room, mx - left),
+                anchor=anchor,
+                extra=' fill="#c23b3b"',
+            )
+        )
+    for name, ys, colour, dash, stroke in curves:
+        runs: list[list[str]] = [[]]
+        for i, v in enumerate(ys):
+            if v is None or not math.isfinite(v):
+                runs.append([])
+            else:
+                runs[-1].append(f"{x(i + 1):.1f},{y(v):.1f}")
+        dashed = f' stroke-dasharray="{dash}"' if dash else ""
+        for points in runs:
+            if len(points) == 1:
+                cx, cy = points[0].split(",")
+                parts.append(
+                    f'<circle cx="{cx}" cy="{cy}" r="3" fill="{colour}">'
+                    f"<title>{escape(name)}</title></circle>"
+                )
+            elif points:
+                parts.append(
+                    f'<polyline fill="none" stroke="{colour}" stroke-width="{stroke}"{dashed} '
+                    f'points="{" ".join(points)}"><title>{escape(name)}</title></polyline>'
+                )
+    for k, (name, _, colour, dash, stroke) in enumerate(curves):
+        ly = height - legend_h + 8 + 18 * k
+        dashed = f' stroke-dasharray="{dash}"' if dash else ""
+        parts.append(
+            f'<line x1="{left:.1f}" x2="{left + 28:.1f}" y1="{ly:.1f}" y2="{ly:.1f}" '
+            f'stroke="{colour}" stroke-width="{stroke}"{dashed}/>'
+        )
+        parts.append(label(left + 36, ly + 4, name, span_x - 40))
+    parts.append("</svg>")
+    return "".join(parts)
