@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     from consortia.data.instance import Instance
     from consortia.data.reader import Reading
 
+# Seconds per solve of `consortia target` unless --time-limit says otherwise: with
+# two workers the 16 quarters and the Whitehall figure of a 200-organization
+# instance take about ten minutes (benchmarks/RESULTS.md).
+TARGET_SECONDS = 60.0
+
 
 def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
     """Turn library errors into messages and exit codes."""
@@ -554,6 +559,124 @@ def whatif(
     shown = table[["scenario", "status", "net_savings", "gap", "lots", "target_period"]]
     click.echo(shown.to_string(index=False))
     click.echo(f"Plans, comparison.csv, comparison.md and savings.svg written to {out_dir}/")
+
+
+@main.command()
+@click.argument("instance", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder for frontier.csv, frontier.svg, summary.json and the proof's plan "
+    "(replaced atomically).",
+)
+@click.option(
+    "--deadline",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --vary: the period by which the target must be reached.",
+)
+@click.option(
+    "--vary",
+    type=click.Choice(["max_parallel_formations"]),
+    default=None,
+    help="With --deadline: find the smallest central limit of formations at once "
+    "that reaches the target by the deadline.",
+)
+@click.option(
+    "--target",
+    "amount",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Cumulative gross savings to reach (default: the instance's savings_target).",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=TARGET_SECONDS,
+    show_default=True,
+    help="Seconds per solve (each period, each limit and the Whitehall figure is one "
+    "solve); a period left undecided is reported as a range.",
+)
+@click.option(
+    "--gap",
+    type=click.FloatRange(min=0),
+    default=1e-6,
+    show_default=True,
+    help="Relative gap at which each solve may stop (0 = proven optimum).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Solver random seed.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Parallel worker processes.",
+)
+@click.option("--scheduler", default=None, help="Address of a Dask scheduler to solve on.")
+@click.option("--quiet", is_flag=True, help="No progress.")
+@_friendly
+def target(
+    instance: Path,
+    out_dir: Path,
+    deadline: int | None,
+    vary: str | None,
+    amount: float | None,
+    time_limit: float,
+    gap: float,
+    seed: int,
+    workers: int,
+    scheduler: str | None,
+    quiet: bool,
+) -> None:
+    """When is the savings target reached? The earliest period, with proof; with
+    --deadline P --vary max_parallel_formations, the smallest central limit."""
+    from consortia.analysis.target import run_target, target_of
+    from consortia.cli.signals import stop_on_signals
+    from consortia.errors import UsageError
+    from consortia.folders import check_output_dir
+    from consortia.solvers.options import SolveOptions
+
+    if (deadline is None) != (vary is None):
+        raise UsageError(
+            "--deadline P and --vary max_parallel_formations go together: they ask for the "
+            "smallest central limit that reaches the target by period P (without them, "
+            "consortia target finds the earliest period)"
+        )
+    inst = _instance(instance)
+    check_output_dir(out_dir, "target")
+    target_of(inst, amount)  # no target: say so before solving
+
+    def listen(event: str, item: Any) -> None:
+        if quiet or event != "done":
+            return
+        what = {"period": "period", "limit": "limit", "whitehall": "Whitehall"}[item.kind]
+        key = f" {item.key}" if item.kind != "whitehall" else ""
+        plan = "no plan" if item.plan is None else f"plan {item.plan:,.0f}"
+        bound = "no bound" if item.bound == float("inf") else f"bound {item.bound:,.0f}"
+        click.echo(f"{what}{key}: {plan}, {bound} ({item.status}, {item.seconds:.1f}s)", err=True)
+
+    with stop_on_signals(lambda text: click.echo(text, err=True)):
+        result = run_target(
+            inst,
+            out_dir,
+            SolveOptions(time_limit, gap, seed),
+            target=amount,
+            deadline=deadline,
+            workers=workers,
+            scheduler=scheduler,
+            listener=listen,
+        )
+    if result.status == "infeasible":
+        click.echo(result.sentence())
+        click.echo(f"summary.json written to {out_dir}/")
+        sys.exit(3)
+    click.echo(result.table())
+    click.echo(result.sentence())
+    files = "frontier.csv, frontier.svg" if deadline is None else "capacity.csv"
+    plan = ", the plan in plan/ (its instance in instance/)" if result.plan is not None else ""
+    click.echo(f"{files}, summary.json{plan} written to {out_dir}/")
 
 
 @main.command(cls=_Deferred, deferred=_formulations_option)
