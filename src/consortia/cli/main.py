@@ -410,9 +410,22 @@ def check(instance: Path, plan_dir: Path) -> None:
 @click.option("--suppliers", type=click.IntRange(min=1), default=6, show_default=True)
 @click.option("--periods", type=click.IntRange(min=1), default=12, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
+@click.option(
+    "--timing-limits/--no-timing-limits",
+    default=True,
+    help="Draw each pair's contract expiry (demand.ready_period) and each body's "
+    "specialist staff (organizations.max_parallel_formations). Default: drawn; "
+    "--no-timing-limits writes a version-1 instance without these two columns.",
+)
 @_friendly
 def generate(
-    out: Path, orgs: int, categories: int, suppliers: int, periods: int, seed: int
+    out: Path,
+    orgs: int,
+    categories: int,
+    suppliers: int,
+    periods: int,
+    seed: int,
+    timing_limits: bool,
 ) -> None:
     """Write a synthetic instance calibrated to the UK public sector."""
     from consortia.data.generator import GeneratorOptions, generate_instance, write_instance_tables
@@ -422,7 +435,8 @@ def generate(
         check_output_file(out, "generate")
     else:
         check_output_dir(out, "generate")
-    tables = generate_instance(GeneratorOptions(orgs, categories, suppliers, periods, seed))
+    options = GeneratorOptions(orgs, categories, suppliers, periods, seed, timing_limits)
+    tables = generate_instance(options)
     write_instance_tables(tables, out)
     shown = out if out.suffix.lower() == ".xlsx" else f"{out}/"
     click.echo(f"Instance written to {shown} ({orgs} organizations, seed {seed})")

@@ -24,6 +24,22 @@ Calibration (figures are rounded public ones; the generator samples N bodies):
 * Readiness is spread over the first third of the horizon; the collaboration graph
   links bodies of the same region (often) or the same sector (sometimes) plus a
   few random links.
+* Contract expiry (spec section 9, ``demand.ready_period``): most bodies are tied
+  into a contract in each category when the plan starts (``TIED_SHARE``, 80% of
+  the pairs); a call-off contract runs two to four years (a framework agreement
+  at most four, Public Contracts Regulations 2015, reg. 33), so the quarter in
+  which a tied pair's contract ends is uniform over quarters 2 ..
+  ``expiry_horizon(T)`` = min(16, max(2, T // 2)): the first years of the
+  horizon, leaving time to form and go live. One expiry per pair: a contract that
+  ends is not renewed within the horizon. The other pairs are free from period 1.
+* Specialist staff (spec section 10, ``organizations.max_parallel_formations``):
+  a body takes part in as many formations at once as it has procurement
+  specialists for, by size: 1 below £20m annual spend (every school, most
+  councils and housing bodies), 2 from £20m, 3 from £200m (``SPECIALIST_SPEND``).
+
+Both are drawn from a random stream of their own (``TIMING_STREAM``), after the
+rest, so an instance generated without them (``timing_limits=False``, ``consortia
+generate --no-timing-limits``) is the version-1 instance of the same seed.
 """
 
 from __future__ import annotations
@@ -77,6 +93,13 @@ CATEGORIES = {  # share of spend, list unit price, base lead (quarters), sectors
 }
 
 
+# Contract expiry and specialist staff (see the module docstring).
+TIED_SHARE = 0.8  # pairs tied into a contract when the plan starts
+LONGEST_REMAINING_TERM = 16  # quarters: a four-year contract just signed
+SPECIALIST_SPEND = (20e6, 200e6)  # annual spend (GBP) from which a body has 2, 3
+TIMING_STREAM = 910  # the numpy stream of these draws, apart from the others
+
+
 @dataclass(frozen=True)
 class GeneratorOptions:
     orgs: int = 20
@@ -84,6 +107,34 @@ class GeneratorOptions:
     suppliers: int = 6
     periods: int = 12
     seed: int = 1
+    # draw demand.ready_period and organizations.max_parallel_formations (spec
+    # sections 9 and 10); False writes a version-1 instance
+    timing_limits: bool = True
+
+
+def expiry_horizon(horizon: int) -> int:
+    """The latest quarter in which a tied pair's contract ends: min(16, max(2, T // 2))."""
+    return min(LONGEST_REMAINING_TERM, max(2, horizon // 2))
+
+
+def contract_expiry(gen: np.random.Generator, pairs: int, horizon: int) -> np.ndarray:
+    """``demand.ready_period`` of `pairs` demand pairs: 1 for a free pair (probability
+    1 - ``TIED_SHARE``), else uniform on 2 .. ``expiry_horizon(horizon)``."""
+    tied = gen.random(pairs) < TIED_SHARE
+    ends = gen.integers(2, expiry_horizon(horizon), size=pairs, endpoint=True)
+    return np.where(tied, ends, 1)
+
+
+def specialist_capacity(spend: np.ndarray) -> np.ndarray:
+    """``organizations.max_parallel_formations`` by annual spend: 1, plus one for each
+    threshold of ``SPECIALIST_SPEND`` reached (so 1, 2 or 3)."""
+    return 1 + (spend[:, None] >= np.array(SPECIALIST_SPEND)).sum(axis=1)
+
+
+def _timing_stream(seed: int) -> np.random.Generator:
+    """The seeded stream of the timing draws, independent of every other draw (a
+    negative seed is taken modulo 2**64, as numpy takes no negative entropy)."""
+    return np.random.default_rng([seed % 2**64, TIMING_STREAM])
 
 
 def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
@@ -301,9 +352,16 @@ def generate_instance(opt: GeneratorOptions) -> dict[str, pd.DataFrame]:
     def frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
         return pd.DataFrame([{c: str(r[c]) for c in columns} for r in rows], columns=columns)
 
+    org_table = frame(orgs, ["org_id", "name", "sector", "region", "ready_period"])
+    demand_table = frame(demand, ["org_id", "category_id", "quantity", "baseline_price"])
+    if opt.timing_limits:
+        gen = _timing_stream(opt.seed)
+        spends = np.array([o["spend"] for o in orgs], dtype=float)
+        org_table["max_parallel_formations"] = specialist_capacity(spends).astype(str)
+        demand_table["ready_period"] = contract_expiry(gen, len(demand), horizon).astype(str)
     return {
         "settings": pd.DataFrame([{"key": k, "value": str(v)} for k, v in settings]),
-        "organizations": frame(orgs, ["org_id", "name", "sector", "region", "ready_period"]),
+        "organizations": org_table,
         "categories": frame(
             categories,
             [
@@ -317,7 +375,7 @@ def generate_instance(opt: GeneratorOptions) -> dict[str, pd.DataFrame]:
                 "coordination_cost",
             ],
         ),
-        "demand": frame(demand, ["org_id", "category_id", "quantity", "baseline_price"]),
+        "demand": demand_table,
         "suppliers": frame(suppliers, ["supplier_id", "name"]),
         "offers": frame(
             offers,
