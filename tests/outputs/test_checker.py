@@ -184,3 +184,72 @@ def test_below_first_tier(tmp_path) -> None:
 
     assessment = assess_plan(inst, [Lot("paper", "S1", ("A",), 1)])
     assert any("below the first tier" in v for v in assessment.violations)
+
+
+# ------------------------- the timing rules of spec sections 9 and 10 (consortia check)
+
+
+def _without_column(folder: Path, table: str, column: str, target: Path) -> Path:
+    """A copy of an instance folder without one of its columns (the version-1 instance)."""
+    import shutil
+
+    shutil.copytree(folder, target)
+    frame = pd.read_csv(target / f"{table}.csv", dtype=str, keep_default_na=False)
+    frame.drop(columns=[column]).to_csv(target / f"{table}.csv", index=False)
+    return target
+
+
+def _plan_of(inst, plan: Path, outcomes) -> Path:
+    """The plan files of `outcomes`, stamped with `inst`'s content hash."""
+    from consortia.rules.plan import total_net
+    from consortia.solvers.result import Result
+
+    value = total_net(outcomes)
+    return write_result(Result(inst, "optimal", value, value, list(outcomes), "enumerate"), plan)
+
+
+def _cli_check(instance: Path, plan: Path) -> tuple[int, list[str]]:
+    from click.testing import CliRunner
+
+    from consortia.cli import main
+
+    done = CliRunner().invoke(main, ["check", str(instance), str(plan)])
+    return done.exit_code, [
+        line[4:] for line in done.output.splitlines() if line.startswith("  - ")
+    ]
+
+
+@pytest.mark.parametrize(
+    "name,table,column,violation",
+    [
+        # B's paper contract ends in period 3: the version-1 optimum pools A and B at once
+        (
+            "contract_expiry",
+            "demand",
+            "ready_period",
+            "lot paper/S1 {A, B}: starts in 1 before a member is ready (3)",
+        ),
+        # A (one specialist) forms energy and food at once in the version-1 optimum
+        (
+            "own_capacity",
+            "organizations",
+            "max_parallel_formations",
+            "A helps form 2 lots in period 1, more than its limit 1",
+        ),
+    ],
+)
+def test_check_refuses_a_plan_that_breaks_a_timing_rule(
+    tmp_path: Path, name: str, table: str, column: str, violation: str
+) -> None:
+    from consortia.solvers.bruteforce import enumerate_optimum
+
+    folder = INSTANCES / "tiny" / name
+    inst = read_instance(folder)
+    v1 = read_instance(_without_column(folder, table, column, tmp_path / "v1"))
+    # the plan that is best without the column, numbers right, as if written for inst
+    _, unlimited = enumerate_optimum(v1)
+    broken = _plan_of(inst, tmp_path / "broken", unlimited)
+    assert _cli_check(folder, broken) == (1, [violation])
+    # the plan that keeps the rule passes: the check is not refusing everything
+    _, best = enumerate_optimum(inst)
+    assert _cli_check(folder, _plan_of(inst, tmp_path / "kept", best)) == (0, [])

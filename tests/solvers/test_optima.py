@@ -6,6 +6,7 @@ import pytest
 
 from conftest import FIXTURES, INSTANCES
 from consortia import Lot, check_plan, read_instance, solve, write_result
+from consortia.solvers.registry import names
 
 TINY = {
     "tier_threshold": 120,
@@ -22,6 +23,8 @@ TINY = {
     "discounting": 10 + 10 / 1.1,
     "shared_team": 26,
     "earliest_target": 180,
+    "contract_expiry": 120,
+    "own_capacity": 50,
 }
 
 
@@ -36,6 +39,64 @@ def test_tiny_optimum(name: str) -> None:
 def test_every_tiny_instance_has_an_expected_optimum() -> None:
     folders = {p.name for p in (INSTANCES / "tiny").iterdir() if p.is_dir()}
     assert folders == set(TINY)
+
+
+# The timing rules of spec sections 9 and 10: (table, column) of the rule, and the
+# hand optimum without that column (instances/tiny/README.md)
+TIMING = {
+    "contract_expiry": ("demand", "ready_period", 200),
+    "own_capacity": ("organizations", "max_parallel_formations", 60),
+}
+# formulations that must prove the hand optimum of every instance they take
+EXACT = ("auto", "compact")
+
+
+@pytest.mark.parametrize("name", sorted(TIMING))
+def test_timing_rule_changes_the_brute_force_optimum(name: str, tmp_path) -> None:
+    import shutil
+
+    import pandas as pd
+
+    from consortia.rules.plan import assess_plan
+    from consortia.solvers.bruteforce import enumerate_optimum
+
+    table, column, without = TIMING[name]
+    inst = read_instance(INSTANCES / "tiny" / name)
+    value, plan = enumerate_optimum(inst)
+    assert value == pytest.approx(TINY[name], abs=1e-9)
+    assert assess_plan(inst, [o.lot for o in plan]).feasible
+    folder = tmp_path / name
+    shutil.copytree(INSTANCES / "tiny" / name, folder)
+    frame = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
+    frame.drop(columns=[column]).to_csv(folder / f"{table}.csv", index=False)
+    assert enumerate_optimum(read_instance(folder))[0] == pytest.approx(without, abs=1e-9)
+
+
+@pytest.mark.parametrize("formulation", names())
+@pytest.mark.parametrize("name", sorted(TIMING))
+def test_timing_rule_optimum_by_every_formulation(name: str, formulation: str) -> None:
+    """Every formulation that takes the instance returns a feasible plan no better
+    than the optimum and a bound no lower; `EXACT` ones prove the optimum. One that
+    refuses (its ``supports``) says why in a sentence and is skipped."""
+    from consortia.errors import UsageError
+    from consortia.rules.plan import assess_plan
+    from consortia.solvers.options import SolveOptions
+
+    inst = read_instance(INSTANCES / "tiny" / name)
+    best = TINY[name]
+    try:
+        result = solve(inst, SolveOptions(formulation=formulation))
+    except UsageError as refusal:
+        reason = str(refusal)
+        assert formulation not in EXACT, reason
+        assert "\n" not in reason and len(reason.split()) >= 6 and "Traceback" not in reason
+        pytest.skip(f"{formulation} refuses {name}: {reason}")
+    assert assess_plan(inst, [o.lot for o in result.outcomes]).feasible
+    assert result.objective <= best + 1e-6
+    assert result.best_bound >= best - 1e-6
+    if formulation in EXACT or result.status == "optimal":
+        assert result.status == "optimal"
+        assert result.objective == pytest.approx(best, abs=1e-6)
 
 
 def test_pooling_example_optimum(tmp_path) -> None:
