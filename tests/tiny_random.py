@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pandas as pd
@@ -202,3 +203,94 @@ def merge_friendly(tables):
     orgs["ready_period"] = "1"
     tables["organizations"] = orgs
     return tables
+
+
+def random_v3_tables(seed: int) -> dict[str, pd.DataFrame]:
+    """A random tiny instance with the supplier rules (spec section 11) and locks
+    (section 12): random ``max_suppliers`` and ``max_share``, and a few valid locks
+    of each kind. ``join`` and ``together`` locks mostly name organizations that
+    some lot can hold (most pairs of a random instance can be in no lot at all);
+    locks are drawn independently, so some contradict each other or the other
+    rules: about one instance in six has no feasible plan."""
+    rng = random.Random(20_000 + seed)
+    tables = {name: frame.copy() for name, frame in random_tiny_tables(seed).items()}
+    cats = tables["categories"]
+    cats["max_suppliers"] = [rng.choice(["", "", "", "1", "2"]) for _ in range(len(cats))]
+    offers = tables["offers"]
+    offers["max_share"] = [rng.choice(["", "", "", "0.5", "0.7", "1"]) for _ in range(len(offers))]
+    held = _held_together(tables)
+    demand = list(zip(tables["demand"]["org_id"], tables["demand"]["category_id"], strict=True))
+    pairs = list(zip(offers["supplier_id"], offers["category_id"], strict=True))
+    locks: list[dict[str, object]] = []
+    for rule in ("join", "exclude", "together", "apart"):
+        for _ in range(rng.choice(LOCKS_PER_RULE)):
+            lock = _random_lock(rng, rule, demand, pairs, held)
+            locks += [lock] if lock else []
+    if locks or rng.random() < 0.2:  # sometimes an empty locks table
+        tables["locks"] = _frame(
+            locks, ["rule", "org_id", "category_id", "supplier_id", "other_org_id"]
+        )
+    return tables
+
+
+LOCKS_PER_RULE = [0, 0, 0, 0, 0, 0, 1, 1, 2, 3]
+
+
+def _held_together(tables: dict[str, pd.DataFrame]) -> set[tuple[str, str, str, str]]:
+    """(org, org2, category, supplier) for the members of every lot that breaks no
+    rule on its own, its offer's capacity included (org == org2 for each member
+    alone)."""
+    from consortia.data.reader import instance_from_tables
+    from consortia.rules.plan import Lot, price_lot
+
+    inst = instance_from_tables(tables)
+    held = set()
+    for c in inst.category:
+        orgs = [o for o in inst.org_ids if (o, c) in inst.demand_of]
+        for size in range(1, len(orgs) + 1):
+            for members in itertools.combinations(orgs, size):
+                # the earliest start is the only one to try: a later one goes live later
+                start = max(inst.pair_ready[(o, c)] for o in members)
+                for off in inst.offers_in[c]:
+                    outcome, problems = price_lot(inst, Lot(c, off.supplier_id, members, start))
+                    if outcome and not problems and outcome.volume <= off.capacity:
+                        held |= {(a, b, c, off.supplier_id) for a in members for b in members}
+    return held
+
+
+def _random_lock(
+    rng: random.Random,
+    rule: str,
+    demand: list[tuple[str, str]],
+    offers: list[tuple[str, str]],
+    held: set[tuple[str, str, str, str]],
+) -> dict[str, object] | None:
+    """One valid lock of this rule, or None. A ``join`` or ``together`` lock names,
+    19 times in 20, members of a lot that breaks no rule on its own (None when
+    the instance has no such lot)."""
+    lock: dict[str, object] = {"rule": rule}
+    if rule in ("join", "together") and rng.random() < 0.95:
+        fits = sorted(h for h in held if (h[0] == h[1]) == (rule == "join"))
+        if not fits:
+            return None
+        org, other, cat, sup = rng.choice(fits)
+        lock |= {"org_id": org, "category_id": cat}
+        if rule == "together":
+            lock["other_org_id"] = other
+        elif rng.random() < 0.5:
+            lock["supplier_id"] = sup
+        return lock
+    if not demand:
+        return None
+    org, cat = rng.choice(demand)
+    lock |= {"org_id": org, "category_id": cat}
+    if rule in ("join", "exclude"):
+        suppliers = [s for s, c in offers if c == cat]
+        if suppliers and rng.random() < 0.5:
+            lock["supplier_id"] = rng.choice(suppliers)
+        return lock
+    others = sorted({o for o, c in demand if c == cat and o != org})
+    if not others:
+        return None
+    lock["other_org_id"] = rng.choice(others)
+    return lock

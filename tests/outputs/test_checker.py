@@ -253,3 +253,105 @@ def test_check_refuses_a_plan_that_breaks_a_timing_rule(
     # the plan that keeps the rule passes: the check is not refusing everything
     _, best = enumerate_optimum(inst)
     assert _cli_check(folder, _plan_of(inst, tmp_path / "kept", best)) == (0, [])
+
+
+# ---------------------------------------------------------------- supplier rules and locks
+
+
+def _written(inst, lots: list, folder: Path) -> Path:
+    """A plan of these lots written with the numbers the rules give them."""
+    from consortia.rules.plan import assess_plan
+    from consortia.solvers.result import Result
+
+    outcomes = assess_plan(inst, lots).outcomes
+    value = sum(o.net for o in outcomes)
+    return write_result(Result(inst, "feasible", value, value, outcomes, "hand"), folder)
+
+
+def _check_cli(instance: Path, plan: Path) -> tuple[int, str]:
+    from click.testing import CliRunner
+
+    from consortia.cli import main
+
+    result = CliRunner().invoke(main, ["check", str(instance), str(plan)])
+    return result.exit_code, result.output
+
+
+def _food(supplier: str, *members: str):
+    from consortia.rules.plan import Lot
+
+    return Lot("food", supplier, members, 1)
+
+
+BROKEN = [
+    (
+        "max_suppliers",
+        [("S1", "A"), ("S2", "B")],
+        "category food uses 2 suppliers (S1, S2), more than its max_suppliers 1",
+    ),
+    (
+        "max_share",
+        [("S1", "A"), ("S2", "B")],
+        "offer S1/food carries 60 of the 100 awarded in food, more than its max_share 0.5",
+    ),
+    ("lock_join", [], "lock row 2 (join B in food on S2): B is in no lot of food"),
+    (
+        "lock_join",
+        [("S1", "A", "B")],
+        "lock row 2 (join B in food on S2): B is in a lot of food on S1, not on S2",
+    ),
+    (
+        "lock_exclude",
+        [("S1", "A", "B", "C")],
+        "lock row 2 (exclude C from food on S1): C is in lot food/S1 {A, B, C}",
+    ),
+    (
+        "lock_together",
+        [("S1", "A", "C"), ("S2", "B")],
+        "lock row 2 (together B and C in food): B and C are in different lots of food",
+    ),
+    (
+        "lock_apart",
+        [("S1", "A", "B")],
+        "lock row 2 (apart A and B in food): both are in lot food/S1 {A, B}",
+    ),
+]
+
+
+@pytest.mark.parametrize("name,lots,violation", BROKEN, ids=[f"{b[0]}-{len(b[1])}" for b in BROKEN])
+def test_check_rejects_a_plan_breaking_a_supplier_rule_or_lock(
+    name: str, lots: list, violation: str, tmp_path: Path
+) -> None:
+    folder = INSTANCES / "tiny" / name
+    inst = read_instance(folder)
+    plan = _written(inst, [_food(*lot) for lot in lots], tmp_path / "plan")
+    code, out = _check_cli(folder, plan)
+    assert code == 1, out
+    lines = out.splitlines()
+    assert lines[0] == "Plan fails 1 check(s):" and len(lines) == 2, out  # the numbers agree
+    assert lines[1].startswith(f"  - {violation}"), out
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["max_suppliers", "max_share", "lock_join", "lock_exclude", "lock_together", "lock_apart"],
+)
+def test_check_accepts_the_optimal_plan(name: str, tmp_path: Path) -> None:
+    from consortia.solvers.bruteforce import enumerate_optimum
+
+    folder = INSTANCES / "tiny" / name
+    inst = read_instance(folder)
+    plan = _written(inst, [o.lot for o in enumerate_optimum(inst)[1]], tmp_path / "plan")
+    code, out = _check_cli(folder, plan)
+    assert code == 0, out
+
+
+def test_check_rejects_an_edited_supplier(tmp_path: Path) -> None:
+    """The optimal plan of lock_join with B's lot moved from S2 to S1 by hand."""
+    folder = INSTANCES / "tiny" / "lock_join"
+    inst = read_instance(folder)
+    plan = _written(inst, [_food("S1", "A"), _food("S2", "B")], tmp_path / "plan")
+    _edit(plan, "lots", lambda f: f.assign(supplier_id="S1"))
+    code, out = _check_cli(folder, plan)
+    assert code == 1
+    assert "lock row 2 (join B in food on S2): B is in a lot of food on S1, not on S2" in out

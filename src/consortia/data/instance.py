@@ -15,7 +15,8 @@ from functools import cached_property
 
 import pandas as pd
 
-from consortia.data.schema import TABLES, V2_DEFAULTS
+from consortia.data.schema import TABLES, V2_DEFAULTS, V2_TABLES
+from consortia.data.validation import ROW_INDEX
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class Offer:
     discount: str  # "all_units" or "incremental"
     regions: frozenset[str]
     tiers: tuple[tuple[float, float], ...]  # (min_quantity, unit_price)
+    # spec section 11: at most this share of its category's awarded volume
+    max_share: float = 1.0
 
     @property
     def key(self) -> tuple[str, str]:
@@ -59,6 +62,37 @@ class Offer:
     def serves(self, region: str) -> bool:
         """Spec rule 4: an empty region set serves everyone; an empty region only those."""
         return not self.regions or (region != "" and region in self.regions)
+
+
+@dataclass(frozen=True)
+class Lock:
+    """One row of the locks table (spec section 12), with its spreadsheet row.
+
+    ``join``: (org, category) is in a lot (on ``supplier_id``'s offer, if given);
+    ``exclude``: it is in no lot (no lot on that offer, if a supplier is given);
+    ``together``: org and ``other_org_id`` are members of one lot of the category;
+    ``apart``: they are not members of one lot of it.
+    """
+
+    row: int
+    rule: str  # "join", "exclude", "together" or "apart"
+    org_id: str
+    category_id: str
+    supplier_id: str | None = None  # join / exclude only
+    other_org_id: str | None = None  # together / apart only
+
+    @property
+    def wording(self) -> str:
+        """What the lock asks, in words: "join O1 in ict on S2"."""
+        on = f" on {self.supplier_id}" if self.supplier_id is not None else ""
+        if self.rule == "join":
+            return f"join {self.org_id} in {self.category_id}{on}"
+        if self.rule == "exclude":
+            return f"exclude {self.org_id} from {self.category_id}{on}"
+        return f"{self.rule} {self.org_id} and {self.other_org_id} in {self.category_id}"
+
+    def __str__(self) -> str:
+        return f"lock row {self.row} ({self.wording})"
 
 
 @dataclass(frozen=True)
@@ -72,6 +106,8 @@ class Instance:
     tiers: pd.DataFrame
     surcharges: pd.DataFrame
     collaboration: pd.DataFrame | None = None
+    # spec section 12; indexed by spreadsheet row when read from files
+    locks: pd.DataFrame | None = None
     name: str = field(default="instance")
     source: str = field(default="")  # where the instance was read from, if from a file
 
@@ -142,6 +178,48 @@ class Instance:
         return out
 
     @cached_property
+    def max_suppliers(self) -> dict[str, int]:
+        """The categories with a limit on the distinct suppliers of their lots (spec
+        section 11); a category not listed has none."""
+        cats = self.categories
+        return {
+            c: int(k)
+            for c, k in zip(cats["category_id"], cats["max_suppliers"], strict=True)
+            if not pd.isna(k)
+        }
+
+    @cached_property
+    def lock_records(self) -> tuple[Lock, ...]:
+        """The locks in table order (spec section 12). Rows are the spreadsheet rows
+        of the locks table (its index); a table built in memory without them is
+        numbered from row 2."""
+        locks = self.locks
+        if locks is None or locks.empty:
+            return ()
+        rows = locks.index if locks.index.name == ROW_INDEX else range(2, len(locks) + 2)
+        return tuple(
+            Lock(int(i), rule, o, c, _given(s), _given(other))
+            for i, rule, o, c, s, other in zip(
+                rows,
+                locks["rule"],
+                locks["org_id"],
+                locks["category_id"],
+                locks["supplier_id"],
+                locks["other_org_id"],
+                strict=True,
+            )
+        )
+
+    @cached_property
+    def locks_in(self) -> dict[str, tuple[Lock, ...]]:
+        """The locks of each category (every lock names one); categories without a
+        lock are not listed."""
+        out: dict[str, list[Lock]] = {}
+        for lock in self.lock_records:
+            out.setdefault(lock.category_id, []).append(lock)
+        return {c: tuple(locks) for c, locks in out.items()}
+
+    @cached_property
     def demand_of(self) -> dict[tuple[str, str], tuple[float, float]]:
         """(org, category) -> (quantity per period, baseline unit price)."""
         d = self.demand
@@ -175,6 +253,7 @@ class Instance:
                 row.discount,
                 frozenset(row.regions),
                 tuple(sorted(tiers.get(key, []))),
+                float(row.max_share),
             )
         return out
 
@@ -245,10 +324,19 @@ class Instance:
             if name == "settings":
                 continue
             table = getattr(self, name)
+            if name in V2_TABLES and (table is None or table.empty):
+                continue  # as before the table existed
             h.update(f"\n#{name}\n".encode())
             if table is not None:
                 h.update(_without_v1_defaults(name, table).to_csv(index=False).encode())
         return h.hexdigest()
+
+
+def _given(value: object) -> str | None:
+    """An optional text cell: None when empty (None, NaN or "")."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        return None
+    return str(value)
 
 
 def _without_v1_defaults(name: str, table: pd.DataFrame) -> pd.DataFrame:

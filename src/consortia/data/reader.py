@@ -388,6 +388,7 @@ def build_instance(raw: RawTables, name: str = "instance") -> Reading:
         tiers=frames["tiers"],
         surcharges=frames["surcharges"],
         collaboration=frames["collaboration"] if "collaboration" in raw else None,
+        locks=frames["locks"] if "locks" in raw else None,
         name=name,
     )
     return Reading(instance, tuple(sorted(v.check_plausible(rows["demand"]), key=_place)))
@@ -435,14 +436,21 @@ def _check_cross_references(rows: dict[str, list[dict[str, Any]]]) -> list[Probl
     problems += v.check_known("collaboration", rows["collaboration"], "org_b", orgs, "organization")
     problems += v.check_collaboration(rows["collaboration"])
     problems += v.check_tiers(rows["tiers"], rows["offers"])
+    demand = {(r["org_id"], r["category_id"]) for r in rows["demand"]}
+    problems += v.check_locks(rows["locks"], orgs, cats, sups, offers, demand)
     return problems
 
 
 def _frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """A typed table. The locks keep their spreadsheet rows as the index (messages
+    name a lock by its row, spec section 13)."""
     columns = list(TABLES[table].column_names)
     frame = pd.DataFrame(rows, columns=columns)
     if table == "categories":
         frame["max_members"] = frame["max_members"].astype("Int64")
+        frame["max_suppliers"] = frame["max_suppliers"].astype("Int64")
     if table == "organizations":
         frame["max_parallel_formations"] = frame["max_parallel_formations"].astype("Int64")
+    if table == "locks":
+        frame.index = pd.Index([r[v.ROW] for r in rows], name=v.ROW_INDEX, dtype="int64")
     return frame

@@ -40,6 +40,11 @@ class Table:
 
 UNLIMITED = float("inf")
 
+# spec section 12: the kinds of lock, those naming one organization (and perhaps a
+# supplier), then those naming two
+LOCK_RULES = ("join", "exclude", "together", "apart")
+PAIR_LOCK_RULES = ("together", "apart")
+
 # Numbers beyond these are refused: larger ones overflow the solver's arithmetic
 # (HiGHS treats 1e20 as infinite) or its memory (one model column per period).
 LARGEST = 1e13  # any number in a cell (a national savings target is ~1e10 GBP)
@@ -79,6 +84,8 @@ TABLES: dict[str, Table] = {
                 Column("min_members", "int", default=1, minimum=1),
                 Column("max_members", "int", default=None, minimum=1),
                 Column("coordination_cost", "real", default=0.0, minimum=0),
+                # spec section 11: distinct suppliers of the category's lots (None: unlimited)
+                Column("max_suppliers", "int", default=None, minimum=1),
             ),
         ),
         Table(
@@ -108,6 +115,8 @@ TABLES: dict[str, Table] = {
                     "discount", "enum", default="all_units", choices=("all_units", "incremental")
                 ),
                 Column("regions", "list", default=()),
+                # spec section 11: the offer's volume over its category's awarded volume
+                Column("max_share", "real", default=1.0, minimum=0, strict=True, maximum=1),
             ),
         ),
         Table(
@@ -134,6 +143,19 @@ TABLES: dict[str, Table] = {
             (Column("org_a", required=True), Column("org_b", required=True)),
             required=False,
         ),
+        Table(
+            "locks",
+            (
+                Column("rule", "enum", required=True, choices=LOCK_RULES),
+                Column("org_id", required=True),
+                Column("category_id", required=True),
+                # only with join / exclude (checked in validation.check_locks)
+                Column("supplier_id", default=None),
+                # required with together / apart, refused otherwise
+                Column("other_org_id", default=None),
+            ),
+            required=False,
+        ),
     )
 }
 
@@ -143,9 +165,17 @@ TABLES: dict[str, Table] = {
 V2_DEFAULTS: dict[tuple[str, str], object] = {
     ("organizations", "max_parallel_formations"): None,
     ("demand", "ready_period"): 1,
+    ("categories", "max_suppliers"): None,
+    ("offers", "max_share"): 1.0,
 }
 
-# Columns whose values must be present (not just the column header).
+# Tables added in version 2: absent (or without rows), they leave the content hash
+# as it was before the table existed.
+V2_TABLES = frozenset({"locks"})
+
+# Columns whose values must be present (not just the column header) where the
+# column is required: an optional column of the same name (locks.supplier_id) may
+# hold empty cells.
 NON_EMPTY = {"key", "org_id", "category_id", "supplier_id", "org_a", "org_b"}
 
 SETTING_KEYS = (

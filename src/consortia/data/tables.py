@@ -9,6 +9,7 @@ import pandas as pd
 
 from consortia.data.instance import Instance
 from consortia.data.schema import TABLES
+from consortia.data.validation import ROW_INDEX
 
 
 def _cell(value: Any) -> str:
@@ -64,5 +65,7 @@ def parts_to_tables(
         tables[name] = pd.DataFrame(
             {col: [_cell(v) for v in frame[col].tolist()] for col in frame.columns},
             columns=list(frame.columns),
+            # spreadsheet rows, as read (the locks are named by them)
+            index=frame.index if frame.index.name == ROW_INDEX else None,
         )
     return tables

@@ -24,6 +24,7 @@ from consortia.data.schema import (
     LARGEST,
     MAX_SPEND,
     NON_EMPTY,
+    PAIR_LOCK_RULES,
     SETTING_COLUMNS,
     SETTING_KEYS,
     TABLES,
@@ -91,7 +92,7 @@ def parse_cell(col: Column, text: str) -> tuple[Any, str | None]:
     """Parse one cell; return (value, None) or (None, message)."""
     text = text.strip()
     if text == "":
-        if (col.required and not col.nullable) or col.name in NON_EMPTY:
+        if col.required and (not col.nullable or col.name in NON_EMPTY):
             return None, "value is missing"
         return col.default, None
     if col.kind == "text":
@@ -369,3 +370,85 @@ def check_plausible(demand: list[Row]) -> list[Problem]:
         if row["quantity"] is not None
         and row["quantity"] > IMPLAUSIBLE_RATIO * medians[row["category_id"]]
     ]
+
+
+def check_locks(
+    rows: list[Row],
+    orgs: set[str],
+    categories: set[str],
+    suppliers: set[str],
+    offers: set[tuple[str, str]],
+    demand: set[tuple[str, str]],
+) -> list[Problem]:
+    """Every lock names what its rule needs (spec section 12): known ids, organizations
+    with demand in the category, a supplier (only with join / exclude) with an offer
+    in it, and with together / apart a second organization, not the first. A lock
+    repeating or contradicting another is no problem here (the instance is then
+    infeasible, spec section 13)."""
+    problems: list[Problem] = []
+    for row in rows:
+        problems += _lock_org_problems(row, "org_id", orgs, categories, demand)
+        problems += _lock_supplier_problems(row, suppliers, categories, offers)
+        problems += _lock_other_org_problems(row, orgs, categories, demand)
+    problems += check_known("locks", rows, "category_id", categories, "category")
+    return problems
+
+
+def _lock_org_problems(
+    row: Row, column: str, orgs: set[str], categories: set[str], demand: set[tuple[str, str]]
+) -> list[Problem]:
+    """An organization of a lock is known and has demand in the lock's category."""
+    org, cat = row[column], row["category_id"]
+    if org is None:
+        return []
+    if org not in orgs:
+        return [Problem("locks", row[ROW], column, f"unknown organization '{org}'")]
+    if cat in categories and (org, cat) not in demand:
+        return [Problem("locks", row[ROW], column, f"'{org}' has no demand in category '{cat}'")]
+    return []
+
+
+def _lock_supplier_problems(
+    row: Row, suppliers: set[str], categories: set[str], offers: set[tuple[str, str]]
+) -> list[Problem]:
+    """A lock's supplier is only given with join / exclude, is known and has an offer
+    in the lock's category."""
+    sup, cat, rule = row["supplier_id"], row["category_id"], row["rule"]
+    if sup is None:
+        return []
+    i = row[ROW]
+    if rule in PAIR_LOCK_RULES:
+        message = f"{_a(rule)} lock names no supplier (supplier_id is for join and exclude locks)"
+        return [Problem("locks", i, "supplier_id", message)]
+    if sup not in suppliers:
+        return [Problem("locks", i, "supplier_id", f"unknown supplier '{sup}'")]
+    if cat in categories and (sup, cat) not in offers:
+        message = f"supplier '{sup}' has no offer in category '{cat}'"
+        return [Problem("locks", i, "supplier_id", message)]
+    return []
+
+
+def _lock_other_org_problems(
+    row: Row, orgs: set[str], categories: set[str], demand: set[tuple[str, str]]
+) -> list[Problem]:
+    """other_org_id is given exactly with together / apart, and names another
+    organization with demand in the lock's category."""
+    other, rule, i = row["other_org_id"], row["rule"], row[ROW]
+    if rule is None:
+        return []
+    if rule not in PAIR_LOCK_RULES:
+        if other is None:
+            return []
+        message = f"{_a(rule)} lock names one organization (other_org_id is for together and apart)"
+        return [Problem("locks", i, "other_org_id", message)]
+    if other is None:
+        message = f"value is missing ({_a(rule)} lock names two organizations)"
+        return [Problem("locks", i, "other_org_id", message)]
+    if other == row["org_id"]:
+        return [Problem("locks", i, "other_org_id", f"'{other}' is the lock's org_id too")]
+    return _lock_org_problems(row, "other_org_id", orgs, categories, demand)
+
+
+def _a(rule: str) -> str:
+    """The rule with its article: "a join", "an apart"."""
+    return f"an {rule}" if rule[0] in "aeiou" else f"a {rule}"

@@ -1,8 +1,12 @@
-"""Plans and their assessment under the rules of spec sections 4-5.
+"""Plans and their assessment under the rules of spec sections 4-5 and 9-12.
 
 A :class:`Lot` is what a plan decides (category, members, offer, formation start);
 :func:`assess_plan` derives everything else — volume, price, lead time, live period,
 savings, the timeline — and lists every broken rule. Nothing here knows a model.
+
+The empty plan is not always feasible: ``join`` and ``together`` locks (spec
+section 12) ask for lots, and an instance may have no feasible plan at all
+(section 13). :func:`assess_plan` judges the empty plan like any other.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from dataclasses import dataclass, field
 
 from consortia.data.instance import Instance
 from consortia.rules.connectivity import is_connected
+from consortia.rules.locks import broken_locks
 from consortia.rules.spec import Member, lot_terms, price_members, within
+from consortia.rules.suppliers import supplier_breaches
 
 
 @dataclass(frozen=True, order=True)
@@ -142,7 +148,10 @@ def price_lot(inst: Instance, lot: Lot) -> tuple[LotOutcome | None, list[str]]:
 
 
 def assess_plan(inst: Instance, lots: list[Lot]) -> Assessment:
-    """Price every lot and check the rules that span lots (1, 6 and 8)."""
+    """Price every lot and check the rules that span lots: 1, 6, 8 and 8b (spec
+    section 10), the supplier rules (section 11: ``max_suppliers``, ``max_share``)
+    and the locks (section 12, each named by its row). Any list of lots is judged,
+    the empty one included (infeasible under a ``join`` or ``together`` lock)."""
     outcomes: list[LotOutcome] = []
     violations: list[str] = []
     for lot in lots:
@@ -168,6 +177,9 @@ def assess_plan(inst: Instance, lots: list[Lot]) -> Assessment:
             if k > limit
         ]
     violations += _own_formation_limits(inst, outcomes)
+    awards = [(o.lot.category_id, o.lot.supplier_id, o.volume) for o in outcomes]
+    violations += supplier_breaches(inst, awards)
+    violations += broken_locks(inst, lots)
     return Assessment(outcomes, violations)
 
 
