@@ -1,17 +1,21 @@
 """A valid upper bound on the optimum from any duals and the pricing upper bounds.
 
 For duals y >= 0 of the master rows and any plan (or any LP solution lambda over
-all lots of the spec):  net <= b.y + sum_j max(0, rc_j) lambda_j.
+all lots of the spec):  net <= b.y + sum_j max(0, rc_j) lambda_j. (net = sum_j
+(rc_j + a_j.y) lambda_j and A lambda <= b for every plan: the master's rows,
+rule 8b's included, are rules every plan keeps; b.y therefore holds
+sum k(o) rho(o, p) and rc_j the charge of rho on the lot's members, as priced.)
 
 Group the lots by pricing subproblem t (piece, start, lead level); rc_j <= U_t for
 every lot j of t, with U_t the subproblem's upper bound. With x_t = sum_{j in t}
 lambda_j (over the lots of t with rc_j > 0), every aggregate that the master rows
 imply for lambda holds for x:
 
-- members: a lot of t has >= n_lo(t) members, all ready by sigma_t, all served by
-  the offer; so for every category c and period r,
-  sum_{t in c, sigma_t <= r} n_lo(t) x_t <= #organizations of c ready by r, and per
-  offer s, sum_{t on s} n_lo(t) x_t <= #organizations s serves;
+- members: a lot of t has >= n_lo(t) members, all ready by sigma_t (the pair's
+  readiness r(o,c), spec section 9), all served by the offer; so for every
+  category c and period r, sum_{t in c, sigma_t <= r} n_lo(t) x_t <= #organizations
+  of c ready by r, and per offer s, sum_{t on s} n_lo(t) x_t <= #organizations s
+  serves;
 - capacity: sum_{t on s} lo(t) x_t <= cap_s;
 - formation: sum_{t forming in p} x_t <= W for every period p.
 
@@ -20,9 +24,12 @@ And per organization (when the member values are given): rc_j = sum_{o in G_j} w
 lambda_j, the share s_t = sum_{j in t} rc_j lambda_j obeys
 s_t <= U_t x_t,  s_t <= sum_o max(0, w_ot) z_ot - C_t x_t,  z_ot <= x_t,
 and every organization is in at most one lot of its category:
-sum_t z_ot <= 1. The few organizations with a positive value are shared by all
-the subproblems with a positive bound, so this caps the slack far below
-sum_t U_t x_t when the graph keeps U_t from being reached by many disjoint lots.
+sum_t z_ot <= 1; an organization o with an own limit (rule 8b) is in at most k(o)
+lots forming in any period p: sum_{t forming in p} z_ot <= k(o), over the
+subproblems of all categories. The few organizations with a positive value are
+shared by all the subproblems with a positive bound, so this caps the slack far
+below sum_t U_t x_t when the graph keeps U_t from being reached by many disjoint
+lots.
 
 So  net <= b.y + max { sum_t s_t : these rows }, a small LP (its value is 0 when
 pricing has converged, and the bound is then the dual objective, i.e. the master
@@ -179,13 +186,14 @@ def pricing_slack(
     if member_values is not None:
         entries = sum(len(k) * pr.data.n for k, pr in zip(keeps, pricings, strict=True))
         if entries <= MAX_MEMBER_ENTRIES:
-            n = _member_rows(rows, pricings, keeps, member_values, n, upper)
+            n = _member_rows(inst, rows, pricings, keeps, member_values, n, upper)
     cost = np.zeros(n)
     cost[s_cols] = 1.0
     return _solve_bound(cost, np.concatenate(upper), rows, time_limit)
 
 
 def _member_rows(
+    inst: Instance,
     rows: _Rows,
     pricings: list[CategoryPricing],
     keeps: list[np.ndarray],
@@ -203,6 +211,7 @@ def _member_rows(
     if sum(int((w > 0).sum()) for w in values_of if w is not None) > MAX_POSITIVE:
         return n
     t0 = 0
+    limited: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     for pr, keep, w in zip(pricings, keeps, values_of, strict=True):
         if w is None:
             continue
@@ -229,6 +238,51 @@ def _member_rows(
         orgs, which = np.unique(pos_o, return_inverse=True)
         rows.add_many(which, z, np.ones(k), np.ones(len(orgs)))
         upper.append(np.minimum(x_upper[t_global[pos_t]], 1.0))
+        limited.append(_limited_entries(inst, pr, keep, pos_t, pos_o, z))
         n += k
         t0 += len(keep)
+    _own_limit_rows(inst, rows, limited)
     return n
+
+
+def _limited_entries(
+    inst: Instance,
+    pr: CategoryPricing,
+    keep: np.ndarray,
+    pos_t: np.ndarray,
+    pos_o: np.ndarray,
+    z: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The z_ot of organizations with a binding own limit: (organization number,
+    first and last forming period of t, z column)."""
+    data, s = pr.data, pr.subs
+    if not len(data.capped):
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty, empty
+    is_capped = np.zeros(data.n, dtype=bool)
+    is_capped[data.capped] = True
+    sel = is_capped[pos_o]
+    number = np.array([inst.org_index[o] for o in data.orgs], dtype=np.int64)
+    t = keep[pos_t[sel]]
+    return number[pos_o[sel]], s.sigma[t], s.sigma[t] + s.lead[t] - 1, z[sel]
+
+
+def _own_limit_rows(
+    inst: Instance,
+    rows: _Rows,
+    limited: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+) -> None:
+    """sum_{t forming in p} z_ot <= k(o) per limited organization o and period p."""
+    if not limited:
+        return
+    org, first, last, z = (np.concatenate(parts) for parts in zip(*limited, strict=True))
+    if not len(z):
+        return
+    limit_of = {inst.org_index[o]: k for o, k in inst.binding_org_capacity.items()}
+    for p in range(int(first.min()), int(last.max()) + 1):
+        sel = (first <= p) & (p <= last)
+        if not sel.any():
+            continue
+        orgs, which = np.unique(org[sel], return_inverse=True)
+        limits = np.array([limit_of[int(o)] for o in orgs], dtype=float)
+        rows.add_many(which, z[sel], np.ones(int(sel.sum())), limits)

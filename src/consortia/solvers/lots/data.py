@@ -1,8 +1,10 @@
 """Per-category numpy data of the lot pricing (no duals here: built once per solve).
 
 For a category c with organizations o = 0..N-1 (those with demand in c that could
-still form a lot before the horizon) we keep d_o, b_o, ready_o and, per offer s,
-the served mask, the surcharges h_os, the capacity, available_from and fixed cost.
+still form a lot before the horizon) we keep d_o, b_o, ready_o (the pair's
+effective readiness r(o,c) of spec section 9), the organizations whose own
+formation limit can bind (spec section 10) and, per offer s, the served mask, the
+surcharges h_os, the capacity, available_from and fixed cost.
 
 Each offer's price schedule is cut into *pieces* k with an affine cost
 ``alpha_k + pi_k V`` valid on a volume window ``[lo_k, hi_k]``:
@@ -63,10 +65,11 @@ class CategoryData:
     orgs: list[str]
     d: np.ndarray
     b: np.ndarray
-    ready: np.ndarray  # int
+    ready: np.ndarray  # int: r(o,c), the pair's readiness (spec section 9)
     offers: list[OfferData]
     pieces: list[Piece]
     row_of: np.ndarray  # int: this category's organization -> master row (set by the master)
+    capped: np.ndarray  # int: organizations with a binding own formation limit (section 10)
 
     @property
     def n(self) -> int:
@@ -122,6 +125,8 @@ def build_category_data(inst: Instance) -> list[CategoryData]:
         d = np.array([r[1] for r in rows], dtype=float)
         b = np.array([r[2] for r in rows], dtype=float)
         ready = np.array([inst.pair_ready[(o, cat_id)] for o in orgs], dtype=np.int64)
+        own_limit = inst.binding_org_capacity
+        capped = np.array([i for i, o in enumerate(orgs) if o in own_limit], dtype=np.int64)
         regions = [inst.region[o] for o in orgs]
         ods: list[OfferData] = []
         pieces: list[Piece] = []
@@ -142,7 +147,16 @@ def build_category_data(inst: Instance) -> list[CategoryData]:
         if pieces:
             out.append(
                 CategoryData(
-                    cat_id, cat, orgs, d, b, ready, ods, pieces, np.zeros(len(orgs), np.int64)
+                    cat_id,
+                    cat,
+                    orgs,
+                    d,
+                    b,
+                    ready,
+                    ods,
+                    pieces,
+                    np.zeros(len(orgs), np.int64),
+                    capped,
                 )
             )
     return out

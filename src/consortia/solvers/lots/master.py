@@ -4,7 +4,15 @@
     s.t. sum_{j: o in G_j, c_j = c} lambda_j <= 1       every (o, c)       dual pi >= 0
          sum_{j on (s, c)} V_j lambda_j      <= cap    capped offers      dual mu >= 0
          sum_{j forming in p} lambda_j       <= W      every period p     dual nu >= 0
+         sum_{j: o in G_j, forming in p} lambda_j <= k(o)
+                              o with a binding own limit, p     dual rho >= 0
          lambda >= 0 (binary in the integer master)
+
+The last family is rule 8b (spec section 10), for the organizations whose limit
+k(o) is below their number of demand categories (``Instance.binding_org_capacity``;
+the others cannot break it) and the periods in which they can be forming. Its duals
+rho(o, p) are charged to the member o of a lot forming in p; they are kept apart
+from the formation rows' nu, which alone are reported as slot values.
 
 A column is *real* (a lot the spec accepts on its own, priced by ``plan.price_lot``)
 or *relaxed* (it breaks only connectivity, rule 7, or individual rationality of an
@@ -55,6 +63,12 @@ class LotMaster:
             for p in range(1, inst.settings.horizon + 1):
                 self.form_row[p] = len(self.rhs)
                 self.rhs.append(float(limit))
+        self.own_row: dict[tuple[str, int], int] = {}
+        for o, (first, k) in _own_limits(inst, cats).items():
+            # a lot forming in p goes live after p, by the horizon at the latest
+            for p in range(first, inst.settings.horizon):
+                self.own_row[(o, p)] = len(self.rhs)
+                self.rhs.append(float(k))
         m = len(self.rhs)
         if m:
             self.h.addRows(
@@ -98,6 +112,9 @@ class LotMaster:
                 if p in self.form_row:
                     rows.append(self.form_row[p])
                     vals.append(1.0)
+            own = self._own_rows(out)
+            rows += own
+            vals += [1.0] * len(own)
             starts.append(len(index))
             index += rows
             values += vals
@@ -118,6 +135,32 @@ class LotMaster:
                 np.array(values, dtype=float),
             )
         return k
+
+    def _own_rows(self, out: LotOutcome) -> list[int]:
+        """The rule-8b rows of a lot: (member, forming period) for limited members."""
+        if not self.own_row:
+            return []
+        rows = (self.own_row.get((o, p)) for o in out.lot.members for p in out.forming)
+        return [r for r in rows if r is not None]
+
+    def own_duals(self, y: np.ndarray, data: CategoryData) -> np.ndarray | None:
+        """Cumulative rule-8b duals of the category's limited organizations:
+        ``out[k, p] = sum_{q <= p} rho(capped[k], q)`` for p = 0..T (None when all
+        are 0). A lot forming in sigma..sigma+L-1 charges member capped[k]
+        ``out[k, sigma+L-1] - out[k, sigma-1]``."""
+        if not self.own_row or not len(data.capped):
+            return None
+        horizon = self.inst.settings.horizon
+        rho = np.zeros((len(data.capped), horizon + 1))
+        for k, i in enumerate(data.capped.tolist()):
+            o = data.orgs[i]
+            for p in range(1, horizon + 1):
+                r = self.own_row.get((o, p))
+                if r is not None:
+                    rho[k, p] = y[r]
+        if not rho.any():
+            return None
+        return np.cumsum(rho, axis=1)
 
     def allow_relaxed(self, allowed: bool) -> None:
         """Let relaxed columns into the LP (phase 1) or bar them (phase 2)."""
@@ -171,15 +214,18 @@ class LotMaster:
         if cap is not None:
             used += y[cap] * out.volume
         used += sum(y[self.form_row[p]] for p in out.forming if p in self.form_row)
+        used += sum(y[r] for r in self._own_rows(out))
         return float(out.net - used)
 
     def _round(self, x: np.ndarray, real: np.ndarray) -> list[LotOutcome]:
         """A plan from the LP solution: real columns by falling LP value, each kept
-        when its members are free and capacity and the formation limit allow."""
+        when its members are free and capacity, the formation limit and its members'
+        own limits allow."""
         limit = self.inst.settings.max_parallel_formations
         used: set[tuple[str, str]] = set()
         load: dict[tuple[str, str], float] = {}
         forming: dict[int, int] = {}
+        own_load = np.zeros(self.num_rows)
         plan = []
         for j in sorted(
             np.nonzero((x > 1e-6) & real)[0], key=lambda j: (-x[j], -self.columns[j].net)
@@ -194,6 +240,10 @@ class LotMaster:
                 continue
             if limit is not None and any(forming.get(p, 0) >= limit for p in out.forming):
                 continue
+            own = self._own_rows(out)
+            if any(own_load[r] >= self.rhs[r] for r in own):
+                continue
+            own_load[own] += 1.0
             plan.append(out)
             used.update((o, c) for o in lot.members)
             load[key] = load.get(key, 0.0) + out.volume
@@ -240,3 +290,15 @@ class LotMaster:
         plan, bound = solve_pool(h, self.columns, start, max(0.2, time_limit), 1e-7)
         real = {self.columns[j].lot for j in range(n) if self.real[j]}
         return [o for o in plan if o.lot in real], bound
+
+
+def _own_limits(inst: Instance, cats: list[CategoryData]) -> dict[str, tuple[int, int]]:
+    """Per organization with a binding own limit and a lot it can join: (the first
+    period it can be forming, its limit k(o))."""
+    first: dict[str, int] = {}
+    for data in cats:
+        for i in data.capped.tolist():
+            o = data.orgs[i]
+            first[o] = min(first.get(o, inst.settings.horizon), int(data.ready[i]))
+    limits = inst.binding_org_capacity
+    return {o: (first[o], limits[o]) for o in sorted(first, key=inst.org_index.__getitem__)}

@@ -1,10 +1,12 @@
 """Vectorised pricing of one category: an upper bound and a best column per subproblem.
 
-With duals pi_o (one-lot rows), mu_s (capacity rows), nu_p (formation rows) the
-reduced cost of a lot G in subproblem (s, k, sigma, L) is
+With duals pi_o (one-lot rows), mu_s (capacity rows), nu_p (formation rows) and
+rho_op (an organization's own formation limit, rule 8b) the reduced cost of a lot
+G in subproblem (s, k, sigma, L) is
 
     rc(G) = sum_{o in G} w_o - C,
-    w_o = M d_o (b_o - h_os - pi_k) - coordination_cost - pi_o - mu_s d_o,
+    w_o = M d_o (b_o - h_os - pi_k) - coordination_cost - pi_o - mu_s d_o
+          - sum_{p=sigma}^{sigma+L-1} rho_op,
     C   = fixed_cost + M alpha_k + sum_{p=sigma}^{sigma+L-1} nu_p,
 
 to be maximised over eligible G with n_lo <= |G| <= n_hi and lo_k <= V(G) <= hi_k.
@@ -22,7 +24,9 @@ to be maximised over eligible G with n_lo <= |G| <= n_hi and lo_k <= V(G) <= hi_
   met on the way that satisfy the window are actual columns (lower bounds).
 - A subproblem whose cheap bound sum_o max(0, w_o) - C is <= 0 is pruned. The
   cheap bound is computed for all subproblems at once from prefix sums (members
-  in ready order) per (piece, live weight) group.
+  in ready order) per (piece, live weight) group, without the rho charges; the
+  few organizations with an own limit then have their charge taken off per row
+  (max(0, v) - max(0, v - r) for a value v and a charge r >= 0).
 - Partial pricing: per round only the rows with the largest cheap bounds, up to
   a budget of rows x organizations, are solved further; the others keep their
   cheap bound, which is valid, only weaker.
@@ -65,6 +69,7 @@ class CategoryPricing:
         self.theta_hint = np.zeros(len(subs))
         self.exact_sets: dict[int, np.ndarray] = {}
         self.partial = False  # whether the last round solved only part of the rows
+        self.last_own: np.ndarray | None = None
         # rows sharing (piece, live weight) share their member values up to the
         # readiness mask: the cheap bound comes from prefix sums in ready order
         keys = np.stack([subs.piece, np.round(subs.weight, 12)], axis=1) if len(subs) else None
@@ -78,12 +83,41 @@ class CategoryPricing:
         self.ready_count = np.searchsorted(data.ready[self.by_ready], subs.sigma, side="right")
 
     # -- building blocks ---------------------------------------------------
-    def _weights(self, rows: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    def own_charge(self, rows: np.ndarray, own: np.ndarray) -> np.ndarray:
+        """Rule-8b charge of each limited organization (columns: ``data.capped``) in
+        the given subproblems: sum of its rho over the forming periods
+        sigma..sigma+L-1, from the cumulative duals `own` (``LotMaster.own_duals``)."""
+        s = self.subs
+        last = s.sigma[rows] + s.lead[rows] - 1
+        return (own[:, last] - own[:, s.sigma[rows] - 1]).T
+
+    def _weights(self, rows: np.ndarray, beta: np.ndarray, own: np.ndarray | None) -> np.ndarray:
         s = self.subs
         w = s.weight[rows, None] * self.value[s.piece[rows]] - beta[s.offer[rows]]
+        if own is not None:
+            w[:, self.data.capped] -= self.own_charge(rows, own)
         mask = self.elig[s.piece[rows]] & (self.data.ready[None, :] <= s.sigma[rows, None])
         w[~mask] = -np.inf
         return w
+
+    def _own_correction(self, beta: np.ndarray, own: np.ndarray) -> np.ndarray:
+        """Per subproblem, what the rho charges take off the cheap bound
+        sum_o max(0, w_o): sum over the limited members (eligible, ready) of
+        max(0, v_o) - max(0, v_o - r_o), v_o the value before the charge r_o."""
+        s, data = self.subs, self.data
+        capped = data.capped
+        out = np.zeros(len(s))
+        step = max(1, BLOCK_ENTRIES // max(1, len(capped)))
+        for first in range(0, len(s), step):
+            rows = np.arange(first, min(len(s), first + step))
+            piece = s.piece[rows]
+            v = s.weight[rows, None] * self.value[piece][:, capped] - beta[s.offer[rows]][:, capped]
+            charge = self.own_charge(rows, own)
+            ready = data.ready[capped][None, :] <= s.sigma[rows, None]
+            mask = self.elig[piece][:, capped] & ready
+            taken = np.maximum(v, 0.0) - np.maximum(v - charge, 0.0)
+            out[rows] = np.where(mask, taken, 0.0).sum(axis=1)
+        return out
 
     def _window_best(self, w: np.ndarray, rows: np.ndarray):
         """Best top-n sum with n in the count window: (value, n, order, volume).
@@ -121,18 +155,20 @@ class CategoryPricing:
         mu: np.ndarray,
         nu_cum: np.ndarray,
         iterations: int = 12,
+        own: np.ndarray | None = None,
     ) -> PricingResult:
         """Upper and lower bounds on the reduced cost of every subproblem.
 
         pi: duals of the category's organizations; mu: per offer of the category;
-        nu_cum: cumulative formation duals, nu_cum[p] = sum_{q <= p} nu_q (nu_cum[0] = 0).
+        nu_cum: cumulative formation duals, nu_cum[p] = sum_{q <= p} nu_q (nu_cum[0] = 0);
+        own: cumulative rule-8b duals of ``data.capped`` (``LotMaster.own_duals``).
         """
         data, s = self.data, self.subs
-        coord = data.cat.coordination_cost
-        beta = np.stack([coord + pi + mu[j] * data.d for j in range(len(data.offers))])
+        beta = self._beta(pi, mu)
         C = s.const + nu_cum[s.sigma + s.lead - 1] - nu_cum[s.sigma - 1]
         self.last_C = C
         self.last_beta = beta
+        self.last_own = own
         total = len(s)
         ub = np.full(total, -np.inf)
         lb = np.full(total, -np.inf)
@@ -151,6 +187,8 @@ class CategoryPricing:
             prefix = np.concatenate((np.zeros((len(g), 1)), np.cumsum(v, axis=1)), axis=1)
             in_g = np.nonzero((self.group >= first) & (self.group < first + len(g)))[0]
             cheap[in_g] = prefix[self.group[in_g] - first, self.ready_count[in_g]]
+        if own is not None:
+            cheap -= self._own_correction(beta, own)
         ub[:] = cheap - C
         candidates = np.nonzero(ub > 0)[0]
         budget = max(1, ENTRY_BUDGET // max(1, data.n))
@@ -165,7 +203,7 @@ class CategoryPricing:
         step = max(1, BLOCK_ENTRIES // max(1, data.n))
         for first in range(0, len(candidates), step):
             live = candidates[first : first + step]
-            w = self._weights(live, beta)
+            w = self._weights(live, beta, own)
             value, n, order, vol, ok = self._window_best(w, live)
             inside = ok & (vol >= s.vlo[live]) & (vol <= s.vhi[live])
             exact = value - C[live]
@@ -263,21 +301,45 @@ class CategoryPricing:
         theta_out[rows] = best_theta
         self.theta_hint[rows] = np.where(np.isnan(feasible_theta), t, feasible_theta)
 
-    def weights(self, rows: np.ndarray, pi: np.ndarray, mu: np.ndarray) -> np.ndarray:
-        """Member values w_o of the given subproblems (-inf where not eligible)."""
+    def own_fall(self, before: np.ndarray | None, after: np.ndarray | None) -> np.ndarray:
+        """Per subproblem: sum over the piece's eligible limited organizations of
+        max(0, r_before - r_after), the positive parts of the fall of their rule-8b
+        charges between two sets of duals (``own`` arrays; None: all 0)."""
+        s, data = self.subs, self.data
+        out = np.zeros(len(s))
+        if before is None or not len(data.capped):
+            return out
+        capped = data.capped
+        step = max(1, BLOCK_ENTRIES // max(1, len(capped)))
+        for first in range(0, len(s), step):
+            rows = np.arange(first, min(len(s), first + step))
+            fall = self.own_charge(rows, before)
+            if after is not None:
+                fall = fall - self.own_charge(rows, after)
+            elig = self.elig[s.piece[rows]][:, capped]
+            out[rows] = np.where(elig, np.maximum(fall, 0.0), 0.0).sum(axis=1)
+        return out
+
+    def _beta(self, pi: np.ndarray, mu: np.ndarray) -> np.ndarray:
+        """Per offer and organization: coordination_cost + pi_o + mu_s d_o."""
         data = self.data
         coord = data.cat.coordination_cost
-        beta = np.stack([coord + pi + mu[j] * data.d for j in range(len(data.offers))])
-        return self._weights(rows, beta)
+        return np.stack([coord + pi + mu[j] * data.d for j in range(len(data.offers))])
 
-    def members(self, rows: np.ndarray, theta: np.ndarray, pi, mu) -> list[np.ndarray]:
+    def weights(
+        self, rows: np.ndarray, pi: np.ndarray, mu: np.ndarray, own: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Member values w_o of the given subproblems (-inf where not eligible)."""
+        return self._weights(rows, self._beta(pi, mu), own)
+
+    def members(
+        self, rows: np.ndarray, theta: np.ndarray, pi, mu, own: np.ndarray | None = None
+    ) -> list[np.ndarray]:
         """The member sets (organization indices) found for the given subproblems."""
         data = self.data
-        coord = data.cat.coordination_cost
-        beta = np.stack([coord + pi + mu[j] * data.d for j in range(len(data.offers))])
         single = np.isnan(theta)
         listed = np.isinf(theta)
-        w = self._weights(rows, beta)
+        w = self._weights(rows, self._beta(pi, mu), own)
         out: list[np.ndarray] = [np.empty(0, dtype=np.int64)] * len(rows)
         for i in np.nonzero(listed)[0]:
             out[i] = self.exact_sets[int(rows[i])]

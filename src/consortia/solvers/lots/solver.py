@@ -21,6 +21,7 @@ import math
 import os
 import sys
 import time
+from typing import NamedTuple
 
 import numpy as np
 
@@ -36,7 +37,7 @@ from consortia.solvers.lots.connected import category_graph, grow_connected
 from consortia.solvers.lots.data import build_category_data
 from consortia.solvers.lots.exact import PieceConnectedPricer
 from consortia.solvers.lots.master import LotMaster
-from consortia.solvers.lots.pricing import CategoryPricing
+from consortia.solvers.lots.pricing import CategoryPricing, PricingResult
 from consortia.solvers.lots.repair import columns_from_members
 from consortia.solvers.lots.subproblems import build_subproblems
 from consortia.solvers.options import Progress, SolveOptions
@@ -48,6 +49,10 @@ QUICK_ITERATIONS = 8
 THOROUGH_ITERATIONS = 40
 CG_SHARE = 0.75  # of the time limit, for column generation; the rest for the integer master
 CG_SHARE_GRAPH = 0.9  # with a graph the pool is small and its integer master fast
+# unless organizations' own limits bind (rule 8b): lots of one organization must
+# then be staggered, and the integer master needs seconds to close on the LP
+# (m200-seed1 with k = 1 on a third: 422 M after 2.4 s, 458 M after 12 s; LP 472-500 M)
+CG_SHARE_OWN_LIMITS = 0.75
 MAX_ROUNDS = 10_000
 BOUND_SECONDS = 5.0  # per bound LP (its duals give a valid bound whenever it stops)
 BOUND_EVERY = 5
@@ -61,6 +66,15 @@ CONNECTED_COLUMNS = 30  # per category and round, with a graph
 EXACT_MIPS = 8  # connected pricing MIPs per round (where the path heuristic fails)
 
 
+class _Priced(NamedTuple):
+    """A category's duals at one round and its pricing at them."""
+
+    pi: np.ndarray  # one-lot rows of its organizations
+    mu: np.ndarray  # capacity rows of its offers
+    own: np.ndarray | None  # cumulative rule-8b duals of its limited organizations
+    result: PricingResult
+
+
 def solve_lots(
     inst: Instance,
     options: SolveOptions,
@@ -71,14 +85,16 @@ def solve_lots(
     started = time.perf_counter()
     limit = options.time_limit
     deadline = None if limit is None else started + limit
-    share = CG_SHARE_GRAPH if inst.neighbours is not None else CG_SHARE
+    share = CG_SHARE
+    if inst.neighbours is not None:
+        share = CG_SHARE_OWN_LIMITS if inst.binding_org_capacity else CG_SHARE_GRAPH
     cg_deadline = None if limit is None else started + share * limit
     laps = {"build": 0.0, "pricing": 0.0, "lp": 0.0, "bound": 0.0, "repair": 0.0}
     messages: list[str] = []
     if greedy is None:
         greedy = []
         messages.append("no greedy start (instance too large for the greedy plan)")
-    if start and total_net(start) > total_net(greedy):
+    if start and total_net(start) > total_net(greedy) and _feasible(inst, start):
         greedy = list(start)
     greedy_value = total_net(greedy)
 
@@ -117,7 +133,7 @@ def solve_lots(
             nu[p] = y[r]
         nu_cum = np.cumsum(nu)
         t = time.perf_counter()
-        results = []
+        results: list[_Priced] = []
         for pr in pricings:
             data = pr.data
             pi = y[data.row_of]
@@ -127,14 +143,13 @@ def solve_lots(
                     for od in data.offers
                 ]
             )
-            results.append((pi, mu, pr.price(pi, mu, nu_cum, iterations)))
+            own = master.own_duals(y, data)
+            results.append(_Priced(pi, mu, own, pr.price(pi, mu, nu_cum, iterations, own)))
         laps["pricing"] += time.perf_counter() - t
         tol = 1e-7 * max(1.0, abs(lp))
         if graph_mode:
             t = time.perf_counter()
-            ubs = [
-                np.minimum(r.ub, k) for (_, _, r), k in zip(results, exact.bounds(), strict=True)
-            ]
+            ubs = [np.minimum(r.result.ub, k) for r, k in zip(results, exact.bounds(), strict=True)]
             found, complete = exact.round(ubs, results, tol, cg_deadline)
             laps["connected_pricing"] = laps.get("connected_pricing", 0.0) + time.perf_counter() - t
             t = time.perf_counter()
@@ -187,13 +202,13 @@ def solve_lots(
                 break
             continue
         t = time.perf_counter()
-        positive = sum(int((r.ub > tol).sum()) for _, _, r in results)
+        positive = sum(int((r.result.ub > tol).sum()) for r in results)
         slack = math.inf
         late = _late(cg_deadline)
         # phase 2 duals are valid too, but give weak bounds; a large bound LP is
         # solved every BOUND_EVERY rounds only (and whenever the phase may end)
         if phase == 1 and (positive <= 5000 or rounds % BOUND_EVERY == 1 or late):
-            slack = pricing_slack(inst, pricings, [r.ub for _, _, r in results])
+            slack = pricing_slack(inst, pricings, [r.result.ub for r in results])
             dual_obj = master.dual_objective(y)
             bound = min(bound, dual_obj + slack + 1e-9 * abs(dual_obj + slack))
         laps["bound"] += time.perf_counter() - t
@@ -202,14 +217,14 @@ def solve_lots(
 
         t = time.perf_counter()
         new: list[tuple[LotOutcome, bool]] = []
-        for pr, (pi, mu, res) in zip(pricings, results, strict=True):
+        for pr, (pi, mu, own, res) in zip(pricings, results, strict=True):
             rows = np.nonzero(res.lb > tol)[0].tolist()
             if not rows:
                 continue
             per_category = min(MAX_COLUMNS_PER_CATEGORY, max(COLUMNS_PER_CATEGORY, pr.data.n // 8))
             picked = np.array(rows)[np.argsort(-res.lb[rows], kind="stable")]
             picked = picked[: 4 * per_category]
-            sets = pr.members(picked, res.theta[picked], pi, mu)
+            sets = pr.members(picked, res.theta[picked], pi, mu, own)
             seen: set[tuple] = set()
             taken = 0
             for r, idx in zip(picked.tolist(), sets, strict=True):
@@ -246,7 +261,7 @@ def solve_lots(
                 continue
             if added == 0 and not math.isfinite(slack):
                 t = time.perf_counter()
-                slack = pricing_slack(inst, pricings, [r.ub for _, _, r in results])
+                slack = pricing_slack(inst, pricings, [r.result.ub for r in results])
                 dual_obj = master.dual_objective(y)
                 bound = min(bound, dual_obj + slack + 1e-9 * abs(dual_obj + slack))
                 laps["bound"] += time.perf_counter() - t
@@ -325,12 +340,17 @@ def _late(deadline: float | None) -> bool:
     return stop_requested() or (deadline is not None and time.perf_counter() > deadline)
 
 
-def _member_values(pricings: list[CategoryPricing], results) -> list:
+def _member_values(pricings: list[CategoryPricing], results: list[_Priced]) -> list:
     """Per category: subproblem rows -> member values w at the duals just priced."""
     return [
-        (lambda rows, pr=pr, pi=pi, mu=mu: pr.weights(rows, pi, mu))
-        for pr, (pi, mu, _) in zip(pricings, results, strict=True)
+        (lambda rows, pr=pr, r=r: pr.weights(rows, r.pi, r.mu, r.own))
+        for pr, r in zip(pricings, results, strict=True)
     ]
+
+
+def _feasible(inst: Instance, plan: list[LotOutcome]) -> bool:
+    """Whether the judge accepts a plan handed in from outside (a start plan)."""
+    return assess_plan(inst, [o.lot for o in plan]).feasible
 
 
 def _columns_of(inst, pricings, found) -> list[tuple[LotOutcome, bool]]:
@@ -355,11 +375,13 @@ class _ExactPricing:
     positive, best first, one MIP per piece kept across rounds.
 
     Exact bounds are carried from round to round: with member values
-    w_o = M v_o - beta_o and constant C, a change of duals moves the reduced cost
-    of any member set G by sum_{o in G} (beta_o - beta'_o) - (C' - C), which is at
-    most the sum of the positive parts of beta - beta' over the piece's eligible
-    organizations minus (C' - C). So a subproblem priced exactly once keeps a valid
-    bound that is usually far below the one that ignores the graph."""
+    w_o = M v_o - beta_o - r_o (r_o the rule-8b charge of the subproblem's forming
+    periods) and constant C, a change of duals moves the reduced cost of any member
+    set G by sum_{o in G} (beta_o - beta'_o + r_o - r'_o) - (C' - C), which is at
+    most the sum of the positive parts of beta - beta' and of r - r' over the
+    piece's eligible organizations minus (C' - C) (max(0, a + b) <= max(0, a) +
+    max(0, b)). So a subproblem priced exactly once keeps a valid bound that is
+    usually far below the one that ignores the graph."""
 
     def __init__(self, pricings: list[CategoryPricing], graphs: list) -> None:
         self.pricings = pricings
@@ -371,6 +393,7 @@ class _ExactPricing:
         self.known = [np.full(len(pr.subs), np.inf) for pr in pricings]
         self.beta: list[np.ndarray | None] = [None] * len(pricings)
         self.C: list[np.ndarray | None] = [None] * len(pricings)
+        self.own: list[np.ndarray | None] = [None] * len(pricings)
 
     def _pricer(self, ci: int, piece: int) -> PieceConnectedPricer:
         key = (ci, piece)
@@ -391,12 +414,16 @@ class _ExactPricing:
                 rise = np.maximum(self.beta[ci] - beta, 0.0)  # offers x N
                 pieces = pr.data.pieces
                 shift = np.array([float(rise[p.offer][p.eligible].sum()) for p in pieces])
-                self.known[ci] += shift[pr.subs.piece] - (C - self.C[ci])
+                shift = shift[pr.subs.piece] + pr.own_fall(self.own[ci], pr.last_own)
+                self.known[ci] += shift - (C - self.C[ci])
             self.beta[ci], self.C[ci] = beta.copy(), C.copy()
+            self.own[ci] = pr.last_own
             out.append(self.known[ci])
         return out
 
-    def round(self, ubs: list[np.ndarray], results, tol: float, deadline: float | None):
+    def round(
+        self, ubs: list[np.ndarray], results: list[_Priced], tol: float, deadline: float | None
+    ):
         """Connected pricing of every subproblem with ub > tol (ubs are lowered in
         place to the bounds found): the LP screen on all of them, best first; then,
         for those still positive, the path heuristic and, where it fails, the MIP
@@ -417,9 +444,9 @@ class _ExactPricing:
             if _late(deadline):
                 return [], False
             pr = self.pricings[ci]
-            pi, mu, _ = results[ci]
+            duals = results[ci]
             s = pr.subs
-            w = pr.weights(np.array([r]), pi, mu)[0]
+            w = pr.weights(np.array([r]), duals.pi, duals.mu, duals.own)[0]
             window = (int(s.nlo[r]), int(s.nhi[r]), float(s.vlo[r]), float(s.vhi[r]))
             pricer = self._pricer(ci, int(s.piece[r]))
             ub = pricer.bound(w, window) - pr.last_C[r]
