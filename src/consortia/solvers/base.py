@@ -26,7 +26,7 @@ from consortia.data.instance import Instance
 from consortia.formulations.candidates import Candidates, build_candidates
 from consortia.formulations.greedy import proposed_lots, schedule_lots
 from consortia.formulations.pool import pool_reporting
-from consortia.rules.plan import Lot, LotOutcome, total_net
+from consortia.rules.plan import Lot, LotOutcome, assess_plan, total_net
 from consortia.solvers.clock import Deadline, Timings
 from consortia.solvers.options import Phase, Progress, SolveOptions
 from consortia.solvers.result import Result, relative_gap
@@ -160,6 +160,12 @@ def finish(
     bound (never below the plan), and the status (``optimal`` only when the bound
     is `proven` and the gap is within the requested one). `objective` overrides
     the plan's net savings (priced problems). `details` are further Result fields."""
+    if (
+        _empty_plan_may_break_rules(ctx.inst)
+        and not assess_plan(ctx.inst, [o.lot for o in plan]).feasible
+    ):
+        # a strategy that ends with a plan breaking a lock or supplier rule found none
+        return finish_without_plan(ctx, formulation, proven=False, **details)
     value = total_net(plan) if objective is None else objective
     best_bound = max(bound, value)
     optimal = proven and relative_gap(best_bound, value) <= ctx.options.proven_gap
@@ -174,6 +180,38 @@ def finish(
         **details,  # type: ignore[arg-type]
     )
     result.stop_reason = stop_reason(ctx, result)
+    return result
+
+
+def _empty_plan_may_break_rules(inst: Instance) -> bool:
+    """Whether a strategy's plan can break a rule that the empty plan may break too:
+    ``join`` and ``together`` locks and ``max_share`` (spec section 13)."""
+    return any(lock.rule in ("join", "together") for lock in inst.lock_records) or any(
+        offer.max_share < 1 for offer in inst.offer.values()
+    )
+
+
+def finish_without_plan(
+    ctx: SolveContext, formulation: str, *, proven: bool, **details: object
+) -> Result:
+    """The result of a strategy that found no plan keeping the rules (spec section
+    13): ``infeasible`` when it `proven` that none exists, else ``no_plan`` (a limit
+    stopped it first). The conflict is found afterwards (``solvers.conflict``)."""
+    result = Result(
+        ctx.inst,
+        "infeasible" if proven else "no_plan",
+        math.nan,
+        math.nan,
+        [],
+        formulation=formulation,
+        timings=ctx.timings,
+        **details,  # type: ignore[arg-type]
+    )
+    result.stop_reason = (
+        "no plan keeps every lock and rule (proven)"
+        if proven
+        else "stopped before a plan keeping every lock and rule was found or ruled out"
+    )
     return result
 
 

@@ -19,6 +19,10 @@ class Result:
 
     ``status`` is ``optimal`` when the search proved the plan optimal within the
     requested relative gap (``--gap``, default 1e-6) and ``feasible`` otherwise.
+    Without a plan (spec section 13) it is ``infeasible`` when no plan keeps the
+    rules, proven, and ``no_plan`` when a limit stopped the search first; then
+    ``objective`` and ``best_bound`` are NaN (``null`` in summary.json) and
+    ``conflict`` lists, in words, locks and rules that cannot hold together.
     ``best_bound`` is a proven upper bound on any plan's net savings; ``gap`` is
     ``(best_bound - objective) / max(|best_bound|, |objective|)`` (0 when both are 0).
     """
@@ -43,9 +47,18 @@ class Result:
     # LP value of one more central formation slot per period (the master's duals
     # of the formation rows; strategies with a master only): an estimate
     slot_values: dict[int, float] = field(default_factory=dict)
+    # infeasible instances: locks and rules that cannot hold together (spec section 13)
+    conflict: list[str] = field(default_factory=list)
+
+    @property
+    def has_plan(self) -> bool:
+        """False for ``infeasible`` and ``no_plan``: nothing but the summary is written."""
+        return self.status not in NO_PLAN_STATUSES
 
     @property
     def gap(self) -> float:
+        if not self.has_plan:
+            return math.nan
         return relative_gap(self.best_bound, self.objective)
 
     @property
@@ -94,11 +107,13 @@ class Result:
         return pd.DataFrame(timeline(self.instance, self.outcomes), columns=TIMELINE_COLUMNS)
 
     def summary(self) -> dict[str, object]:
+        planned = self.has_plan
         return {
             "status": self.status,
-            "objective": self.objective,
-            "best_bound": self.best_bound,
-            "gap": self.gap,
+            "objective": self.objective if planned else None,
+            "best_bound": self.best_bound if planned else None,
+            "gap": self.gap if planned else None,
+            "conflict": self.conflict,
             "stop_reason": self.stop_reason,
             "formation_slot_values_lp": {str(p): v for p, v in sorted(self.slot_values.items())},
             "formulation": self.formulation,
@@ -122,6 +137,9 @@ class Result:
             "versions": versions(),
         }
 
+
+# the statuses of a solve that ends without a plan (spec section 13)
+NO_PLAN_STATUSES = ("infeasible", "no_plan")
 
 LOT_COLUMNS = [
     "lot_id",
