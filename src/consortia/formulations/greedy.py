@@ -17,6 +17,12 @@ import numpy as np
 
 from consortia.data.instance import Instance
 from consortia.formulations.candidates import Candidates
+from consortia.formulations.keep_rules import (
+    honour_locks,
+    supplier_allowed,
+    within_shares,
+    without_forbidden_members,
+)
 from consortia.rules.plan import Lot, LotOutcome, assess_plan, member_terms, price_lot
 from consortia.rules.spec import REL_TOL, lead_time, live_weights, tier_costs, within
 
@@ -175,7 +181,11 @@ def schedule_lots(inst: Instance, proposals: list[Lot]) -> list[LotOutcome]:
     """A feasible plan from lots in order of preference: each lot whose members are
     still free starts as early as its members' readiness, the formation limit and
     the offer's capacity and its members' own formation limits allow while it still
-    saves; the others are left out."""
+    saves; the others are left out. Locks and supplier rules are kept by
+    ``keep_rules``: members a lock keeps out are dropped from a lot, a lot on one
+    supplier too many is left out, offers over their share lose their smallest
+    lots, and unmet join/together locks are met where that breaks nothing else.
+    An empty list when the plan would still break a rule (e.g. an unmet join lock)."""
     horizon = inst.settings.horizon
     limit = inst.settings.max_parallel_formations
     own_limit = inst.binding_org_capacity
@@ -184,8 +194,12 @@ def schedule_lots(inst: Instance, proposals: list[Lot]) -> list[LotOutcome]:
     forming: Counter[int] = Counter()
     own_forming: Counter[tuple[str, int]] = Counter()
     accepted: list[LotOutcome] = []
-    for lot in proposals:
-        if any((o, lot.category_id) in used_pairs for o in lot.members):
+    suppliers: defaultdict[str, set[str]] = defaultdict(set)
+    for proposed in proposals:
+        lot = without_forbidden_members(inst, proposed) if inst.lock_records else proposed
+        if not lot.members or any((o, lot.category_id) in used_pairs for o in lot.members):
+            continue
+        if not supplier_allowed(inst, suppliers[lot.category_id], lot):
             continue
         key = (lot.supplier_id, lot.category_id)
         first = max(inst.pair_ready[(o, lot.category_id)] for o in lot.members)
@@ -226,7 +240,9 @@ def schedule_lots(inst: Instance, proposals: list[Lot]) -> list[LotOutcome]:
             load[key] += outcome.volume
             forming.update(outcome.forming)
             own_forming.update((o, p) for o in capped for p in outcome.forming)
+            suppliers[lot.category_id].add(lot.supplier_id)
             break
+    accepted = honour_locks(inst, within_shares(inst, accepted))
     if not assess_plan(inst, [o.lot for o in accepted]).feasible:
         return []
     return accepted
