@@ -4,9 +4,14 @@
 2. ``offers`` where it is exact (it says so through ``supports``);
 3. from ``LOTS_MIN_PAIRS`` demand pairs on: ``lots`` (vectorised pricing: on
    ``instances/medium`` its bounds are half the column generation's and its plans
-   a fifth better, ``models/lots.md``; the compact model never fits there);
+   a fifth better, ``models/lots.md``; the compact model never fits there), when
+   it takes the instance (it says so through ``supports``);
 4. otherwise ``columns``, then, if a gap remains, the compact model fits and time
    is left, the compact model started from the plan and bound found so far.
+
+``columns``, the compact model and the by-hand plan take readiness per demand
+pair and organizations' own formation limits (spec sections 9 and 10), so every
+route ``auto`` can take supports them.
 """
 
 from __future__ import annotations
@@ -73,7 +78,7 @@ class AutoStrategy:
                 f"{len(ctx.inst.demand):,} demand pairs: the by-hand plan and the member bound; "
                 f"lot generation does not yet improve on them beyond {LOTS_MAX_PAIRS:,}",
             )
-        if len(ctx.inst.demand) >= LOTS_MIN_PAIRS:
+        if len(ctx.inst.demand) >= LOTS_MIN_PAIRS and LOTS.supports(ctx) is None:
             return LOTS.solve(ctx)
         return finish_with_compact(ctx, ColumnStrategy().solve(ctx))
 

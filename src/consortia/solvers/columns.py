@@ -5,8 +5,9 @@
 2. Each round solves the master LP, hands its duals to every category's pricing
    MILP, and adds the connected lots with positive reduced cost.
 3. Any round in which every category was priced gives a valid bound (Lagrangian
-   bound): z* <= LP + sum_c K_c * max(0, rc_c), where rc_c is a proven upper
-   bound on the reduced cost of category c's lots and K_c the most lots the
+   bound): z* <= sum_r y_r b_r + sum_c K_c * max(0, rc_c) over every master row r
+   (one-lot, capacity, central and own formation limits), where rc_c is a proven
+   upper bound on the reduced cost of category c's lots and K_c the most lots the
    category can hold. When no lot has positive reduced cost the bound is the LP.
 4. The integer master over the pool gives the plan (price-and-branch: optimal when
    its value meets the bound, otherwise reported with its gap).
@@ -20,7 +21,7 @@ import time
 from consortia.data.instance import Instance
 from consortia.formulations.bounds import product_up, sum_up
 from consortia.formulations.candidates import Candidates
-from consortia.formulations.columns.greedy_pricing import CategoryPricer, plan_bound
+from consortia.formulations.columns.greedy_pricing import CategoryPricer, OwnDuals, plan_bound
 from consortia.formulations.columns.master import Master
 from consortia.formulations.columns.pricing import PricingProblem, category_sets
 from consortia.rules.plan import Lot, LotOutcome, assess_plan, price_lot, total_net
@@ -42,6 +43,7 @@ def _add_priced(
     pi: dict[tuple[str, str], float],
     mu: dict[tuple[str, str], float],
     nu: dict[int, float],
+    rho: OwnDuals,
     lp_value: float,
 ) -> int:
     """Price a lot by the spec and add it if its reduced cost is positive."""
@@ -54,6 +56,7 @@ def _add_priced(
         - sum(pi.get((o, c), 0.0) for o in lot.members)
         - mu.get((lot.supplier_id, c), 0.0) * outcome.volume
         - sum(nu.get(p, 0.0) for p in outcome.forming)
+        - sum(rho.get((o, p), 0.0) for o in lot.members for p in outcome.forming)
     )
     if rc > 1e-7 * max(1.0, abs(lp_value)) and master.add(outcome):
         return 1
@@ -140,8 +143,9 @@ def solve_columns(ctx: SolveContext) -> Result:
         pi = {(o, c): v for (kind, *key), v in duals.items() if kind == "org" for o, c in [key]}
         mu = {(s, c): v for (kind, *key), v in duals.items() if kind == "cap" for s, c in [key]}
         nu = {key[0]: v for (kind, *key), v in duals.items() if kind == "form"}
+        rho = {(o, p): v for (kind, *key), v in duals.items() if kind == "own" for o, p in [key]}
         t = time.perf_counter()
-        bound = min(bound, plan_bound(inst, pricers, pi, mu, nu))
+        bound = min(bound, plan_bound(inst, pricers, pi, mu, nu, rho))
         if options.progress is not None:
             options.progress(
                 Progress("column generation", time.perf_counter() - started, greedy_value, bound)
@@ -154,9 +158,10 @@ def solve_columns(ctx: SolveContext) -> Result:
                 nu,
                 seeds=SEARCH_WIDTHS[width][0],
                 breadth=SEARCH_WIDTHS[width][1],
+                rho=rho,
             )
             for _, lot in found[:COLUMNS_PER_ROUND]:
-                added += _add_priced(master, inst, lot, pi, mu, nu, lp_value)
+                added += _add_priced(master, inst, lot, pi, mu, nu, rho, lp_value)
             if out_of_time():
                 break
         if added == 0 and not out_of_time():
@@ -169,12 +174,13 @@ def solve_columns(ctx: SolveContext) -> Result:
                     {o: v for (o, c), v in pi.items() if c == cat_id},
                     {s: v for (s, c), v in mu.items() if c == cat_id},
                     nu,
+                    rho,
                 )
                 limit = cg_deadline.limit(0.1) or 30.0
                 lots, rc_bound = problem.solve(limit)
                 slack = sum_up([slack, product_up(float(capacity_k[cat_id]), rc_bound)])
                 for lot in lots:
-                    added += _add_priced(master, inst, lot, pi, mu, nu, lp_value)
+                    added += _add_priced(master, inst, lot, pi, mu, nu, rho, lp_value)
                 if out_of_time():
                     proven = False
                     break
@@ -204,10 +210,11 @@ def solve_columns(ctx: SolveContext) -> Result:
                     {o: v for (o, c), v in pi.items() if c == cat_id},
                     {s: v for (s, c), v in mu.items() if c == cat_id},
                     nu,
+                    rho,
                 )
                 lots, _ = problem.solve(min(share, LARGE_PRICING_SECONDS))
                 for lot in lots:
-                    added += _add_priced(master, inst, lot, pi, mu, nu, lp_value)
+                    added += _add_priced(master, inst, lot, pi, mu, nu, rho, lp_value)
                 if out_of_time():
                     break
             price_time += time.perf_counter() - t

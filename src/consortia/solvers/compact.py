@@ -29,6 +29,7 @@ from consortia.errors import ModelTooLarge
 from consortia.formulations.compact.build import build_model
 from consortia.formulations.compact.connectivity import separator_terms
 from consortia.formulations.compact.index import ModelIndex
+from consortia.formulations.compact.own_formation_limits import add_involvement, exposure
 from consortia.formulations.compact.size import ModelEstimate, estimate_compact
 from consortia.formulations.compact.solution import decode_plan, encode_plan
 from consortia.formulations.compact.timing import forming_counts
@@ -75,6 +76,7 @@ def solve_compact(
     known_bound: float = math.inf,
     formation_price: Mapping[int, float] | None = None,
     formulation: str = "compact",
+    own_price: Mapping[tuple[str, int], float] | None = None,
 ) -> Result:
     """The savings-maximising plan by the compact MILP, with a proven bound.
 
@@ -84,8 +86,11 @@ def solve_compact(
 
     `formation_price` (lambda_p >= 0 by period) turns the objective into the
     Lagrangian one of ``models/decomposition.md``: net savings minus
-    sum_p lambda_p F(p), F(p) the lots in formation in p. The result's objective
-    and bound are then in those priced terms; its plan is a plan of the instance.
+    sum_p lambda_p F(p), F(p) the lots in formation in p; `own_price` (rho_op >= 0
+    by organization and period) further subtracts sum_{o,p} rho_op I(o,p), I(o,p)
+    the lots with o as a member in formation in p (spec section 10). The result's
+    objective and bound are then in those priced terms; its plan is a plan of the
+    instance.
     """
     inst, options, deadline = ctx.inst, ctx.options, ctx.deadline
     idx = ctx.index
@@ -99,7 +104,16 @@ def solve_compact(
             model.net_savings.expr = model.net_savings.expr - sum(
                 v * counts[p] for p, v in price.items() if p in counts
             )
-    _total = functools.partial(priced_value, price)
+        own = {key: v for key, v in (own_price or {}).items() if v > 0}
+        if own:
+            rows = exposure(idx, {o for o, _ in own})
+            priced = add_involvement(
+                model, idx, {k: slots for k, slots in rows.items() if k in own}, "own_priced"
+            )
+            model.net_savings.expr = model.net_savings.expr - sum(
+                own[key] * term for key, term in priced.items()
+            )
+    _total = functools.partial(priced_value, price, own)
     if not idx.slots:
         return finish(ctx, formulation, [], 0.0)
     with ctx.timings.building_stage("handoff"):
@@ -227,10 +241,18 @@ def _watch_root_bound(h: highspy.Highs, root: list[float]) -> None:
     h.cbMipInterrupt.subscribe(on_event)
 
 
-def priced_value(price: Mapping[int, float], outcomes: list[LotOutcome]) -> float:
-    """Net savings of a plan minus sum_p price_p * (its lots in formation in p)."""
+def priced_value(
+    price: Mapping[int, float],
+    own_price: Mapping[tuple[str, int], float],
+    outcomes: list[LotOutcome],
+) -> float:
+    """Net savings of a plan minus sum_p price_p * (its lots in formation in p) minus
+    sum_{o,p} own_price_op * (its lots with member o in formation in p)."""
     charge = math.fsum(price.get(p, 0.0) for o in outcomes for p in o.forming)
-    return total_net(outcomes) - charge
+    own = math.fsum(
+        own_price.get((m, p), 0.0) for o in outcomes for m in o.lot.members for p in o.forming
+    )
+    return total_net(outcomes) - charge - own
 
 
 def _value(sm: SolverModel, col_value: np.ndarray, var: object) -> float:

@@ -1,22 +1,29 @@
 """Lagrangian decomposition by category (``models/decomposition.md``).
 
-Categories share nothing but the parallel-formation limit: sum_c F_c(p) <= W in
-every period p, F_c(p) the lots of category c in formation in p. Pricing that
-limit with lambda_p >= 0 splits the problem into one problem per category,
+Categories share nothing but the formation limits: the central one,
+sum_c F_c(p) <= W in every period p, F_c(p) the lots of category c in formation
+in p, and each organization's own one (spec section 10), sum_c I_c(o,p) <= k(o),
+I_c(o,p) the lots of c with member o in formation in p (0 or 1: one lot per
+organization and category). Pricing them with lambda_p >= 0 and rho_op >= 0
+splits the problem into one problem per category,
 
-    L(lambda) = sum_c max_{plans P of c} [ net(P) - sum_p lambda_p F_P(p) ] + W sum_p lambda_p,
+    L(lambda, rho) = sum_c max_{plans P of c} [ net(P) - sum_p lambda_p F_P(p)
+                                                 - sum_{o,p} rho_op I_P(o,p) ]
+                     + W sum_p lambda_p + sum_{o,p} k(o) rho_op,
 
-and every L(lambda) bounds the optimum from above (each category keeps the limit
-for its own lots, which every feasible plan satisfies too). The category problems
+and every L(lambda, rho) bounds the optimum from above (each category keeps the
+central limit for its own lots, which every feasible plan satisfies too). Only
+the organizations whose own limit can bind (``Instance.binding_org_capacity``)
+get rows and prices. The category problems
 are solved separately — in worker processes when they are large — and their
 proven bounds, not their incumbents, enter L.
 
 Plans come from a master over the category plans found so far (Dantzig–Wolfe
 columns): choose at most one plan per category so that the chosen plans respect
-the limit together. Its LP duals on the formation rows are the next prices, so
+the limits together. Its LP duals on the formation rows are the next prices, so
 the rounds are a column generation over category plans whose Lagrangian bounds
 converge to the LP master value. When the union of the unpriced category plans
-already respects the limit it is optimal within the categories' own gaps.
+already respects the limits it is optimal within the categories' own gaps.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ import pandas as pd
 
 from consortia.backend.highs import new_highs, run
 from consortia.data.instance import Instance
+from consortia.formulations.bounds import product_up, sum_up
 from consortia.formulations.greedy import schedule_lots
 from consortia.rules.plan import Lot, LotOutcome, assess_plan, total_net
 from consortia.solvers.base import Deadline, SolveContext, finish, reporting
@@ -52,12 +60,14 @@ CATEGORY_TABLES = ("categories", "demand", "offers", "tiers", "surcharges")
 
 @dataclass(frozen=True)
 class PartJob:
-    """One category's problem, priced (lambda by period) or not."""
+    """One category's problem, priced (lambda by period, rho by organization and
+    period) or not."""
 
     category: str
     inst: Instance
     options: SolveOptions
     price: tuple[tuple[int, float], ...] = ()
+    own_price: tuple[tuple[tuple[str, int], float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,8 @@ class Column:
     outcomes: tuple[LotOutcome, ...]
     net: float
     forming: tuple[int, ...]  # lots in formation in periods 1..T
+    # (o, p) where a lot with member o (own limit that can bind) is in formation
+    own_forming: frozenset[tuple[str, int]] = frozenset()
 
 
 def category_parts(inst: Instance) -> dict[str, Instance]:
@@ -99,8 +111,10 @@ def solve_part(job: PartJob) -> PartAnswer:
 
     ctx = SolveContext.of(job.inst, job.options)
     with reporting(ctx):  # in this process too, a part reports only as its options say
-        if job.price:
-            result = solve_compact(ctx, formation_price=dict(job.price))
+        if job.price or job.own_price:
+            result = solve_compact(
+                ctx, formation_price=dict(job.price), own_price=dict(job.own_price)
+            )
         else:
             result = AutoStrategy().solve(ctx)
     return PartAnswer(
@@ -132,8 +146,8 @@ def solve_decomposed(ctx: SolveContext, workers: int | None = None) -> Result:
     inst, options, deadline = ctx.inst, ctx.options, ctx.deadline
     began = time.perf_counter()
     parts = category_parts(inst)
-    horizon = inst.settings.horizon
     limit = inst.settings.max_parallel_formations
+    own = inst.binding_org_capacity
     columns: dict[str, list[Column]] = {c: [] for c in parts}
     for plan in (ctx.start, ctx.greedy):
         for c in parts:
@@ -153,31 +167,36 @@ def solve_decomposed(ctx: SolveContext, workers: int | None = None) -> Result:
             _add_column(inst, columns, a.category, list(a.lots))
         messages.append(f"unpriced categories: bound {bound:.6g}")
         t = time.perf_counter()
-        best = _best_plan(inst, columns, horizon, limit, answers)
+        best = _best_plan(inst, columns, answers)
         laps["master"] += time.perf_counter() - t
         while (
-            limit is not None
+            (limit is not None or own)
             and relative_gap(bound, total_net(best)) > options.proven_gap
             and rounds < MAX_ROUNDS
             and not deadline.expired(1.0)
         ):
             rounds += 1
             t = time.perf_counter()
-            _, price = _master(columns, horizon, limit, integer=False)
+            _, price, own_price = _master(inst, columns, integer=False)
             laps["master"] += time.perf_counter() - t
-            if not price:
+            if not price and not own_price:
                 break  # nothing to price: the unpriced bound is the Lagrangian one
             t = time.perf_counter()
             share = _share(deadline, len(parts), workers, 0.34)
             priced = replace(options, progress=None, time_limit=share, formulation="compact")
             key = tuple(sorted(price.items()))
-            answers = run_jobs([PartJob(c, sub, priced, key) for c, sub in parts.items()])
+            own_key = tuple(sorted(own_price.items()))
+            answers = run_jobs([PartJob(c, sub, priced, key, own_key) for c, sub in parts.items()])
             laps["parts"] += time.perf_counter() - t
-            lagrangian = math.fsum(a.bound for a in answers) + limit * math.fsum(price.values())
+            lagrangian = sum_up(
+                [a.bound for a in answers]
+                + [product_up(float(limit or 0), v) for v in price.values()]
+                + [product_up(float(own[o]), v) for (o, _), v in own_price.items()]
+            )
             bound = min(bound, lagrangian)
             added = sum(_add_column(inst, columns, a.category, list(a.lots)) for a in answers)
             t = time.perf_counter()
-            plan = _best_plan(inst, columns, horizon, limit, answers)
+            plan = _best_plan(inst, columns, answers)
             laps["master"] += time.perf_counter() - t
             if total_net(plan) > total_net(best):
                 best = plan
@@ -192,7 +211,7 @@ def solve_decomposed(ctx: SolveContext, workers: int | None = None) -> Result:
             if not added:
                 break
     outcomes = assess_plan(inst, [o.lot for o in best])
-    if not outcomes.feasible:  # the master keeps the limit; this guards the contract
+    if not outcomes.feasible:  # the master keeps the limits; this guards the contract
         raise RuntimeError("decomposition master returned an infeasible plan")
     for stage, seconds in laps.items():
         ctx.timings.add_search(stage, seconds)
@@ -207,16 +226,12 @@ def solve_decomposed(ctx: SolveContext, workers: int | None = None) -> Result:
 
 
 def _best_plan(
-    inst: Instance,
-    columns: dict[str, list[Column]],
-    horizon: int,
-    limit: int | None,
-    answers: list[PartAnswer],
+    inst: Instance, columns: dict[str, list[Column]], answers: list[PartAnswer]
 ) -> list[LotOutcome]:
     """The better of the integer master (whole category plans) and the lots of the
     latest category plans scheduled together, most valuable first (the master
     cannot take part of a category plan; the schedule can)."""
-    plan = _master(columns, horizon, limit, integer=True)[0]
+    plan = _master(inst, columns, integer=True)[0]
     lots = [lot for a in answers for lot in a.lots] + [o.lot for o in plan]
     worth = {o.lot: o.net for col in columns.values() for c in col for o in c.outcomes}
     lots = sorted(
@@ -244,50 +259,55 @@ def _add_column(
         for p in o.forming:
             if 1 <= p <= len(forming):
                 forming[p - 1] += 1
+    own = inst.binding_org_capacity
+    own_forming = frozenset(
+        (m, p) for o in assessment.outcomes for m in o.lot.members if m in own for p in o.forming
+    )
     columns[category].append(
-        Column(category, tuple(assessment.outcomes), assessment.objective, tuple(forming))
+        Column(
+            category,
+            tuple(assessment.outcomes),
+            assessment.objective,
+            tuple(forming),
+            own_forming,
+        )
     )
     return 1
 
 
 def _master(
-    columns: dict[str, list[Column]], horizon: int, limit: int | None, integer: bool
-) -> tuple[list[LotOutcome], dict[int, float]]:
+    inst: Instance, columns: dict[str, list[Column]], integer: bool
+) -> tuple[list[LotOutcome], dict[int, float], dict[tuple[str, int], float]]:
     """max sum_k net_k u_k  s.t.  sum_{k of c} u_k <= 1 (each c),
-    sum_k F_k(p) u_k <= W (each p), 0 <= u <= 1 (binary when `integer`).
+    sum_k F_k(p) u_k <= W (each p), sum_k I_k(o,p) u_k <= k(o) (each o, p),
+    0 <= u <= 1 (binary when `integer`); formation rows only where the columns
+    could overload them.
 
-    Returns the chosen plans' lots and, for the LP, the formation-row duals
-    (lambda_p > 0 only)."""
+    Returns the chosen plans' lots and, for the LP, the duals of the central and
+    the own formation rows (lambda_p and rho_op, the positive ones only)."""
     cols = [col for plans in columns.values() for col in plans if col.net > 0]
     if not cols:
-        return [], {}
+        return [], {}, {}
     n = len(cols)
     h = new_highs()
     h.addVars(n, np.zeros(n), np.ones(n))
     h.changeColsCost(n, np.arange(n, dtype=np.int32), np.array([c.net for c in cols]))
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
     cats = sorted({c.category for c in cols})
-    # rows as (columns, coefficients): one choice row per category, then the
-    # formation rows of the periods the chosen plans could overload
-    rows: list[tuple[list[int], list[float]]] = []
+    # rows as (key, columns, coefficients, upper): one choice row per category,
+    # then the formation rows the chosen plans could overload
+    rows: list[tuple[tuple, list[int], list[float], float]] = []
     for c in cats:
         mine = [k for k, col in enumerate(cols) if col.category == c]
-        rows.append((mine, [1.0] * len(mine)))
-    periods: list[int] = []
-    if limit is not None:
-        for p in range(horizon):
-            used = [k for k, col in enumerate(cols) if col.forming[p]]
-            if sum(cols[k].forming[p] for k in used) > limit:
-                rows.append((used, [float(cols[k].forming[p]) for k in used]))
-                periods.append(p + 1)
-    index = [k for ks, _ in rows for k in ks]
-    coefs = [a for _, vs in rows for a in vs]
-    starts = np.cumsum([0] + [len(ks) for ks, _ in rows[:-1]]).astype(np.int32)
-    uppers = [1.0] * len(cats) + [float(limit or 0)] * len(periods)
+        rows.append((("choice", c), mine, [1.0] * len(mine), 1.0))
+    rows += _formation_rows(inst, cols)
+    index = [k for _, ks, _, _ in rows for k in ks]
+    coefs = [a for _, _, vs, _ in rows for a in vs]
+    starts = np.cumsum([0] + [len(ks) for _, ks, _, _ in rows[:-1]]).astype(np.int32)
     h.addRows(
         len(rows),
         np.full(len(rows), -np.inf),
-        np.array(uppers),
+        np.array([upper for *_, upper in rows]),
         len(index),
         starts,
         np.array(index, dtype=np.int32),
@@ -302,13 +322,43 @@ def _master(
     chosen = np.asarray(solution.col_value)
     plan = [o for k, col in enumerate(cols) if chosen[k] > 0.5 for o in col.outcomes]
     price: dict[int, float] = {}
+    own_price: dict[tuple[str, int], float] = {}
     if not integer:
         duals = np.asarray(solution.row_dual)
-        for r, p in enumerate(periods):
-            value = float(duals[len(cats) + r])
-            if value > 1e-9:
-                price[p] = value
-    return plan, price
+        for r, (key, *_) in enumerate(rows):
+            value = float(duals[r])
+            if value <= 1e-9:
+                continue
+            if key[0] == "form":
+                price[key[1]] = value
+            elif key[0] == "own":
+                own_price[(key[1], key[2])] = value
+    return plan, price, own_price
+
+
+def _formation_rows(
+    inst: Instance, cols: list[Column]
+) -> list[tuple[tuple, list[int], list[float], float]]:
+    """The central formation rows (rule 8) and the own ones (rule 8b) that the
+    columns could overload, as (key, columns, coefficients, upper)."""
+    rows: list[tuple[tuple, list[int], list[float], float]] = []
+    limit = inst.settings.max_parallel_formations
+    if limit is not None:
+        for p in range(inst.settings.horizon):
+            used = [k for k, col in enumerate(cols) if col.forming[p]]
+            if sum(cols[k].forming[p] for k in used) > limit:
+                rows.append(
+                    (("form", p + 1), used, [float(cols[k].forming[p]) for k in used], limit)
+                )
+    own = inst.binding_org_capacity
+    users: dict[tuple[str, int], list[int]] = {}
+    for k, col in enumerate(cols):
+        for key in col.own_forming:
+            users.setdefault(key, []).append(k)
+    for (o, p), used in sorted(users.items()):
+        if len(used) > own[o]:
+            rows.append((("own", o, p), used, [1.0] * len(used), float(own[o])))
+    return rows
 
 
 def _workers(inst: Instance, parts: int) -> int:

@@ -4,8 +4,9 @@ Greedy pricing grows lots member by member, always adding the neighbour that
 raises the lot's reduced cost most, from a few promising seeds per offer. It finds
 improving columns quickly but proves nothing.
 
-The bound: for any duals pi, mu, nu >= 0 of the master's rows and any feasible plan,
-    net(plan) <= sum pi + sum mu cap + sum nu W + sum_{lots} rc(lot).
+The bound: for any duals pi, mu, nu, rho >= 0 of the master's rows (rho for an
+organization's own formation limit k(o) in period p) and any feasible plan,
+    net(plan) <= sum pi + sum mu cap + sum nu W + sum rho k + sum_{lots} rc(lot).
 A lot's reduced cost is at most the sum over its members of
     phi_o = max_{s,k} [ M(live_osk) * (gain_os - d_o * floor_sk) ] - kappa_c
             - pi_o - mu_s d_o
@@ -13,9 +14,14 @@ where, for a lot whose volume lies in tier k of offer s, floor_sk = cost(V)/V at
 the top of that tier (the average price never rises with volume) and live_osk =
 max(ready(o) + lead(n_k), available_from(s)), n_k being the fewest members whose
 demands reach the tier (a lot needs at least that many, and lead grows with
-size). Fixed costs and formation duals only lower the reduced cost. Lots are disjoint, so
-    z* <= sum pi + sum mu cap + sum nu W + sum_{(o,c)} max(0, phi_o),
+size). Fixed costs and formation duals (nu and rho) only lower the reduced cost.
+Lots are disjoint, so
+    z* <= sum pi + sum mu cap + sum nu W + sum rho k + sum_{(o,c)} max(0, phi_o),
 a valid bound for any duals (Lagrangian relaxation of the one-lot rows).
+
+With start and lead fixed, the own-limit duals cost a lot
+sum_{o in G} sum_{p forming} rho_op: a constant per member, which the running sums
+of greedy growth carry period by period.
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ from consortia.formulations.bounds import product_up, sum_up
 from consortia.formulations.candidates import Candidates
 from consortia.rules.plan import Lot, price_lot
 from consortia.rules.spec import lead_time, live_period, lot_terms, tier_cost, within
+
+# rho: the duals of the organizations' own formation limits, by (organization, period)
+OwnDuals = dict[tuple[str, int], float]
 
 
 class CategoryPricer:
@@ -99,8 +108,10 @@ class CategoryPricer:
         nu: dict[int, float],
         seeds: int = 3,
         breadth: int = 25,
+        rho: OwnDuals | None = None,
     ) -> list[tuple[float, Lot]]:
         """Lots with positive reduced cost found by greedy growth."""
+        rho = rho or {}
         inst = self.inst
         neighbours = inst.neighbours
         found: dict[Lot, float] = {}
@@ -108,7 +119,7 @@ class CategoryPricer:
             score = {o: self.phi(o, s, pi, mu) for o in orgs}
             ranked = sorted(orgs, key=lambda o: -score[o])
             for seed in ranked[:seeds]:
-                state = _LotState(self, s, pi, mu, nu)
+                state = _LotState(self, s, pi, mu, nu, rho)
                 state.add(seed)
                 best_rc, best_lot = state.evaluate()
                 while True:
@@ -128,7 +139,7 @@ class CategoryPricer:
                     state.add(step_best[1])
                     best_rc, best_lot = state.evaluate()
                 if best_lot is not None and best_rc > 1e-9:
-                    rc = reduced_cost(inst, best_lot, pi, mu, nu)
+                    rc = reduced_cost(inst, best_lot, pi, mu, nu, rho)
                     if rc > 1e-9:
                         found[best_lot] = rc
         return sorted(((rc, lot) for lot, rc in found.items()), key=lambda x: -x[0])
@@ -140,17 +151,20 @@ def reduced_cost(
     pi: dict[str, float],
     mu: dict[str, float],
     nu: dict[int, float],
+    rho: OwnDuals | None = None,
 ) -> float:
-    """net(lot) - sum pi_o - mu_s V - sum_{p forming} nu_p, with net priced by the spec;
-    -inf for a lot that breaks a rule of its own."""
+    """net(lot) - sum pi_o - mu_s V - sum_{p forming} (nu_p + sum_{o in G} rho_op),
+    with net priced by the spec; -inf for a lot that breaks a rule of its own."""
     outcome, problems = price_lot(inst, lot)
     if outcome is None or problems:
         return -math.inf
+    own = rho or {}
     return (
         outcome.net
         - sum(pi.get(o, 0.0) for o in lot.members)
         - mu.get(lot.supplier_id, 0.0) * outcome.volume
         - sum(nu.get(p, 0.0) for p in outcome.forming)
+        - sum(own.get((o, p), 0.0) for o in lot.members for p in outcome.forming)
     )
 
 
@@ -163,10 +177,13 @@ class _LotState:
     reported (see :func:`reduced_cost`).
     """
 
-    def __init__(self, pricer: CategoryPricer, s: str, pi, mu, nu):  # type: ignore[no-untyped-def]
+    def __init__(self, pricer: CategoryPricer, s: str, pi, mu, nu, rho=None):  # type: ignore[no-untyped-def]
         self.p = pricer
         self.s = s
         self.pi, self.mu, self.nu = pi, mu, nu
+        self.rho: OwnDuals = rho or {}
+        # period -> sum of the members' own-limit duals rho_op (section 10)
+        self.own: dict[int, float] = {}
         self.members: list[str] = []
         self.volume = 0.0
         self.gain = 0.0
@@ -184,6 +201,14 @@ class _LotState:
         self.duals += self.pi.get(o, 0.0)
         self.ready = max(self.ready, inst.pair_ready[(o, c)])
         self.limit = min(self.limit, b - inst.surcharge.get((o, self.s, c), 0.0))
+        for t, v in self._own_duals(o).items():
+            self.own[t] = self.own.get(t, 0.0) + v
+
+    def _own_duals(self, o: str) -> dict[int, float]:
+        """rho_op by period p for member o (empty without own-limit duals)."""
+        if not self.rho:
+            return {}
+        return {t: v for t in range(1, self.p.horizon + 1) if (v := self.rho.get((o, t), 0.0))}
 
     def evaluate(self, extra: str | None = None) -> tuple[float, Lot | None]:
         p = self.p
@@ -196,7 +221,13 @@ class _LotState:
             self.limit,
         )
         n = len(self.members)
+        own = self.own
         if extra is not None:
+            extra_own = self._own_duals(extra)
+            if extra_own:
+                own = dict(own)
+                for t, v in extra_own.items():
+                    own[t] = own.get(t, 0.0) + v
             q, b = inst.demand_of[(extra, c)]
             volume += q
             gain += p.gain(extra, self.s)
@@ -225,7 +256,7 @@ class _LotState:
             live = live_period(self.offer, lead, start)
             if live > p.horizon:
                 break
-            forming = sum(self.nu.get(t, 0.0) for t in range(start, start + lead))
+            forming = sum(self.nu.get(t, 0.0) + own.get(t, 0.0) for t in range(start, start + lead))
             rc = terms.net(inst.live_weight(live), savings) - duals - forming
             if rc > best:
                 best, best_start = rc, start
@@ -242,9 +273,12 @@ def plan_bound(
     pi: dict[tuple[str, str], float],
     mu: dict[tuple[str, str], float],
     nu: dict[int, float],
+    rho: OwnDuals | None = None,
 ) -> float:
     """The Lagrangian bound of the module docstring for the given duals."""
     terms = list(pi.values())
+    capacity = inst.binding_org_capacity
+    terms += [product_up(v, float(capacity[o])) for (o, _), v in (rho or {}).items() if v > 0]
     terms += [product_up(v, inst.offer[key].capacity) for key, v in mu.items() if v > 0]
     limit = inst.settings.max_parallel_formations
     if limit is not None:

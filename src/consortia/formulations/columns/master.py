@@ -4,10 +4,14 @@
     s.t. sum_{j: o in G_j, c_j = c} lambda_j <= 1      for every (o, c)      dual pi
          sum_{j on offer (s,c)} V_j lambda_j <= cap(s,c) for capped offers   dual mu
          sum_{j forming in p} lambda_j <= W             for every period      dual nu
+         sum_{j forming in p, o in G_j} lambda_j <= k(o) for o, p (section 10) dual rho
               lambda_j >= 0  (integer in the integer master; the first rows keep it <= 1)
 
 Every column is a lot that satisfies all single-lot rules of the spec, priced by
-the spec itself, so an integer solution is a feasible plan.
+the spec itself, so an integer solution is a feasible plan. The rows of an
+organization's own formation limit k(o) exist only for the organizations whose
+limit can bind (``Instance.binding_org_capacity``): the others are in at most one
+lot per category, never more than k(o) at once.
 """
 
 from __future__ import annotations
@@ -34,11 +38,13 @@ class Master:
         self._seen: set[object] = set()
         self.rows: dict[tuple, int] = {}
         self.row_keys: list[tuple] = []
+        self.upper: dict[tuple, float] = {}  # each row's right-hand side
 
     def _row(self, key: tuple, upper: float) -> int:
         if key not in self.rows:
             self.rows[key] = len(self.row_keys)
             self.row_keys.append(key)
+            self.upper[key] = upper
             self.h.addRow(-math.inf, upper, 0, np.array([], dtype=np.int32), np.array([]))
         return self.rows[key]
 
@@ -56,6 +62,13 @@ class Master:
         limit = inst.settings.max_parallel_formations
         if limit is not None:
             entries += [(self._row(("form", p), float(limit)), 1.0) for p in out.forming]
+        own = inst.binding_org_capacity
+        entries += [
+            (self._row(("own", o, p), float(own[o])), 1.0)
+            for o in lot.members
+            if o in own
+            for p in out.forming
+        ]
         idx = np.array([r for r, _ in entries], dtype=np.int32)
         val = np.array([v for _, v in entries], dtype=float)
         # No upper bound of 1: the one-lot rows imply it, and a bound would take
@@ -82,17 +95,7 @@ class Master:
         """sum_r y_r b_r over the master's rows for duals y >= 0, rounded up: with
         proven bounds on every category's reduced costs this is a Lagrangian bound
         whether or not the LP that gave y was solved exactly."""
-        limit = self.inst.settings.max_parallel_formations
-        terms = []
-        for key, y in duals.items():
-            if y <= 0:
-                continue
-            if key[0] == "org":
-                terms.append(y)
-            elif key[0] == "cap":
-                terms.append(product_up(y, self.inst.offer[(key[1], key[2])].capacity))
-            elif key[0] == "form" and limit is not None:
-                terms.append(product_up(y, float(limit)))
+        terms = [product_up(y, self.upper[key]) for key, y in duals.items() if y > 0]
         return sum_up(terms)
 
     def solve_ip(

@@ -1,10 +1,12 @@
 """Pricing problem of the column generation: the best single lot of one category.
 
 Given the master's duals — pi_o for organization o's one-lot row, mu_s for offer
-s's capacity row, nu_p for period p's formation-limit row — the reduced cost of
-a lot (G, s, sigma) is
+s's capacity row, nu_p for period p's formation-limit row, rho_op for organization
+o's own formation limit in period p (spec section 10) — the reduced cost of a lot
+(G, s, sigma) is
 
-    rc = net(G, s, sigma) - sum_{o in G} pi_o - mu_s V(G) - sum_{p forming} nu_p.
+    rc = net(G, s, sigma) - sum_{o in G} pi_o - mu_s V(G)
+         - sum_{p forming} (nu_p + sum_{o in G} rho_op).
 
 The model is the compact model of ``models/compact.md`` restricted to one lot
 without a representative: y[o,s] (member o on offer s), z[s], tiers t/v,
@@ -13,6 +15,12 @@ two or more members (binary `multi`) every member needs a neighbour inside it;
 islands that remain are cut off by separator cuts added when they appear. The
 model is built once per category; each iteration only changes objective
 coefficients, and cuts stay valid for every iteration.
+
+Own formation limits: for each member o whose limit can bind and each period p
+in which the lot can be forming, u[o,p] >= x_o + forming(p) - open, u >= 0, with
+objective coefficient -rho_op. forming(p) = A(p) - ended(p) <= open, so at
+integer points the lower bound is x_o * forming(p); u is pushed to it by its
+non-positive cost, and ``ended`` (upper bounds only) can only overstate forming.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from consortia.backend.highs import SolverModel, add_row, run, to_highs
+from consortia.data.instance import Instance
 from consortia.formulations.candidates import Candidates, lead_levels_of
 from consortia.rules.connectivity import components as connected_parts
 from consortia.rules.plan import Lot
@@ -165,6 +174,16 @@ def build_pricing_model(cands: Candidates, cs: CategorySets) -> pyo.ConcreteMode
         ),
     )
     m.live_after_end = pyo.Constraint(cs.periods, rule=lambda m, p: m.live[p] <= m.ended[p])
+
+    ending = set(cs.periods)
+
+    def forming(p: int) -> Any:
+        return started_by(p) - (m.ended[p] if p in ending else 0)
+
+    m.own = pyo.Var(own_forming_index(inst, cs), domain=pyo.NonNegativeReals)
+    m.own_product = pyo.Constraint(
+        list(m.own), rule=lambda m, o, p: m.own[o, p] >= x(o) + forming(p) - is_open
+    )
     avail = {s: inst.offer[(s, c)].available_from for s in cs.offers}
     m.live_when_available = pyo.Constraint(
         [p for p in cs.periods if any(avail[s] > p for s in cs.offers)],
@@ -215,6 +234,15 @@ def build_pricing_model(cands: Candidates, cs: CategorySets) -> pyo.ConcreteMode
     return m
 
 
+def own_forming_index(inst: Instance, cs: CategorySets) -> list[tuple[str, int]]:
+    """(o, p) for the members whose own formation limit can bind and the periods in
+    which the category's lot can be forming (its formation ends by T - 1)."""
+    limits = inst.binding_org_capacity
+    longest = cs.levels[-1][0]
+    last = min(inst.settings.horizon - 1, cs.starts[-1] + longest - 1)
+    return [(o, p) for o in cs.orgs if o in limits for p in range(cs.starts[0], last + 1)]
+
+
 class PricingProblem:
     """One category's pricing MILP in HiGHS, re-solved with new duals each round."""
 
@@ -233,10 +261,19 @@ class PricingProblem:
         self._tier_offer = [s for s, _ in cs.tiers]
         self._start_cols = np.array([col(m.a[p]) for p in cs.starts], dtype=np.int64)
         self._ended_cols = np.array([col(m.ended[p]) for p in cs.periods], dtype=np.int64)
+        self._own_keys = list(m.own)
+        self._own_cols = np.array([col(m.own[key]) for key in self._own_keys], dtype=np.int64)
         self.cuts = 0
 
-    def set_duals(self, pi: dict[str, float], mu: dict[str, float], nu: dict[int, float]) -> None:
-        """Objective = net savings - sum pi_o x_o - mu_s V_s - sum_p nu_p forming(p)."""
+    def set_duals(
+        self,
+        pi: dict[str, float],
+        mu: dict[str, float],
+        nu: dict[int, float],
+        rho: dict[tuple[str, int], float] | None = None,
+    ) -> None:
+        """Objective = net savings - sum pi_o x_o - mu_s V_s - sum_p nu_p forming(p)
+        - sum_{o,p} rho_op u[o,p] (u[o,p] = x_o forming(p))."""
         cost = self.base_cost.copy()
         cost[self._pair_cols] -= np.array([pi.get(o, 0.0) for o in self._pair_org])
         cost[self._tier_cols] -= np.array([mu.get(s, 0.0) for s in self._tier_offer])
@@ -245,6 +282,9 @@ class PricingProblem:
         tail = {p: sum(nu.get(q, 0.0) for q in range(p, horizon + 1)) for p in self.sets.starts}
         cost[self._start_cols] -= np.array([tail[p] for p in self.sets.starts])
         cost[self._ended_cols] += np.array([nu.get(p, 0.0) for p in self.sets.periods])
+        if len(self._own_cols):
+            own = rho or {}
+            cost[self._own_cols] = -np.array([own.get(key, 0.0) for key in self._own_keys])
         h = self.solver.highs
         n = len(cost)
         h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)

@@ -8,6 +8,7 @@ from consortia.formulations.compact.connectivity import add_connectivity
 from consortia.formulations.compact.flow_connectivity import add_flow_connectivity
 from consortia.formulations.compact.index import ModelIndex
 from consortia.formulations.compact.membership import add_membership
+from consortia.formulations.compact.own_formation_limits import add_own_formation_limits
 from consortia.formulations.compact.pricing import add_tier_pricing
 from consortia.formulations.compact.savings import add_savings
 from consortia.formulations.compact.timing import add_timing
@@ -24,6 +25,7 @@ def build_model(
     add_membership(m, idx)
     add_tier_pricing(m, idx, tiers)
     add_timing(m, idx)
+    add_own_formation_limits(m, idx)
     add_connectivity(m, idx)
     if exact_connectivity:
         add_flow_connectivity(m, idx)

@@ -9,6 +9,11 @@ by up to 2x, never below it, so decisions taken on it are cautious. Pyomo needs
 about 500 bytes per nonzero to build and hand a model over (2.2-2.9 GiB for
 5.2-7.2 M nonzeros on `instances/medium`), building costs about 4 us per
 nonzero and HiGHS's root LP about 20 us (``benchmarks/RESULTS.md``).
+
+Organizations' own formation limits (spec section 10) add one product row per
+(organization, slot, period) that can bind, each with at most the slot's starts,
+one ``ended``, the organization's joins and the slot's offers: counted as
+``2 x horizon + 10`` nonzeros each (none on instances without such limits).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from consortia.formulations.compact.index import ModelIndex
+from consortia.formulations.compact.own_formation_limits import own_limit_rows
 
 BYTES_PER_NONZERO = 550.0
 BUILD_SECONDS_PER_NONZERO = 4e-6
@@ -41,4 +47,11 @@ class ModelEstimate:
 
 def estimate_compact(idx: ModelIndex) -> ModelEstimate:
     """A cautious estimate of the compact model's size over `idx`."""
-    return ModelEstimate(40 * len(idx.members) + 60 * len(idx.periods) + 200 * len(idx.slots))
+    products = sum(len(slots) for slots in own_limit_rows(idx).values())
+    per_product = 2 * idx.cands.inst.settings.horizon + 10
+    return ModelEstimate(
+        40 * len(idx.members)
+        + 60 * len(idx.periods)
+        + 200 * len(idx.slots)
+        + per_product * products
+    )

@@ -8,6 +8,7 @@ import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap
 
 from consortia.formulations.compact.index import ModelIndex
+from consortia.formulations.compact.own_formation_limits import encode_involvement
 from consortia.formulations.compact.tiers import encode_tiers
 from consortia.rules.plan import Lot, LotOutcome
 
@@ -38,11 +39,13 @@ def encode_plan(
     values = ComponentMap((var, 0.0) for var in m.component_data_objects(pyo.Var))
     inst = idx.cands.inst
     order = inst.org_index
+    led: dict[tuple[str, str], LotOutcome] = {}
     for out in outcomes:
         lot = out.lot
         c, s = lot.category_id, lot.supplier_id
         members = sorted(lot.members, key=order.__getitem__)
         r = members[0]
+        led[(c, r)] = out
         slot = idx.slots.get((c, r))
         if slot is None or s not in slot.offers or lot.start not in slot.starts:
             return None
@@ -63,6 +66,7 @@ def encode_plan(
             values[m.ended[c, r, p]] = 1.0 if lot.start + out.lead <= p else 0.0
             values[m.live[c, r, p]] = 1.0 if out.live <= p else 0.0
             values[m.g[c, r, p]] = min(bound, out.savings_per_period) if out.live <= p else 0.0
+    encode_involvement(m, values, led)
     return values
 
 

@@ -123,19 +123,35 @@ def forming_counts(m: pyo.ConcreteModel, idx: ModelIndex) -> dict[int, Any]:
     """F(p) = sum_{c,r} (A(p) - ended(p)), the lots in formation in period p, for
     every period in which some lot can be forming."""
     horizon = idx.cands.inst.settings.horizon
-    ended_keys = set(idx.periods)
     counts: dict[int, Any] = {}
     for p in range(1, horizon + 1):
-        terms = []
-        for c, r in idx.slots:
-            starts = idx.slots[c, r].starts
-            if starts[0] > p:
-                continue
-            ended = m.ended[c, r, p] if (c, r, p) in ended_keys else 0
-            terms.append(sum(m.a[c, r, q] for q in starts if q <= p) - ended)
+        terms = [
+            slot_forming(m, idx, c, r, p) for c, r in idx.slots if idx.slots[c, r].starts[0] <= p
+        ]
         if terms:
             counts[p] = sum(terms)
     return counts
+
+
+def slot_forming(m: pyo.ConcreteModel, idx: ModelIndex, c: str, r: str, p: int) -> Any:
+    """A(p) - ended(p): 1 when the slot's lot is in formation in period p (for p from
+    the slot's first start on). Never below the truth, and at most open(c,r): ended
+    has only upper bounds, and A(p) <= sum_sigma a = open."""
+    starts = idx.slots[c, r].starts
+    started = sum(m.a[c, r, q] for q in starts if q <= p)
+    if (c, r, p) not in m.ended:
+        return started
+    return started - m.ended[c, r, p]
+
+
+def forming_periods(idx: ModelIndex, c: str, r: str) -> range:
+    """The periods in which the slot's lot can be in formation: from its first start
+    to its last start plus its longest lead, and before the horizon (a lot is live
+    by then, so its formation ends by T - 1)."""
+    slot = idx.slots[c, r]
+    longest = slot.lead_levels[-1][0]
+    last = min(idx.cands.inst.settings.horizon - 1, slot.starts[-1] + longest - 1)
+    return range(slot.starts[0], last + 1) if longest > 0 else range(0)
 
 
 def _needs_size_cap(idx: ModelIndex, key: tuple[str, str]) -> bool:
