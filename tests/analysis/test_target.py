@@ -196,3 +196,18 @@ def test_ladder_ranges() -> None:
     never = Ladder(3, 10.0, slope=False)
     never.add_bound(3, 5.0)
     assert never.span() == (4, None) and never.decided()
+
+
+def test_each_solve_gets_the_time_limit_asked_for() -> None:
+    """Only a second solve of a period that left the answer open gets more time;
+    the frontier's other periods get the time limit asked for."""
+    inst = read_instance(INSTANCES / "tiny" / "earliest_target")
+    limits: list[float | None] = []
+
+    def listen(event: str, item: object) -> None:
+        if event == "start" and getattr(item, "kind", "") == "period":
+            limits.append(item.options.time_limit)  # type: ignore[attr-defined]
+
+    options = SolveOptions(time_limit=30.0, gap=0.0)
+    result = earliest_period(inst, options, workers=1, listener=listen)
+    assert result.answer == 5 and len(limits) == 5 and set(limits) == {30.0}

@@ -47,6 +47,8 @@ def test_earliest_period_exit_0_and_files(tmp_path: Path) -> None:
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "unreachable" and summary["earliest_period"] is None
     assert summary["earliest_period_range"] == [7, None]
+    assert summary["proof"]["plan_key"] == 6  # the best plan by the horizon
+    assert pd.read_csv(out / "plan" / "timeline.csv")["cumulative_savings"].iloc[-1] == 180
 
 
 def test_capacity_question(tmp_path: Path) -> None:

@@ -14,7 +14,8 @@ With a plan value p(k) and a bound b(k) carried this way, the first key reaching
 the target lies in [lo, hi]: lo is one above the last key whose bound is below
 the target, hi the first key whose plan reaches it (none: no plan reaches it
 yet). It is decided when lo = hi, and unreachable when the bound at K is below
-the target. Keys inside the range are solved in bisection order.
+the target. Keys inside the range are solved in bisection order; a key whose
+solve left the range open may be solved once more (with more time).
 """
 
 from __future__ import annotations
@@ -39,13 +40,13 @@ class Ladder:
         self.tolerance = 1e-9 * max(1.0, abs(target))
         self.plans: dict[int, Known] = {}
         self.bounds: dict[int, float] = {}
-        self.started: set[int] = set()
+        self.tries: dict[int, int] = {}  # solves started per key
 
     # --- what is known ---------------------------------------------------------
 
     def add_plan(self, key: int, value: float, rate: float = 0.0) -> None:
         old = self.plans.get(key)
-        if old is None or value > old.value:
+        if old is None or value >= old.value:
             self.plans[key] = Known(value, rate)
 
     def add_bound(self, key: int, bound: float) -> None:
@@ -103,14 +104,20 @@ class Ladder:
 
     # --- what to solve next ----------------------------------------------------
 
-    def next_key(self, running: set[int], top_first: bool = False) -> int | None:
-        """The key whose solve narrows the range most: unsolved, inside the range,
-        farthest from its ends and from the keys being solved (bisection)."""
+    def start(self, key: int) -> None:
+        self.tries[key] = self.tries.get(key, 0) + 1
+
+    def next_key(self, running: set[int], top_first: bool = False, tries: int = 0) -> int | None:
+        """The key whose solve narrows the range most: inside the range, solved
+        `tries` times before (0: never), farthest from the range's ends and from the
+        keys being solved (bisection)."""
         lo, hi = self.span()
         if lo == hi or (hi is None and lo > self.size):
             return None
         end = self.size if hi is None else hi - 1
-        choices = [k for k in range(lo, end + 1) if k not in self.started]
+        choices = [
+            k for k in range(lo, end + 1) if self.tries.get(k, 0) == tries and k not in running
+        ]
         if not choices:
             return None
         if top_first and hi is None and self.size in choices:
@@ -125,5 +132,5 @@ class Ladder:
     def unsettled(self, gap: float) -> list[int]:
         """Keys never solved whose plan and bound still differ, lowest first."""
         return [
-            k for k in range(1, self.size + 1) if k not in self.started and not self.exact(k, gap)
+            k for k in range(1, self.size + 1) if k not in self.tries and not self.exact(k, gap)
         ]

@@ -489,13 +489,13 @@ def earliest_period(
     def next_job(running: set[int]) -> Job | None:
         if pending_wh:
             return pending_wh.pop(0)
-        key = ladder.next_key(running)
-        if key is None and complete:
+        key, chosen = _next(ladder, running, options)
+        if key is None and complete:  # the frontier's other periods
             rest = [k for k in ladder.unsettled(options.gap) if k not in running]
-            key = rest[0] if rest else None
+            key, chosen = (rest[0] if rest else None), options
         if key is None:
             return None
-        return Job("period", key, instance_of(key), options, _start(ladder, solved, key))
+        return Job("period", key, instance_of(key), chosen, _start(ladder, solved, key))
 
     def record(done: Solved) -> None:
         if done.kind == "whitehall":
@@ -507,7 +507,7 @@ def earliest_period(
             for p in range(1, horizon + 1):
                 ladder.add_bound(p, wh.bound(p))
             return
-        solved[done.key] = done
+        _keep(solved, done)
         if done.plan is not None:
             ladder.add_plan(done.key, done.plan, done.rate)
         ladder.add_bound(done.key, done.bound)
@@ -518,7 +518,11 @@ def earliest_period(
     status, answer, span = _verdict(ladder)
     if status == "unreachable" and ladder.bound_at(horizon) == -math.inf:
         status = "infeasible"
-    plan_key = span[1] if span[1] is not None else (horizon if ladder.plan_at(horizon) else None)
+    plan_key = (
+        span[1]
+        if span[1] is not None
+        else (horizon if ladder.plan_at(horizon) is not None else None)
+    )
     if status == "infeasible":
         plan_key = None
     plan = (
@@ -573,10 +577,10 @@ def smallest_limit(
     def next_job(running: set[int]) -> Job | None:
         if pending_wh:
             return pending_wh.pop(0)
-        key = ladder.next_key(running, top_first=True)
+        key, chosen = _next(ladder, running, options, top_first=True)
         if key is None:
             return None
-        return Job("limit", key, instance_of(key), options, _start(ladder, solved, key))
+        return Job("limit", key, instance_of(key), chosen, _start(ladder, solved, key))
 
     def record(done: Solved) -> None:
         if done.kind == "whitehall":
@@ -588,7 +592,7 @@ def smallest_limit(
             for w in range(1, largest + 1):
                 ladder.add_bound(w, wh.bound(deadline))
             return
-        solved[done.key] = done
+        _keep(solved, done)
         if done.plan is not None:
             ladder.add_plan(done.key, done.plan)
         ladder.add_bound(done.key, done.bound)
@@ -655,7 +659,7 @@ def _drive(
                 if job is None:
                     break
                 if job.kind != "whitehall":
-                    ladder.started.add(job.key)
+                    ladder.start(job.key)
                 if listener:
                     listener("start", job)
                 running[pool.submit(solve_job, job)] = (job, time.perf_counter())
@@ -675,10 +679,35 @@ def _drive(
                     listener("done", done)
 
 
+# A solve that left the answer open is solved once more with this many times the
+# time limit, before the frontier's other periods (models/target.md).
+RETRY_FACTOR = 3.0
+
+
+def _next(
+    ladder: Ladder, running: set[int], options: SolveOptions, top_first: bool = False
+) -> tuple[int | None, SolveOptions]:
+    """The next key the answer needs, with its options: a key never solved, else
+    (with a time limit) one solved once, again with RETRY_FACTOR times the time."""
+    key = ladder.next_key(running, top_first=top_first)
+    if key is not None or options.time_limit is None:
+        return key, options
+    key = ladder.next_key(running, tries=1)
+    return key, options.with_time_limit(options.time_limit * RETRY_FACTOR)
+
+
+def _keep(solved: dict[int, Solved], done: Solved) -> None:
+    """Record a solve, unless the key's earlier solve found a better plan (its
+    bound is kept by the ladder either way)."""
+    old = solved.get(done.key)
+    if old is None or (done.plan is not None and (old.plan is None or done.plan >= old.plan)):
+        solved[done.key] = done
+
+
 def _start(ladder: Ladder, solved: dict[int, Solved], key: int) -> tuple[Lot, ...]:
-    """The plan to start `key` from: the best plan found below it (it keeps every
-    rule at `key`), else the nearest one above (the lots of it that fit)."""
-    below = [j for j in solved if j < key and solved[j].plan is not None]
+    """The plan to start `key` from: the best plan found at or below it (it keeps
+    every rule at `key`), else the nearest one above (the lots of it that fit)."""
+    below = [j for j in solved if j <= key and solved[j].plan is not None]
     if below:
         best = max(below, key=lambda j: (ladder.lifted(j, key), j))
         return tuple(o.lot for o in solved[best].result.outcomes)

@@ -663,10 +663,15 @@ def target(
     target_of(inst, amount)  # no target: say so before solving
 
     def listen(event: str, item: Any) -> None:
-        if quiet or event != "done":
+        if quiet:
             return
         what = {"period": "period", "limit": "limit", "whitehall": "Whitehall"}[item.kind]
         key = f" {item.key}" if item.kind != "whitehall" else ""
+        if event == "start":
+            limit = item.options.time_limit
+            within = "" if limit is None else f" (at most {limit:.0f}s)"
+            click.echo(f"{what}{key}: solving{within}", err=True)
+            return
         plan = "no plan" if item.plan is None else f"plan {item.plan:,.0f}"
         bound = "no bound" if item.bound == float("inf") else f"bound {item.bound:,.0f}"
         click.echo(f"{what}{key}: {plan}, {bound} ({item.status}, {item.seconds:.1f}s)", err=True)
