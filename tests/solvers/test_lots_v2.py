@@ -17,10 +17,12 @@ import pandas as pd
 import pytest
 
 from conftest import INSTANCES
+from consortia.data.instance import Instance
 from consortia.data.reader import instance_from_tables, load_raw_tables
-from consortia.rules.plan import assess_plan
+from consortia.rules.plan import Lot, assess_plan, price_lot
 from consortia.solvers.bruteforce import enumerate_optimum, profitable_lots
 from consortia.solvers.lots.data import build_category_data
+from consortia.solvers.lots.master import LotMaster
 from consortia.solvers.lots.pricing import CategoryPricing
 from consortia.solvers.lots.subproblems import build_subproblems
 from consortia.solvers.options import SolveOptions
@@ -113,6 +115,30 @@ def test_an_own_limit_of_one_forces_two_lots_apart() -> None:
     assert starts == {"X": (1, ("A", "B")), "Y": (3, ("A", "B"))}
 
 
+def test_own_limit_duals_are_not_reported_as_slot_values() -> None:
+    """With a central limit of two that never binds, the master LP over the lots
+    X(1), Y(3), Y(1), X(3) prices A's own limit (its duals in periods 1 and 3 are
+    positive: 140 and 60) and leaves every formation slot at 0: *What binds*
+    reports no slot."""
+    tables = _two_category_tables("1")
+    tables["settings"] = pd.DataFrame(
+        [["horizon", "6"], ["max_parallel_formations", "2"]], columns=["key", "value"]
+    )
+    inst = instance_from_tables(tables)
+    result = solve(inst, SolveOptions(formulation="lots"))
+    assert result.objective == pytest.approx(220)
+    assert result.slot_values == {}
+
+    master = LotMaster(inst, build_category_data(inst))
+    lots = [Lot("X", "S", ("A", "B"), 1), Lot("Y", "S", ("A", "B"), 3)]
+    lots += [Lot("Y", "S", ("A", "B"), 1), Lot("X", "S", ("A", "B"), 3)]
+    master.add([(price_lot(inst, lot)[0], True) for lot in lots])
+    value, y = master.solve_lp()
+    assert value == pytest.approx(220)
+    assert sum(y[r] for r in master.own_row.values()) > 1.0
+    assert all(y[r] == pytest.approx(0) for r in master.form_row.values())
+
+
 def test_pricing_bounds_every_enumerated_lot_under_random_own_duals() -> None:
     """For random duals, rule-8b duals included, the best subproblem upper bound of
     a category is at least the reduced cost of every lot brute force lists that a
@@ -162,7 +188,7 @@ def test_pricing_bounds_every_enumerated_lot_under_random_own_duals() -> None:
     assert charged > 50
 
 
-def _medium_with_own_limits() -> pd.DataFrame:
+def _medium_with_own_limits() -> Instance:
     raw, problems = load_raw_tables(Path(INSTANCES / "medium" / "m200-seed1"))
     assert not problems
     orgs = raw["organizations"].copy()

@@ -7,7 +7,8 @@ fixed, everything but the member set is a constant:
   time ``spec.lead_time`` is L (intersected with [min_members, max_members]);
 - live = max(sigma + L, available_from) <= T, and the live weight M = M(live);
 - the lot forms in periods sigma..sigma+L-1;
-- members are the piece's eligible organizations with ready <= sigma;
+- members are the piece's eligible organizations with ready <= sigma (the
+  pair's readiness r(o,c) of spec section 9);
 - the volume V = sum d_o lies in the piece's window [lo_k, hi_k].
 
 Subproblems that cannot hold a lot at all (too few eligible members, the volume
