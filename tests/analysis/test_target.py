@@ -25,9 +25,13 @@ from consortia.analysis.truncation import (
 from consortia.data.instance import Instance
 from consortia.data.reader import instance_from_tables
 from consortia.outputs.checker import check_plan
-from consortia.solvers.bruteforce import enumerate_optimum
+from consortia.solvers.bruteforce import enumerate_optimum, optimum_or_none
 from consortia.solvers.options import SolveOptions
-from tiny_random import random_coupled_tables, random_tiny_tables
+from tiny_random import (
+    random_coupled_tables,
+    random_tiny_tables,
+    random_v2_tables,
+)
 
 EXACT = SolveOptions(gap=0.0)
 SEEDS = range(40)
@@ -37,21 +41,33 @@ def close(a: float | None, b: float) -> bool:
     return a is not None and math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-6)
 
 
+MAKERS = {"v1": random_tiny_tables, "v2": random_v2_tables}
+
+
+def optimum(inst: Instance) -> float:
+    """The optimum by enumeration; -inf when no plan keeps the rules."""
+    found = optimum_or_none(inst)
+    return -math.inf if found is None else found[0]
+
+
 @cache
-def brute(seed: int) -> tuple[Instance, list[float], list[float]]:
+def brute(seed: int, kind: str = "v1") -> tuple[Instance, list[float], list[float]]:
     """A random tiny instance, F(1..T) and H(1..T) by enumeration."""
-    inst = instance_from_tables(random_tiny_tables(seed), name=f"tiny{seed}")
+    inst = instance_from_tables(MAKERS[kind](seed), name=f"{kind}-{seed}")
     horizon = inst.settings.horizon
-    frontier = [enumerate_optimum(truncated(inst, p))[0] for p in range(1, horizon + 1)]
+    frontier = [optimum(truncated(inst, p)) for p in range(1, horizon + 1)]
     wh = whitehall(inst)
-    ceiling = [enumerate_optimum(truncated(wh, p))[0] for p in range(1, horizon + 1)]
+    ceiling = [optimum(truncated(wh, p)) for p in range(1, horizon + 1)]
     return inst, frontier, ceiling
 
 
 def a_target(seed: int, frontier: list[float]) -> float:
     """A target that is reached exactly, between two periods, or never."""
     rng = random.Random(seed)
-    k = rng.randrange(len(frontier))
+    finite = [f for f in frontier if math.isfinite(f)]
+    if not finite:
+        return 1.0
+    k = frontier.index(rng.choice(finite))
     kind = rng.choice(["exact", "between", "never"])
     if kind == "never":
         return frontier[-1] + 1.0
@@ -66,18 +82,28 @@ def first_reaching(values: list[float], target: float) -> int | None:
     )
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_earliest_period_and_frontier_match_brute_force(seed: int) -> None:
-    inst, frontier, ceiling = brute(seed)
+CASES = [(seed, "v1") for seed in SEEDS] + [(seed, "v2") for seed in range(10)]
+
+
+@pytest.mark.parametrize(("seed", "kind"), CASES)
+def test_earliest_period_and_frontier_match_brute_force(seed: int, kind: str) -> None:
+    inst, frontier, ceiling = brute(seed, kind)
     target = a_target(seed, frontier)
     result = earliest_period(inst, EXACT, target=target, workers=1)
     expected = first_reaching(frontier, target)
     assert result.answer == expected
+    if frontier[-1] == -math.inf:
+        assert result.status == "infeasible"
+        return
     assert result.status == ("decided" if expected is not None else "unreachable")
     for p, (f, h) in enumerate(zip(frontier, ceiling, strict=True), start=1):
-        assert close(result.ladder.plan_at(p), f), (p, result.ladder.plan_at(p), f)
-        assert close(result.ladder.bound_at(p), f), (p, result.ladder.bound_at(p), f)
-        assert result.ladder.bound_at(p) >= f - 1e-6
+        plan, bound = result.ladder.plan_at(p), result.ladder.bound_at(p)
+        if f == -math.inf:  # no feasible plan by period p
+            assert plan is None and bound == -math.inf, (p, plan, bound)
+            continue
+        assert close(plan, f), (p, plan, f)
+        assert close(bound, f), (p, bound, f)
+        assert bound >= f - 1e-6
         assert close(result.whitehall.plan(p), h), (p, result.whitehall.plan(p), h)
         assert h >= f - 1e-6  # the Whitehall figure is a ceiling
     if expected is not None:
@@ -105,6 +131,10 @@ def test_frontier_and_whitehall_transforms() -> None:
     if "max_parallel_formations" in wh.organizations.columns:
         assert wh.organizations["max_parallel_formations"].isna().all()
     assert earliest_live(inst) is not None and earliest_live(inst) >= 1
+    timed = instance_from_tables(random_v2_tables(3))
+    assert timed.org_capacity and max(timed.pair_ready.values()) > 1
+    wh = whitehall(timed)
+    assert set(wh.pair_ready.values()) == {1} and wh.org_capacity == {}
 
 
 @pytest.mark.parametrize("seed", range(12))

@@ -543,6 +543,21 @@ def frontier_chart(
             f'fill="#f3e7c9"><title>earliest period still open: {escape(labels[lo - 1])}'
             f"{'' if hi is None else ' to ' + escape(labels[hi - 1])}</title></rect>"
         )
+        text = f"earliest still open: {labels[lo - 1]}" + (
+            "" if hi is None else f"–{labels[hi - 1]}"
+        )
+        room = width - right - a - 4
+        anchor = "start" if room > text_width(text) else "end"
+        parts.append(
+            label(
+                a + 4 if anchor == "start" else b - 4,
+                top + 12,
+                text,
+                max(room, b - left - 4),
+                anchor=anchor,
+                extra=' fill="#8a6d1f"',
+            )
+        )
     for t, text in zip(ticks, tick_text, strict=True):
         parts.append(
             f'<line x1="{left:.1f}" x2="{width - right:.1f}" y1="{y(t):.1f}" y2="{y(t):.1f}" '
