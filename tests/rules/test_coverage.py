@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from textwrap import dedent
 
+import pandas as pd
 import pytest
 
 from consortia import read_instance
@@ -301,8 +302,11 @@ def _check_against_brute_force(inst: Instance, outcomes: list[LotOutcome]) -> No
     names = [f"L{i + 1:03d}" for i in range(len(lots))]
     base = assess_plan(inst, lots)
     assert base.feasible
-    free = dataclasses.replace(
-        inst, settings=dataclasses.replace(inst.settings, max_parallel_formations=None)
+    unlimited = inst.organizations.assign(max_parallel_formations=pd.NA)
+    free = dataclasses.replace(  # no formation limit: neither the central one nor own ones
+        inst,
+        settings=dataclasses.replace(inst.settings, max_parallel_formations=None),
+        organizations=unlimited,
     )
     tol = 1e-6 * max(1.0, abs(base.objective))
     for u in coverage(inst, outcomes, names).uncovered:
@@ -332,7 +336,7 @@ def _check_against_brute_force(inst: Instance, outcomes: list[LotOutcome]) -> No
                 assert not assess_plan(inst, changed).feasible, where
         else:  # nothing gains, even with more formation slots
             assert u.reason == LEFT_OUT, where
-            ready = inst.ready[o]
+            ready = inst.pair_ready[(o, c)]
             tries = [
                 _changed(lots, inst, o, c, names[i], max(lot.start, ready))
                 for i, lot in enumerate(lots)
@@ -352,3 +356,36 @@ def test_reasons_hold_against_brute_force(seed: int) -> None:
     inst = instance_from_tables(random_tiny_tables(seed))
     _check_against_brute_force(inst, [])
     _check_against_brute_force(inst, solve(inst).outcomes)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_reasons_hold_under_contract_expiry_and_own_limits(seed: int) -> None:
+    """As above on instances with pair readiness (spec section 9) and organizations'
+    own formation limits (section 10): 'could join within every rule' must keep
+    rule 8b too."""
+    from consortia import solve
+    from consortia.data.reader import instance_from_tables
+    from tiny_random import random_v2_tables
+
+    inst = instance_from_tables(random_v2_tables(seed))
+    _check_against_brute_force(inst, [])
+    _check_against_brute_force(inst, solve(inst).outcomes)
+
+
+def test_a_join_that_breaks_an_own_limit_is_not_missed() -> None:
+    """instances/tiny/own_capacity with B's food lot and A's energy lot both formed in
+    period 1: A joining B's lot from period 1 would gain 28 (40 - 12) but A would then
+    help form two lots at once against its limit of 1 (rule 8b), so the pair is left
+    out for lack of formation capacity, not missed by the search."""
+    from consortia.data.reader import read_instance
+    from consortia.rules.plan import assess_plan
+
+    inst = read_instance(Path(__file__).resolve().parents[2] / "instances/tiny/own_capacity")
+    lots = [Lot("food", "S1", ("B",), 1), Lot("energy", "S1", ("A",), 1)]
+    judged = assess_plan(inst, lots)
+    assert judged.feasible
+    found = {
+        (u.org_id, u.category_id): u
+        for u in coverage(inst, judged.outcomes, ["L001", "L002"]).uncovered
+    }
+    assert found[("A", "food")].reason == LEFT_OUT, found[("A", "food")].detail

@@ -43,7 +43,7 @@ from functools import partial
 import numpy as np
 
 from consortia.data.instance import Instance, Offer
-from consortia.rules.plan import Lot, LotOutcome, assess_plan, member_terms, total_net
+from consortia.rules.plan import Lot, LotOutcome, member_terms, total_net
 from consortia.rules.spec import (
     REL_TOL,
     Member,
@@ -132,14 +132,7 @@ def coverage(
     found: dict[tuple[str, str], Uncovered] = {}
     if left:
         plan = _Plan(inst, lots, labels)
-        by_region: defaultdict[str, defaultdict[str, list[float]]] = defaultdict(
-            lambda: defaultdict(list)
-        )
-        for (o, c), (d, _) in demand.items():
-            by_region[c][inst.region[o]].append(d)
-        surcharges: defaultdict[tuple[str, str], dict[str, float]] = defaultdict(dict)
-        for (o, s, c), h in inst.surcharge.items():
-            surcharges[(s, c)][o] = h
+        by_region, surcharges = _demand_by_region(inst), _surcharges_by_offer(inst)
         for c, orgs in left.items():
             view = _CategoryView(inst, plan, c, orgs, by_region[c], surcharges)
             for j, o in enumerate(orgs):
@@ -154,6 +147,52 @@ def coverage(
         pooled_spend=math.fsum(demand[p][0] * demand[p][1] for p in pooled),
         uncovered=[found[p] for p in demand if p in found],
     )
+
+
+def offer_barriers(inst: Instance, category_id: str) -> dict[tuple[str, str], str]:
+    """Why no lot on an offer of the category can hold an organization, for every
+    (org, supplier) pair of the category that has such a reason: reasons 1-3 of the
+    module's list taken offer by offer (the offer does not serve its region; its
+    earliest lot would go live after the horizon; its capacity is below the pair's
+    demand; it can pool no volume that reaches its first tier; with
+    ``individually_rational``, its lowest reachable price is above the baseline).
+    Each holds for every plan. Offers missing for a pair may hold it."""
+    orgs = [o for o in inst.org_ids if (o, category_id) in inst.demand_of]
+    if not orgs or not inst.offers_in.get(category_id):
+        return {}
+    view = _CategoryView(
+        inst,
+        _Plan(inst, [], []),
+        category_id,
+        orgs,
+        _demand_by_region(inst)[category_id],
+        _surcharges_by_offer(inst),
+    )
+    found = {}
+    for j, o in enumerate(orgs):
+        for k, offer in enumerate(view.offers):
+            why = view.barrier(j, k)
+            if why is not None:
+                found[(o, offer.supplier_id)] = why
+    return found
+
+
+def _demand_by_region(inst: Instance) -> defaultdict[str, defaultdict[str, list[float]]]:
+    """category -> region -> the demands of the pairs there."""
+    by_region: defaultdict[str, defaultdict[str, list[float]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for (o, c), (d, _) in inst.demand_of.items():
+        by_region[c][inst.region[o]].append(d)
+    return by_region
+
+
+def _surcharges_by_offer(inst: Instance) -> defaultdict[tuple[str, str], dict[str, float]]:
+    """(supplier, category) -> org -> unit surcharge."""
+    surcharges: defaultdict[tuple[str, str], dict[str, float]] = defaultdict(dict)
+    for (o, s, c), h in inst.surcharge.items():
+        surcharges[(s, c)][o] = h
+    return surcharges
 
 
 def binding_periods(inst: Instance, outcomes: Sequence[LotOutcome]) -> list[int]:
@@ -186,6 +225,15 @@ class _Plan:
             self.by_category[out.lot.category_id].append(i)
             self.load[(out.lot.supplier_id, out.lot.category_id)] += out.volume
             self.forming.update(out.forming)
+        # lots each limited organization helps form, per period (rule 8b)
+        self.own_limit = inst.binding_org_capacity
+        self.own_forming: Counter[tuple[str, int]] = Counter(
+            (o, p)
+            for out in lots
+            for o in out.lot.members
+            if o in self.own_limit
+            for p in out.forming
+        )
         self.limit = inst.settings.max_parallel_formations
         self.objective = total_net(lots)
         self._aggregate: dict[int, Member] = {}
@@ -305,7 +353,7 @@ class _CategoryView:
         self.timely = self.serves & (self.live <= horizon)
         self.too_big = ~_within(d[None, :], capacity)
         self.pool = [t.volume for t in best]
-        out_of_tier = np.array([[t.below_first_tier] for t in best], dtype=bool)
+        self.out_of_tier = out_of_tier = np.array([[t.below_first_tier] for t in best], dtype=bool)
         self.reach = self.timely & ~self.too_big & ~out_of_tier
         unit = np.array([[t.cost / t.volume if t.volume > 0 else math.inf] for t in best])
         self.price = unit + h
@@ -411,16 +459,56 @@ class _CategoryView:
             )
         return self._join(j)
 
+    def barrier(self, j: int, k: int) -> str | None:
+        """Why no lot on the k-th offer can hold the j-th pair (reasons 1-3 of the
+        module's list, on this offer alone), or None."""
+        offer, o = self.offers[k], self.orgs[j]
+        s = offer.supplier_id
+        if not self.serves[k, j]:
+            region = self.inst.region[o]
+            where = f"region '{region}'" if region else "an empty region"
+            return f"{s} does not serve {where} (rule 4)"
+        if not self.timely[k, j]:
+            return (
+                f"ready in period {self.ready[j]}, its earliest lot on {s} would go live in "
+                f"period {self.live[k, j]}, after the horizon {self.horizon} (rule 3)"
+            )
+        if self.too_big[k, j]:
+            return f"{s}'s capacity {offer.capacity:g} is below its demand {self.d[j]:g} (rule 6)"
+        if self.out_of_tier[k, 0]:
+            return (
+                f"{s} can pool at most {self.pool[k]:g}, below its first tier "
+                f"{offer.tiers[0][0]:g} (rule 5)"
+            )
+        if self.inst.settings.individually_rational and not self.rational[k, j]:
+            return (
+                f"its lowest price on {s}, {self.price[k, j]:,.2f} (surcharge included), is "
+                f"above its baseline {self.b[j]:,.2f} (rule 9)"
+            )
+        return None
+
     def _fits_own_limits(self, option: _Option) -> bool:
         """Whether the change also keeps every organization within its own formation
-        limit (rule 8b), checked on the whole changed plan; true without such limits."""
+        limit (rule 8b): each limited member of the changed or new lot, counted in
+        the plan's other lots forming in each of its forming periods, stays below its
+        limit. True without such limits."""
         inst, plan = self.inst, self.plan
-        if not inst.binding_org_capacity or option.lot_at is None:
+        if not plan.own_limit or option.lot_at is None:
             return True
         if option.fitting_start is None:
             return False
-        lots = [out.lot for k, out in enumerate(plan.lots) if k != option.replaces]
-        return assess_plan(inst, [*lots, option.lot_at(option.fitting_start)]).feasible
+        lot = option.lot_at(option.fitting_start)
+        lead = lead_time(inst.category[lot.category_id], len(lot.members))
+        old = plan.lots[option.replaces] if option.replaces is not None else None
+        for o in lot.members:
+            limit = plan.own_limit.get(o)
+            if limit is None:
+                continue
+            for p in range(lot.start, lot.start + lead):
+                mine = old is not None and o in old.lot.members and p in old.forming
+                if plan.own_forming[(o, p)] - mine + 1 > limit:
+                    return False
+        return True
 
     def _serving_lots(self, region: str) -> list[int]:
         """The plan's lots of the category whose offer serves `region`."""
