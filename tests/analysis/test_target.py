@@ -241,3 +241,15 @@ def test_each_solve_gets_the_time_limit_asked_for() -> None:
     options = SolveOptions(time_limit=30.0, gap=0.0)
     result = earliest_period(inst, options, workers=1, listener=listen)
     assert result.answer == 5 and len(limits) == 5 and set(limits) == {30.0}
+
+
+def test_on_a_local_dask_cluster() -> None:
+    distributed = pytest.importorskip("distributed")
+    inst = read_instance(INSTANCES / "tiny" / "earliest_target")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        result = earliest_period(inst, EXACT, scheduler=cluster.scheduler_address)
+        limit = smallest_limit(inst, 4, EXACT, scheduler=cluster.scheduler_address)
+    assert result.answer == 5 and limit.answer == 2
+    assert [result.ladder.plan_at(p) for p in range(1, 7)] == [0, 0, 40, 80, 130, 180]
