@@ -127,3 +127,15 @@ def test_report_of_a_target_folder(tmp_path: Path) -> None:
     assert "Whitehall figure" in html and "first reached in period 5" in html
     code, text = run("report", out / "plan", "--out", page)
     assert code == 0 and "when is the target reached?" in page.read_text()
+
+
+def test_instance_without_a_feasible_plan_exit_3(tmp_path: Path) -> None:
+    """instances/tiny/infeasible_locks: its locks contradict each other (spec §13)."""
+    out = tmp_path / "t"
+    code, text = run(
+        "target", INSTANCES / "tiny" / "infeasible_locks", "--out", out, "--target", "1",
+        "--workers", "1",
+    )  # fmt: skip
+    assert code == 3, text
+    assert "none feasible (proven)" in text
+    assert [p.name for p in out.iterdir() if not p.name.startswith(".")] == ["summary.json"]

@@ -673,7 +673,13 @@ def target(
             click.echo(f"{what}{key}: solving{within}", err=True)
             return
         plan = "no plan" if item.plan is None else f"plan {item.plan:,.0f}"
-        bound = "no bound" if item.bound == float("inf") else f"bound {item.bound:,.0f}"
+        bound = (
+            "no bound"
+            if item.bound == float("inf")
+            else "none feasible (proven)"
+            if item.bound == -float("inf")
+            else f"bound {item.bound:,.0f}"
+        )
         click.echo(f"{what}{key}: {plan}, {bound} ({item.status}, {item.seconds:.1f}s)", err=True)
 
     with stop_on_signals(lambda text: click.echo(text, err=True)):
