@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from consortia.data.reader import Reading
 
 # Seconds per solve of `consortia target` unless --time-limit says otherwise: with
-# two workers the 16 quarters and the Whitehall figure of a 200-organization
-# instance take about ten minutes (benchmarks/RESULTS.md).
+# two workers the 16 quarters, the Whitehall figure and one longer second solve of
+# a 200-organization instance take 6-8 minutes (benchmarks/RESULTS.md).
 TARGET_SECONDS = 60.0
 
 
