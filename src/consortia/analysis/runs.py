@@ -39,10 +39,16 @@ def checked_solve(
     options: SolveOptions,
     start: list[Lot] | None = None,
     deadline: Deadline | None = None,
+    *,
+    conflict: bool = True,
 ) -> Result:
     """Solve, then re-assess the plan by the rules; a plan that breaks them is an
-    internal error, never an answer."""
-    result = solve(inst, options, start, deadline)
+    internal error, never an answer. A result without a plan (``infeasible``,
+    ``no_plan``) has nothing to check; it carries its conflict unless `conflict`
+    is False (``registry.solve``)."""
+    result = solve(inst, options, start, deadline, conflict=conflict)
+    if not result.has_plan:
+        return result
     Phase(options.progress, "checking the plan")()
     assessment = assess_plan(inst, [o.lot for o in result.outcomes])
     if not assessment.feasible:
@@ -82,14 +88,16 @@ def write_checked(
 ) -> Path:
     """Write a result atomically, after the checker has accepted the written files
     (`covered` and `extra` as for ``write_result``); `progress` hears that the
-    phase has begun. Nothing is written once a second signal asked to abort."""
+    phase has begun. Nothing is written once a second signal asked to abort. A
+    result without a plan is written as its summary.json alone: there is no plan
+    to check (``write_result``)."""
     if abort_requested():
         raise KeyboardInterrupt
     Phase(progress, "writing and checking the files")()
     return write_result(
         result,
         out_dir,
-        verify=verifier(result.instance),
+        verify=verifier(result.instance) if result.has_plan else None,
         workbook=workbook,
         command=command,
         covered=covered,

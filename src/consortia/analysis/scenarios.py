@@ -23,6 +23,16 @@ Change kinds and their fields (selectors are optional; a value or a list):
   (at least 1).
 - ``tier_prices`` (percent; supplier, category): unit prices times
   (1 + percent / 100).
+- ``add_lock`` (rule, org, category; supplier, other_org): a row of the locks
+  table (spec section 12): ``join`` / ``exclude`` (supplier optional) or
+  ``together`` / ``apart`` (other_org required). It gets the row after the last,
+  so the base's locks keep their rows.
+- ``remove_locks`` (; row, rule, org, category, supplier, other_org): remove the
+  selected locks (every lock when nothing is selected); the others keep their rows.
+- ``set_max_suppliers`` (value; category): the categories' ``max_suppliers``, a
+  whole number ≥ 1 or ``"unlimited"`` (spec section 11).
+- ``set_max_share`` (value; supplier, category): the offers' ``max_share``, a
+  number in (0, 1] (1: no limit).
 
 Fields after the semicolon are optional selectors (a value or a list).
 A change that selects nothing, or a scenario whose result is not a valid instance,
@@ -42,7 +52,9 @@ import pandas as pd
 
 from consortia.data.instance import Instance
 from consortia.data.reader import instance_from_tables
+from consortia.data.schema import LOCK_RULES, PAIR_LOCK_RULES, TABLES
 from consortia.data.tables import parts_to_tables, typed_parts
+from consortia.data.validation import ROW_INDEX
 from consortia.errors import InvalidInstanceError, UsageError
 
 Frames = dict[str, pd.DataFrame | None]
@@ -255,6 +267,109 @@ def _tier_prices(settings: dict[str, Any], frames: Frames, change: dict[str, Any
     tiers.loc[mask, "unit_price"] = tiers.loc[mask, "unit_price"] * (1 + percent / 100)
 
 
+def _locks_frame(frames: Frames) -> pd.DataFrame:
+    """The locks table, created empty when the base has none; indexed by row."""
+    locks = frames.get("locks")
+    if locks is None:
+        columns = list(TABLES["locks"].column_names)
+        locks = pd.DataFrame(columns=columns, index=pd.Index([], name=ROW_INDEX, dtype="int64"))
+        frames["locks"] = locks
+    return locks
+
+
+def _text(change: dict[str, Any], key: str) -> str | None:
+    value = change.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"'{key}' must be an id (text), not {value!r}")
+    return value
+
+
+def _known(frames: Frames, table: str, column: str, value: str | None, what: str) -> None:
+    frame = frames[table]
+    assert frame is not None
+    if value is not None and value not in set(frame[column]):
+        raise ValueError(f"unknown {what} '{value}'")
+
+
+def _add_lock(settings: dict[str, Any], frames: Frames, change: dict[str, Any]) -> None:
+    rule = change.get("rule")
+    if rule not in LOCK_RULES:
+        raise ValueError(f"'rule' must be one of {', '.join(LOCK_RULES)}, not {rule!r}")
+    org, cat = _text(change, "org"), _text(change, "category")
+    if org is None or cat is None:
+        raise KeyError("'org' and 'category' are required")
+    supplier, other = _text(change, "supplier"), _text(change, "other_org")
+    if (other is None) == (rule in PAIR_LOCK_RULES):
+        raise ValueError(
+            f"'other_org' is {'required' if other is None else 'only'} for together and apart"
+        )
+    if supplier is not None and rule in PAIR_LOCK_RULES:
+        raise ValueError("'supplier' is only for join and exclude")
+    _known(frames, "organizations", "org_id", org, "organization")
+    _known(frames, "organizations", "org_id", other, "organization")
+    _known(frames, "categories", "category_id", cat, "category")
+    _known(frames, "suppliers", "supplier_id", supplier, "supplier")
+    locks = _locks_frame(frames)
+    row = int(locks.index.max()) + 1 if len(locks) else 2
+    locks.loc[row] = {
+        "rule": rule,
+        "org_id": org,
+        "category_id": cat,
+        "supplier_id": supplier,
+        "other_org_id": other,
+    }
+
+
+def _remove_locks(settings: dict[str, Any], frames: Frames, change: dict[str, Any]) -> None:
+    locks = _locks_frame(frames)
+    mask = pd.Series(True, index=locks.index)
+    rows = _values(change, "row")
+    if rows is not None:
+        mask &= locks.index.astype(str).isin(rows)
+    for field, column in (
+        ("rule", "rule"),
+        ("org", "org_id"),
+        ("category", "category_id"),
+        ("supplier", "supplier_id"),
+        ("other_org", "other_org_id"),
+    ):
+        chosen = _values(change, field)
+        if chosen is not None:
+            mask &= locks[column].isin(chosen)
+    _require(mask, "lock")
+    frames["locks"] = locks[~mask]
+
+
+def _set_max_suppliers(settings: dict[str, Any], frames: Frames, change: dict[str, Any]) -> None:
+    cats = frames["categories"]
+    assert cats is not None
+    value = change.get("value")
+    if value == "unlimited":
+        limit: object = pd.NA
+    else:
+        number = _number(change, "value")
+        if number < 1 or number != int(number):
+            raise ValueError(f"'value' must be a whole number >= 1 or \"unlimited\", not {value!r}")
+        limit = int(number)
+    chosen = _values(change, "category")
+    mask = pd.Series(True, index=cats.index) if chosen is None else cats["category_id"].isin(chosen)
+    _require(mask, "category")
+    cats.loc[mask, "max_suppliers"] = limit
+
+
+def _set_max_share(settings: dict[str, Any], frames: Frames, change: dict[str, Any]) -> None:
+    value = _number(change, "value")
+    if not 0 < value <= 1:
+        raise ValueError(f"'value' must be in (0, 1], not {value!r}")
+    offers = frames["offers"]
+    assert offers is not None
+    mask = _offer_mask(offers, change, need_supplier=False)
+    _require(mask, "offer")
+    offers.loc[mask, "max_share"] = value
+
+
 Change = Callable[[dict[str, Any], Frames, dict[str, Any]], None]
 CHANGES: dict[str, tuple[tuple[str, ...], Change]] = {
     "setting": (("key", "value"), _setting),
@@ -266,4 +381,11 @@ CHANGES: dict[str, tuple[tuple[str, ...], Change]] = {
     "scale_lead_times": (("factor", "category"), _scale_lead_times),
     "shift_readiness": (("periods", "sector", "region", "org"), _shift_readiness),
     "tier_prices": (("percent", "supplier", "category"), _tier_prices),
+    "add_lock": (("rule", "org", "category", "supplier", "other_org"), _add_lock),
+    "remove_locks": (
+        ("row", "rule", "org", "category", "supplier", "other_org"),
+        _remove_locks,
+    ),
+    "set_max_suppliers": (("value", "category"), _set_max_suppliers),
+    "set_max_share": (("value", "supplier", "category"), _set_max_share),
 }

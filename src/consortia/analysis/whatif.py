@@ -140,7 +140,8 @@ def comparison(results: dict[str, Result], folders: dict[str, str]) -> pd.DataFr
             "target_period": r.target_period,
         }
         for label, period in year_ends(r.instance):
-            row[f"savings_by_{label}"] = round(cumulative[period - 1], 2)
+            # without a plan (spec section 13) there are no savings to show
+            row[f"savings_by_{label}"] = round(cumulative[period - 1], 2) if r.has_plan else None
         rows.append(row)
     table = pd.DataFrame(rows)
     table["target_period"] = table["target_period"].astype("Int64")
@@ -152,8 +153,9 @@ def savings_plot(results: dict[str, Result]) -> str:
     horizon = max(r.instance.settings.horizon for r in results.values())
     series = {}
     for name, r in results.items():
-        # each curve ends at its own horizon
-        series[name] = r.timeline_table()["cumulative_savings"].tolist()
+        # each curve ends at its own horizon; a scenario without a plan has none
+        if r.has_plan:
+            series[name] = r.timeline_table()["cumulative_savings"].tolist()
     labels = [
         period_label(base.settings.period_start, p).split("(")[-1].rstrip(")")
         for p in range(1, horizon + 1)

@@ -1,7 +1,9 @@
 """Command-line interface (spec section 8). It parses, calls the library and prints.
 
 Exit codes: 0 success; 1 a plan failed its check, or an internal error; 2 bad
-input or usage. Errors reach users as sentences; --debug shows the traceback.
+input or usage; 3 no plan keeps the rules, or none was found in time (spec
+section 13: ``solve``, ``explain``, ``target``). Errors reach users as sentences;
+--debug shows the traceback.
 
 This module itself imports no solver, modelling or plotting library: each
 command imports what it needs when it runs, and the options that list solver
@@ -312,13 +314,7 @@ def solve(
 ) -> None:
     """Find the savings-maximising plan and write it to --out."""
     from consortia.analysis.ledger import Ledger
-    from consortia.analysis.runs import (
-        RunSpec,
-        checked_solve,
-        record,
-        solve_deadline,
-        write_checked,
-    )
+    from consortia.analysis.runs import checked_solve, record, solve_deadline, write_checked
     from consortia.cli.signals import stop_on_signals
     from consortia.folders import check_output_dir
     from consortia.outputs.terminal import LABEL, plan_table
@@ -336,42 +332,39 @@ def solve(
             time_limit, gap, seed, formulation, printer, builder, memory_limit=memory_limit
         )
         result = checked_solve(inst, options, deadline=solve_deadline(clock))
-        if verify:
-            if printer is not None:
-                printer.close()
-            _verify(result, time_limit or 60.0)
-        slot = None
-        if slot_value:
-            from dataclasses import replace
+        slot = covered = None
+        if not result.has_plan:  # spec section 13: summary.json alone, nothing to check
+            written = write_checked(result, out_dir)
+        else:
+            if verify:
+                if printer is not None:
+                    printer.close()
+                _verify(result, time_limit or 60.0)
+            if slot_value:
+                from dataclasses import replace
 
-            from consortia.analysis.slots import slot_value as value_of_slot
+                from consortia.analysis.slots import slot_value as value_of_slot
 
-            again = None if printer is None else _named(printer, "one more slot")
-            slot = value_of_slot(result, replace(options, progress=again))
-        covered = plan_coverage(result)
-        extra = None if slot is None else {"slot_value": slot.as_dict()}
-        written = write_checked(
-            result,
-            out_dir,
-            workbook=fmt == "xlsx",
-            covered=covered,
-            extra=extra,
-            progress=printer,
-        )
+                again = None if printer is None else _named(printer, "one more slot")
+                slot = value_of_slot(result, replace(options, progress=again))
+            covered = plan_coverage(result)
+            extra = None if slot is None else {"slot_value": slot.as_dict()}
+            written = write_checked(
+                result,
+                out_dir,
+                workbook=fmt == "xlsx",
+                covered=covered,
+                extra=extra,
+                progress=printer,
+            )
         if printer is not None:
             printer.close()
-    spec = RunSpec(
-        "solve",
-        str(instance),
-        {
-            "time_limit": time_limit,
-            "gap": gap,
-            "seed": seed,
-            "formulation": formulation,
-            "format": fmt,
-        },
-    )
+    spec = _solve_spec(instance, time_limit, gap, seed, formulation, fmt)
     run_id = record(Ledger(ledger_path), spec, result, written)
+    if not result.has_plan:
+        _exit_without_plan(
+            result, f"summary.json written to {written}/ (run {run_id} in the ledger)"
+        )
     click.echo(plan_table(result, covered))
     if slot is not None:
         click.echo(f"{'Slot value':<{LABEL}} {slot.line(inst.settings.currency)}")
@@ -379,6 +372,42 @@ def solve(
         f"Plan written to {written}/ (run {run_id} in the ledger); why each left-out "
         "pair is left out: uncovered.csv"
     )
+
+
+def _solve_spec(
+    instance: Path, time_limit: float | None, gap: float, seed: int, formulation: str, fmt: str
+) -> Any:
+    """How a solve was asked for, as the ledger records it."""
+    from consortia.analysis.runs import RunSpec
+
+    options = {
+        "time_limit": time_limit,
+        "gap": gap,
+        "seed": seed,
+        "formulation": formulation,
+        "format": fmt,
+    }
+    return RunSpec("solve", str(instance), options)
+
+
+def _without_plan_lines(result: Any) -> list[str]:
+    """A result without a plan in words: the status and why, then the conflict."""
+    if result.status == "infeasible":
+        lines = [f"No feasible plan: {result.stop_reason}."]
+    else:
+        lines = [f"No plan: {result.stop_reason}; no conflict was proven in the time left."]
+    if result.conflict:
+        lines.append("Conflict (locks by their row in the locks table):")
+        lines += [f"  - {line}" for line in result.conflict]
+    return lines
+
+
+def _exit_without_plan(result: Any, written: str) -> None:
+    """Print a result without a plan and exit 3 (spec section 13)."""
+    for line in _without_plan_lines(result):
+        click.echo(line)
+    click.echo(written)
+    sys.exit(3)
 
 
 @main.command()
@@ -393,6 +422,7 @@ def check(instance: Path, plan_dir: Path) -> None:
     inst = _instance(instance)
     if not plan_dir.is_dir():
         raise UsageError(f"no plan folder at '{plan_dir}'")
+    _refuse_without_plan(plan_dir)
     report = check_plan(inst, plan_dir)
     if report.ok:
         click.echo(f"Plan is feasible; net savings {report.objective:,.2f} match the rules.")
@@ -401,6 +431,29 @@ def check(instance: Path, plan_dir: Path) -> None:
     for v in report.violations:
         click.echo(f"  - {v}")
     sys.exit(1)
+
+
+def _refuse_without_plan(plan_dir: Path) -> None:
+    """A folder whose summary.json says its solve ended without a plan (spec section
+    13) holds nothing to check or report: say so, with the conflict."""
+    import json
+
+    from consortia.errors import UsageError
+    from consortia.solvers.result import NO_PLAN_STATUSES
+
+    if (plan_dir / "lots.csv").exists():
+        return
+    try:
+        summary = json.loads((plan_dir / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    status = summary.get("status") if isinstance(summary, dict) else None
+    if status in NO_PLAN_STATUSES:
+        conflict = summary.get("conflict") or []
+        why = f": {'; '.join(conflict)}" if conflict else ""
+        raise UsageError(
+            f"'{plan_dir}' holds no plan: its solve ended '{status}' (spec section 13){why}"
+        )
 
 
 @main.command()
@@ -469,6 +522,69 @@ def share(instance: Path, plan_dir: Path, rules: tuple[str, ...], out_dir: Path)
     click.echo(f"Statements written to {written}/shares.csv")
 
 
+@main.command(cls=_Deferred, deferred=_formulation_option)
+@click.argument("instance", type=click.Path(path_type=Path))
+@click.argument("plan_dir", type=click.Path(path_type=Path))
+@click.option("--org", required=True, help="The organization asked about (org_id).")
+@click.option("--category", required=True, help="The category asked about (category_id).")
+@click.option("--supplier", default=None, help="Ask about lots on this supplier's offer only.")
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds for the solve with the lock (reading included).",
+)
+@click.option("--gap", type=click.FloatRange(min=0), default=1e-6, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Solver random seed.")
+@click.option("--quiet", is_flag=True, help="No live progress.")
+@_friendly
+def explain(
+    instance: Path,
+    plan_dir: Path,
+    org: str,
+    category: str,
+    supplier: str | None,
+    time_limit: float | None,
+    gap: float,
+    seed: int,
+    quiet: bool,
+    formulation: str,
+) -> None:
+    """Why is ORG not in a lot of CATEGORY in the plan (or why is it)? Solve with a
+    lock that puts it in (or keeps it out) and say what that costs."""
+    from consortia.analysis.explain import explain as why_not
+    from consortia.analysis.runs import solve_deadline
+    from consortia.cli.signals import stop_on_signals
+    from consortia.outputs.terminal import plan_table
+    from consortia.solvers.clock import Deadline
+    from consortia.solvers.options import SolveOptions
+
+    clock = Deadline(time_limit)
+    with stop_on_signals(lambda text: click.echo(text, err=True)):
+        inst = _instance(instance)
+        printer = None if quiet else ProgressPrinter()
+        options = SolveOptions(time_limit, gap, seed, formulation, printer)
+        answer = why_not(
+            inst, plan_dir, org, category, supplier, options, deadline=solve_deadline(clock)
+        )
+        if printer is not None:
+            printer.close()
+    cur = inst.settings.currency
+    result = answer.result
+    bound = "none recorded" if answer.plan_bound is None else f"{answer.plan_bound:,.2f} {cur}"
+    click.echo(answer.question)
+    click.echo(f"The plan saves {answer.plan_objective:,.2f} {cur} (best bound {bound}).")
+    click.echo(f"Solved again with {answer.lock} added:")
+    if not result.has_plan:
+        from dataclasses import replace
+
+        for line in _without_plan_lines(replace(result, conflict=answer.conflict())):
+            click.echo(line)
+        sys.exit(3)
+    click.echo(plan_table(result))
+    click.echo(answer.sentence(cur))
+
+
 @main.command()
 @click.argument("instance", type=click.Path(path_type=Path))
 @click.argument("out", type=click.Path(path_type=Path))
@@ -492,12 +608,43 @@ def export(instance: Path, out: Path, fmt: str) -> None:
     help="The plan's instance (default: the one recorded in summary.json).",
 )
 @click.option("--shares", type=click.Path(path_type=Path), help="A `consortia share` folder.")
+@click.option(
+    "--binding",
+    is_flag=True,
+    help="Test which locks and supplier and formation rules bind: solve the instance "
+    "once without each of them, from the plan.",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="With --binding: seconds per solve (default 30).",
+)
 @_friendly
-def report(plan_dir: Path, out: Path, instance: Path | None, shares: Path | None) -> None:
+def report(
+    plan_dir: Path,
+    out: Path,
+    instance: Path | None,
+    shares: Path | None,
+    binding: bool,
+    time_limit: float | None,
+) -> None:
     """Write one self-contained HTML page about a plan."""
     from consortia.outputs.html import write_report
 
-    written = write_report(plan_dir, out, instance, shares)
+    test = None
+    if binding:
+        from functools import partial
+
+        from consortia.analysis.binding import BINDING_SECONDS, binding_of
+        from consortia.solvers.options import SolveOptions
+
+        def listen(k: int, total: int, item: Any, found: Any) -> None:
+            click.echo(f"binding {k}/{total}: {item}: {found.verdict}", err=True)
+
+        options = SolveOptions(time_limit or BINDING_SECONDS)
+        test = partial(binding_of, options=options, listen=listen)
+    written = write_report(plan_dir, out, instance, shares, test)
     click.echo(f"Report written to {written}")
 
 
@@ -553,9 +700,9 @@ def whatif(
         if quiet:
             return
         filled = int(20 * k / total)
+        value = f"{result.objective:,.2f}" if result.has_plan else "no plan"
         click.echo(
-            f"[{'#' * filled}{'.' * (20 - filled)}] {k}/{total} {name}: "
-            f"{result.objective:,.2f} ({result.status})",
+            f"[{'#' * filled}{'.' * (20 - filled)}] {k}/{total} {name}: {value} ({result.status})",
             err=True,
         )
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -57,6 +57,8 @@ from consortia.outputs.report_views import (
     top,
 )
 from consortia.rules.plan import LotOutcome, assess_plan, target_period, timeline
+from consortia.solvers.result import NO_PLAN_STATUSES
+from consortia.solvers.variants import Item, rule_items
 
 TOP_LOTS = 25  # lots listed by name; the rest are in lots.csv
 TOP_ROWS = 25  # rows of a breakdown table
@@ -132,6 +134,10 @@ def load_plan(
     plan_dir: Path, instance: Path | None
 ) -> tuple[Instance, list[tuple[str, LotOutcome]], dict]:
     summary = read_summary(plan_dir)
+    if summary.get("status") in NO_PLAN_STATUSES:
+        raise UsageError(
+            f"'{plan_dir}' holds no plan: its solve ended '{summary['status']}' (spec section 13)"
+        )
     source = instance or (Path(summary["instance_path"]) if summary.get("instance_path") else None)
     if source is None:
         raise UsageError("the plan does not say where its instance is: pass --instance")
@@ -196,13 +202,41 @@ class _Page:
 # the page
 
 
+@dataclass(frozen=True)
+class Binding:
+    """What leaving one rule or lock out does (``consortia report --binding``):
+    `gain` is the net savings of the best plan found without it minus the plan's
+    (≥ 0: the plan keeps the rules without it), `most` its proven bound minus the
+    plan's (inf: no bound). It binds when `gain` > 0 (a better plan exists without
+    it); it does not when `most` ≤ 0 (none can exist); otherwise it is undecided."""
+
+    gain: float
+    most: float
+
+    @property
+    def verdict(self) -> str:
+        tol = 1e-9 * max(1.0, abs(self.gain), abs(self.most) if math.isfinite(self.most) else 1.0)
+        if self.gain > tol:
+            return "binds"
+        if self.most <= tol:
+            return "does not bind"
+        return "undecided"
+
+
+# The binding test of ``consortia report --binding``: each item in force -> Binding.
+BindingTest = Callable[[Instance, list[LotOutcome]], Mapping[Item, Binding]]
+RULE_ROWS = 100  # rules and locks listed; the rest are counted
+
+
 def build_report(
     inst: Instance,
     lots: list[tuple[str, LotOutcome]],
     summary: dict,
     shares: SharesView | None = None,
     frontier: FrontierView | None = None,
+    binding: Mapping[Item, Binding] | None = None,
 ) -> str:
+    """The page. `binding` holds the verdicts of ``--binding`` (None: not tested)."""
     page = _Page(inst, lots, summary)
     html = [
         "<!DOCTYPE html><!-- " + mark_text("report") + " -->",
@@ -230,6 +264,7 @@ def build_report(
         _collaboration,
     ):
         html.append(section(page))
+    html.append(_rules_in_force(page, binding))
     if shares is not None:
         html.append(_shares(page, shares))
     html.append("</body></html>")
@@ -563,6 +598,56 @@ def _capacity(page: _Page) -> str:
     )
 
 
+def _rules_in_force(page: _Page, binding: Mapping[Item, Binding] | None) -> str:
+    """The locks and supplier and formation rules in force (spec sections 10-12) and,
+    when tested, which bind; nothing for an instance without any."""
+    items = rule_items(page.inst)
+    if not items:
+        return ""
+    shown = items[:RULE_ROWS]
+    rows = [
+        "<tr>"
+        + _cell(escape(str(item)))
+        + _cell(escape(item.asks))
+        + _cell(_binding_words(page, None if binding is None else binding.get(item)))
+        + "</tr>"
+        for item in shown
+    ]
+    if binding is None:
+        how = (
+            "Whether each binds is not tested here: <code>consortia report --binding</code> "
+            "solves the instance once without each of them."
+        )
+    else:
+        counts = [b.verdict for b in binding.values()]
+        how = (
+            f"Each was tested by solving the instance without it, from this plan: "
+            f"{counts.count('binds')} bind (a better plan exists without it), "
+            f"{counts.count('does not bind')} do not (no plan without it is better, "
+            f"proven), {counts.count('undecided')} undecided within the time limit."
+        )
+    return (
+        "<section><h2>Rules and locks in force</h2><p>The locks (by their row in the "
+        "locks table) and the supplier and formation limits this plan keeps. A rule "
+        f"<b>binds</b> when the best plan without it is better than this one. {how}</p>"
+        + _table([("rule or lock", False), ("asks", False), ("binds?", False)], rows)
+        + _more(len(items) - len(shown), "rules and locks", "the instance")
+        + "</section>"
+    )
+
+
+def _binding_words(page: _Page, found: Binding | None) -> str:
+    if found is None:
+        return "<span class='muted'>not tested</span>"
+    verdict = found.verdict
+    if verdict == "binds":
+        return f"<b>binds</b>: a plan without it saves {page.m(found.gain, 2)} more"
+    if verdict == "does not bind":
+        return "does not bind"
+    most = "an unknown amount" if not math.isfinite(found.most) else page.m(found.most, 2)
+    return f"undecided: without it a plan could save at most {most} more"
+
+
 def _collaboration(page: _Page) -> str:
     inst = page.inst
     members = {org for o in page.outcomes for org in o.lot.members}
@@ -727,7 +812,10 @@ def write_report(
     out: str | Path,
     instance: str | Path | None = None,
     shares: str | Path | None = None,
+    binding: BindingTest | None = None,
 ) -> Path:
+    """Write the page of the plan at `plan_dir`; `binding` tests which rules and
+    locks in force bind (``consortia report --binding``; a solve per item)."""
     plan_dir, out = Path(plan_dir), Path(out)
     if not plan_dir.is_dir():
         raise UsageError(f"no plan folder at '{plan_dir}'")
@@ -735,7 +823,8 @@ def write_report(
     inst, lots, summary = load_plan(plan_dir, Path(instance) if instance else None)
     shared = read_shares(shares, lots) if shares is not None else None
     check_output_file(out, "report")  # refuse before the work
-    page = build_report(inst, lots, summary, shared, frontier)
+    verdicts = None if binding is None else binding(inst, [o for _, o in lots])
+    page = build_report(inst, lots, summary, shared, frontier, verdicts)
     return write_output_file(out, "report", lambda tmp: tmp.write_text(page, encoding="utf-8"))
 
 

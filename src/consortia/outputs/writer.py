@@ -77,7 +77,12 @@ def write_result(
     plan.xlsx (sheets summary, lots, members, timeline) is written beside the CSV
     files. `covered` is the plan's coverage when already computed (``plan_coverage``),
     `extra` more summary keys (``plan_summary``).
+
+    A result without a plan (status ``infeasible`` or ``no_plan``, spec section 13)
+    is written as summary.json alone (``write_summary_only``).
     """
+    if not result.has_plan:
+        return write_summary_only(result, out_dir, command, extra)
     covered = covered if covered is not None else plan_coverage(result)
     summary = plan_summary(result, covered, extra)
     with output_dir(out_dir, command) as tmp:
@@ -92,6 +97,30 @@ def write_result(
             write_workbook(result, tmp / "plan.xlsx", summary)
         if verify is not None:
             verify(tmp)
+    return Path(out_dir)
+
+
+def write_summary_only(
+    result: Result,
+    out_dir: str | Path,
+    command: str = "solve",
+    extra: Mapping[str, object] | None = None,
+) -> Path:
+    """Write summary.json alone, atomically like every output: the status, null
+    objective, bound and gap, and the conflict (spec section 13), then `extra`.
+    No plan files: a folder that held a plan of the same command loses them, so
+    no reader takes an old plan for the answer."""
+    summary = result.summary()
+    clash = set(summary) & set(extra or {})
+    if clash:
+        raise RuntimeError(f"summary keys given twice: {', '.join(sorted(clash))}")
+    summary.update(extra or {})
+    with (
+        output_dir(out_dir, command) as tmp,
+        open(tmp / "summary.json", "w", encoding="utf-8") as fh,
+    ):
+        json.dump(_jsonable(summary), fh, indent=2)
+        fh.write("\n")
     return Path(out_dir)
 
 

@@ -9,6 +9,8 @@ command line starts fast; a strategy's module is imported when it is chosen.
 from __future__ import annotations
 
 import importlib
+from dataclasses import replace
+from functools import partial
 from typing import Protocol
 
 from consortia.data.instance import Instance
@@ -16,7 +18,8 @@ from consortia.errors import UsageError
 from consortia.rules.plan import Lot, LotOutcome, assess_plan, price_lot
 from consortia.solvers.base import SolveContext, reporting
 from consortia.solvers.clock import Deadline
-from consortia.solvers.options import SolveOptions
+from consortia.solvers.conflict import with_conflict
+from consortia.solvers.options import Phase, SolveOptions
 from consortia.solvers.result import Result
 
 
@@ -102,6 +105,8 @@ def solve(
     options: SolveOptions | None = None,
     start: list[Lot] | None = None,
     deadline: Deadline | None = None,
+    *,
+    conflict: bool = True,
 ) -> Result:
     """The savings-maximising plan of an instance, with a proven bound.
 
@@ -110,6 +115,11 @@ def solve(
     formulation that cannot take the instance is refused with its reason.
     `deadline` replaces the options' time limit counted from now (a command that
     started its clock before reading the instance passes what is left).
+
+    A result without a plan (spec section 13) gets its ``conflict``, within what is
+    left of the time (``solvers.conflict``; without a time limit, at most
+    ``CONFLICT_SECONDS``), unless `conflict` is False; a conflict found proves
+    infeasibility, so ``no_plan`` becomes ``infeasible``.
     """
     options = options or SolveOptions()
     chosen = strategy(options.formulation)
@@ -120,7 +130,28 @@ def solve(
     if reason is not None:
         raise UsageError(reason)
     with reporting(ctx):
-        return chosen.solve(ctx)
+        result = chosen.solve(ctx)
+    if conflict and not result.has_plan:
+        Phase(options.progress, "finding the conflict")()
+        result = with_conflict(ctx, result, partial(decide_feasible, options))
+    return result
+
+
+def decide_feasible(options: SolveOptions, inst: Instance, seconds: float) -> bool | None:
+    """Whether `inst` has a feasible plan, by a solve of at most `seconds` that stops
+    at its first plan: True with a plan the rules accept, False when proven
+    infeasible, None when undecided. Uses the formulation of `options`, or ``auto``
+    when that one cannot take the instance."""
+    quick = replace(options, time_limit=seconds, gap=1.0, progress=None)
+    try:
+        result = solve(inst, quick, conflict=False)
+    except UsageError:
+        result = solve(inst, quick.with_formulation("auto"), conflict=False)
+    if result.status == "infeasible":
+        return False
+    if result.has_plan and assess_plan(inst, [o.lot for o in result.outcomes]).feasible:
+        return True
+    return None
 
 
 def feasible_part(inst: Instance, lots: list[Lot]) -> list[LotOutcome]:
