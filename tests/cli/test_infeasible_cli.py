@@ -110,3 +110,43 @@ def test_whatif_and_target_carry_on_without_a_plan(tmp_path: Path) -> None:
     assert comparison[1].startswith("base,base,infeasible,,,,0,0,")
     code, text = run("target", INFEASIBLE, "--out", tmp_path / "t", "--target", "10", "--quiet")
     assert code == 3 and "No plan keeps every rule" in text
+
+
+def test_explain_a_lock_no_plan_keeps_exits_3(tmp_path: Path) -> None:
+    """S1 serves only the north, so B (south) cannot buy from it: exit 3 with the
+    conflict, found before any search; a bad request exits 2."""
+    plan = tmp_path / "plan"
+    code, text = run("solve", INSTANCES / "tiny" / "regions", "--out", plan, "--quiet")
+    assert code == 0, text
+    code, text = run(
+        "explain",
+        INSTANCES / "tiny" / "regions",
+        plan,
+        "--org",
+        "B",
+        "--category",
+        "fleet",
+        "--supplier",
+        "S1",
+        "--quiet",
+    )
+    assert code == 3, text
+    assert text.splitlines() == [
+        "Why is B not in a lot of fleet on S1?",
+        "The plan saves 20.00 GBP (best bound 20.00 GBP).",
+        "Solved again with the asked lock (join B in fleet on S1):",
+        "No feasible plan: no plan keeps every lock and rule (proven).",
+        "Conflict (locks by their row in the locks table):",
+        "  - the asked lock (join B in fleet on S1): no lot of fleet on S1 can hold B: S1 does "
+        "not serve region 'south' (rule 4)",
+    ]
+    code, text = run(
+        "explain",
+        INSTANCES / "tiny" / "regions",
+        plan,
+        "--org",
+        "B",
+        "--category",
+        "paper",
+    )
+    assert code == 2 and "unknown category 'paper'" in text

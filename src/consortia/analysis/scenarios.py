@@ -299,7 +299,7 @@ def _add_lock(settings: dict[str, Any], frames: Frames, change: dict[str, Any]) 
         raise ValueError(f"'rule' must be one of {', '.join(LOCK_RULES)}, not {rule!r}")
     org, cat = _text(change, "org"), _text(change, "category")
     if org is None or cat is None:
-        raise KeyError("'org' and 'category' are required")
+        raise ValueError("'org' and 'category' are required")
     supplier, other = _text(change, "supplier"), _text(change, "other_org")
     if (other is None) == (rule in PAIR_LOCK_RULES):
         raise ValueError(

@@ -574,7 +574,7 @@ def explain(
     bound = "none recorded" if answer.plan_bound is None else f"{answer.plan_bound:,.2f} {cur}"
     click.echo(answer.question)
     click.echo(f"The plan saves {answer.plan_objective:,.2f} {cur} (best bound {bound}).")
-    click.echo(f"Solved again with {answer.lock} added:")
+    click.echo(f"Solved again with the asked lock ({answer.lock.wording}):")
     if not result.has_plan:
         from dataclasses import replace
 

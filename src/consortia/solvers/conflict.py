@@ -199,6 +199,18 @@ def conflict_deadline(deadline: Deadline) -> Deadline:
     return Deadline(CONFLICT_SECONDS) if deadline.unlimited else deadline
 
 
+def infeasible_by_checks(ctx: SolveContext, decide: Decide) -> Result | None:
+    """The result of an instance that a check of ``solvers.static_conflict`` proves
+    infeasible, before any solve: ``infeasible`` with its conflict; None when no
+    check holds (or nothing asks for a lot)."""
+    items = conflict_items(ctx.inst)
+    if not forced_categories(items) or StaticChecker(ctx.inst).check(items) is None:
+        return None
+    note = "proven infeasible before any search, by the checks of solvers/static_conflict.py"
+    result = finish_without_plan(ctx, ctx.options.formulation, proven=True, messages=[note])
+    return with_conflict(ctx, result, decide)
+
+
 def with_conflict(ctx: SolveContext, result: Result, decide: Decide) -> Result:
     """A result without a plan, with the conflict filled in: its status becomes
     ``infeasible`` when the conflict proves what a limit left undecided

@@ -18,7 +18,7 @@ from consortia.errors import UsageError
 from consortia.rules.plan import Lot, LotOutcome, assess_plan, price_lot
 from consortia.solvers.base import SolveContext, reporting
 from consortia.solvers.clock import Deadline
-from consortia.solvers.conflict import with_conflict
+from consortia.solvers.conflict import infeasible_by_checks, with_conflict
 from consortia.solvers.options import Phase, SolveOptions
 from consortia.solvers.result import Result
 
@@ -116,10 +116,12 @@ def solve(
     `deadline` replaces the options' time limit counted from now (a command that
     started its clock before reading the instance passes what is left).
 
-    A result without a plan (spec section 13) gets its ``conflict``, within what is
-    left of the time (``solvers.conflict``; without a time limit, at most
-    ``CONFLICT_SECONDS``), unless `conflict` is False; a conflict found proves
-    infeasibility, so ``no_plan`` becomes ``infeasible``.
+    Unless `conflict` is False: an instance that the checks of
+    ``solvers.static_conflict`` prove infeasible is answered ``infeasible`` without
+    a search; a result without a plan (spec section 13) gets its ``conflict``,
+    within what is left of the time (``solvers.conflict``; without a time limit,
+    at most ``CONFLICT_SECONDS``), and a conflict found proves infeasibility, so
+    ``no_plan`` becomes ``infeasible``.
     """
     options = options or SolveOptions()
     chosen = strategy(options.formulation)
@@ -129,11 +131,16 @@ def solve(
     reason = chosen.supports(ctx)
     if reason is not None:
         raise UsageError(reason)
+    decide = partial(decide_feasible, options)
+    if conflict:
+        proven = infeasible_by_checks(ctx, decide)
+        if proven is not None:
+            return proven
     with reporting(ctx):
         result = chosen.solve(ctx)
     if conflict and not result.has_plan:
         Phase(options.progress, "finding the conflict")()
-        result = with_conflict(ctx, result, partial(decide_feasible, options))
+        result = with_conflict(ctx, result, decide)
     return result
 
 
