@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import highspy
 import numpy as np
@@ -33,9 +33,16 @@ from consortia.formulations.compact.own_formation_limits import add_involvement,
 from consortia.formulations.compact.size import ModelEstimate, estimate_compact
 from consortia.formulations.compact.solution import decode_plan, encode_plan
 from consortia.formulations.compact.timing import forming_counts
+from consortia.formulations.forced_lots import forced_in
 from consortia.rules.connectivity import component as reachable
 from consortia.rules.plan import Lot, LotOutcome, assess_plan, total_net
-from consortia.solvers.base import LIMIT_NOTE, SolveContext, finish, report_mip
+from consortia.solvers.base import (
+    LIMIT_NOTE,
+    SolveContext,
+    finish,
+    finish_without_plan,
+    report_mip,
+)
 from consortia.solvers.clock import Deadline
 from consortia.solvers.options import Phase
 from consortia.solvers.resources import room_gib
@@ -59,14 +66,11 @@ class CompactStrategy:
         except ModelTooLarge as exc:
             if exc.resource == "memory":
                 raise
-            return finish(
-                ctx,
-                self.name,
-                ctx.best_known_plan(),
-                math.inf,
-                proven=False,
-                messages=[f"{LIMIT_NOTE}compact model not built: {exc}"],
-            )
+            note = [f"{LIMIT_NOTE}compact model not built: {exc}"]
+            best = best_feasible(ctx.inst, [ctx.start, ctx.greedy])
+            if best is None:
+                return finish_without_plan(ctx, self.name, proven=False, messages=note)
+            return finish(ctx, self.name, best, math.inf, proven=False, messages=note)
 
 
 def solve_compact(
@@ -115,14 +119,17 @@ def solve_compact(
             )
     _total = functools.partial(priced_value, price, own)
     if not idx.slots:
-        return finish(ctx, formulation, [], 0.0)
+        if keeps_rules(inst, []):
+            return finish(ctx, formulation, [], 0.0)
+        return finish_without_plan(
+            ctx, formulation, proven=True, messages=["no lot keeps the single-lot rules"]
+        )
     with ctx.timings.building_stage("handoff"):
         sm = to_highs(model)
-    best = ctx.best_known_plan()
-    if start is not None and _total(start) > _total(best):
-        best = list(start)
-    if _total(best) < 0:  # possible with formation prices; the empty plan is worth 0
-        best = []
+    known = [ctx.start, ctx.greedy] + ([list(start)] if start is not None else [])
+    best = best_feasible(inst, known, _total)
+    if best is not None and _total(best) < 0 and keeps_rules(inst, []):
+        best = []  # possible with formation prices; the empty plan is worth 0
 
     h = sm.highs
     h.setOptionValue("mip_rel_gap", max(options.gap, 0.0))
@@ -133,14 +140,14 @@ def solve_compact(
     if options.progress is not None:
         report_mip(h, options.progress, "compact MILP")
     bound = known_bound
-    proven = False
+    proven = infeasible = False
     iterations = 0
     nodes = 0
     messages: list[str] = []
     while True:
         iterations += 1
         deadline.apply(h)
-        _give_start(sm, model, idx, best)
+        _give_start(sm, model, idx, best or [])
         with ctx.timings.search_stage("solve"):
             run(h)
             if not solution_consistent(sm):
@@ -160,6 +167,10 @@ def solve_compact(
             if math.isfinite(dual):
                 bound = min(bound, dual)
             col_value = np.asarray(h.getSolution().col_value)
+            if status == highspy.HighsModelStatus.kInfeasible:
+                # the cuts added so far hold for every plan: none exists
+                infeasible = True
+                break
             if info.primal_solution_status == 0 or len(col_value) != sm.num_cols:
                 break
             lots = decode_plan(model, idx, functools.partial(_value, sm, col_value))
@@ -167,7 +178,7 @@ def solve_compact(
             for lot, component in islands:
                 _cut_island(sm, model, idx, lot, component)
             candidate = _repaired(inst, lots, islands)
-            if candidate is not None and _total(candidate) > _total(best) + 1e-9:
+            if candidate is not None and (best is None or _total(candidate) > _total(best) + 1e-9):
                 best = candidate
         if not islands:
             proven = status == highspy.HighsModelStatus.kOptimal
@@ -175,6 +186,24 @@ def solve_compact(
         messages.append(f"added {len(islands)} connectivity cut(s)")
         if deadline.expired():
             break
+    size = {
+        "variables": sm.num_cols,
+        "binaries": sm.binaries,
+        "constraints": sm.num_rows,
+        "nonzeros": sm.nonzeros,
+    }
+    if best is None:
+        if infeasible:
+            messages.append("the compact model is infeasible: no plan keeps every lock and rule")
+        return finish_without_plan(
+            ctx,
+            formulation,
+            proven=infeasible,
+            model_size=size,
+            iterations=iterations,
+            nodes=nodes,
+            messages=messages,
+        )
     return finish(
         ctx,
         formulation,
@@ -182,12 +211,7 @@ def solve_compact(
         bound,
         proven=proven or math.isfinite(known_bound),
         objective=_total(best),
-        model_size={
-            "variables": sm.num_cols,
-            "binaries": sm.binaries,
-            "constraints": sm.num_rows,
-            "nonzeros": sm.nonzeros,
-        },
+        model_size=size,
         iterations=iterations,
         nodes=nodes,
         messages=messages,
@@ -316,7 +340,38 @@ def _repaired(
         assessment = assess_plan(inst, kept)
         if not assessment.feasible:
             return None
-    return [o for o in assessment.outcomes if o.net > 0]
+    return without_idle_lots(inst, assessment.outcomes)
+
+
+def keeps_rules(inst: Instance, plan: list[LotOutcome]) -> bool:
+    """Whether the plan keeps every rule (the empty plan may break a lock)."""
+    return assess_plan(inst, [o.lot for o in plan]).feasible
+
+
+def best_feasible(
+    inst: Instance,
+    plans: list[list[LotOutcome]],
+    value: Callable[[list[LotOutcome]], float] = total_net,
+) -> list[LotOutcome] | None:
+    """The most valuable of the plans that keep every rule (None if none does)."""
+    kept = [list(plan) for plan in plans if keeps_rules(inst, plan)]
+    return max(kept, key=value, default=None)
+
+
+def without_idle_lots(inst: Instance, outcomes: list[LotOutcome]) -> list[LotOutcome]:
+    """The plan without its lots of net savings <= 0, each dropped only while the
+    plan still keeps every rule (a lock or max_share may need a lot that does not
+    pay, ``formulations/forced_lots.py``); least valuable first."""
+    if not any(forced_in(inst, c) for c in {o.lot.category_id for o in outcomes}):
+        return [o for o in outcomes if o.net > 0]
+    kept = list(outcomes)
+    for out in sorted(outcomes, key=lambda o: (o.net, o.lot)):
+        if out.net > 0:
+            break
+        trial = [o for o in kept if o is not out]
+        if keeps_rules(inst, trial):
+            kept = trial
+    return kept
 
 
 def _breaks(inst: Instance, lot: Lot) -> bool:

@@ -67,6 +67,9 @@ def encode_plan(
             values[m.live[c, r, p]] = 1.0 if out.live <= p else 0.0
             values[m.g[c, r, p]] = min(bound, out.savings_per_period) if out.live <= p else 0.0
     encode_involvement(m, values, led)
+    for c, s in getattr(m, "uses", ()):
+        if any(out.lot.category_id == c and out.lot.supplier_id == s for out in outcomes):
+            values[m.uses[c, s]] = 1.0
     return values
 
 

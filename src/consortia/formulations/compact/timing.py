@@ -119,6 +119,44 @@ def add_timing(m: pyo.ConcreteModel, idx: ModelIndex) -> None:
     )
 
 
+def add_exact_live(m: pyo.ConcreteModel, idx: ModelIndex, slots: set[tuple[str, str]]) -> None:
+    """Lower bounds that make ended and live exact for `slots` (the lots that may
+    lose money, ``savings.py``), for every lead level l and period p:
+        ended(p) >= A(p - l) - (open - lvl(l))      (A(p - l) with a single level)
+        live(p) >= ended(p) - sum_{s: avail(s) > p} z[c,r,s]
+    At an integer point the first is ended(p) >= 1 exactly when the lot's level is l
+    and it started by p - l (otherwise the right side is at most 0), the second
+    live(p) >= 1 when it has ended and its offer is available by p."""
+    if not slots:
+        return
+    inst = idx.cands.inst
+    keys = [
+        (c, r, p, lead)
+        for (c, r, p) in idx.periods
+        if (c, r) in slots
+        for lead, _, _ in idx.slots[c, r].lead_levels
+        if p - lead >= idx.slots[c, r].starts[0]
+    ]
+
+    def ended_from_start(m: pyo.ConcreteModel, c: str, r: str, p: int, lead: int) -> Any:
+        slot = idx.slots[c, r]
+        started = sum(m.a[c, r, q] for q in slot.starts if q <= p - lead)
+        if len(slot.lead_levels) == 1:
+            return m.ended[c, r, p] >= started
+        return m.ended[c, r, p] >= started - is_open(m, idx, c, r) + m.lvl[c, r, lead]
+
+    m.ended_from_start = pyo.Constraint(keys, rule=ended_from_start)
+    offer = inst.offer
+
+    def live_from_end(m: pyo.ConcreteModel, c: str, r: str, p: int) -> Any:
+        late = [m.z[c, r, s] for s in idx.slots[c, r].offers if offer[s, c].available_from > p]
+        return m.live[c, r, p] >= m.ended[c, r, p] - sum(late)
+
+    m.live_from_end = pyo.Constraint(
+        [(c, r, p) for (c, r, p) in idx.periods if (c, r) in slots], rule=live_from_end
+    )
+
+
 def forming_counts(m: pyo.ConcreteModel, idx: ModelIndex) -> dict[int, Any]:
     """F(p) = sum_{c,r} (A(p) - ended(p)), the lots in formation in period p, for
     every period in which some lot can be forming."""

@@ -1,0 +1,59 @@
+"""When the rules of spec sections 11 and 12 can ask for a lot whatever its value.
+
+Without them, dropping a lot from a feasible plan keeps it feasible, so an optimal
+plan holds no lot with net savings <= 0, and a formulation may leave out every lot
+whose per-period savings are negative. ``join`` and ``together`` locks and an
+offer's ``max_share`` below 1 break that argument: a lock may need a lot however
+much it loses, and dropping a lot lowers its category's volume, which can push
+another offer over its share. Such lots stay in the model; they can lose money per
+period only when rule 9 (individual rationality) is switched off.
+"""
+
+from __future__ import annotations
+
+from consortia.data.instance import Instance
+
+FORCING_LOCKS = ("join", "together")
+
+
+def forced_in(inst: Instance, cat_id: str) -> bool:
+    """Whether a feasible plan may need a lot of the category that does not pay:
+    a ``join`` or ``together`` lock in it, or one of its offers with max_share < 1."""
+    if any(lock.rule in FORCING_LOCKS for lock in inst.locks_in.get(cat_id, ())):
+        return True
+    return any(offer.max_share < 1 for offer in inst.offers_in.get(cat_id, ()))
+
+
+def losses_possible(inst: Instance, cat_id: str) -> bool:
+    """Whether a lot of the category losing money every period may be needed: only
+    without rule 9, in a category where lots can be forced (:func:`forced_in`)."""
+    return not inst.settings.individually_rational and forced_in(inst, cat_id)
+
+
+def empty_plan_breaks_locks(inst: Instance) -> bool:
+    """Whether the instance has a ``join`` or ``together`` lock (the empty plan then
+    breaks it, and an instance may have no feasible plan at all)."""
+    return any(lock.rule in FORCING_LOCKS for lock in inst.lock_records)
+
+
+def binding_supplier_limits(inst: Instance) -> dict[str, int]:
+    """The categories whose max_suppliers is below their number of offers."""
+    return {
+        c: limit
+        for c, limit in inst.max_suppliers.items()
+        if limit < len({off.supplier_id for off in inst.offers_in.get(c, ())})
+    }
+
+
+def rules_in_force(inst: Instance) -> list[str]:
+    """The rules of spec sections 11 and 12 the instance sets beyond their defaults,
+    in words: "locks (spec section 12)", "max_share (spec section 11)",
+    "max_suppliers (spec section 11)"."""
+    found = []
+    if inst.lock_records:
+        found.append("locks (spec section 12)")
+    if any(offer.max_share < 1 for offer in inst.offer.values()):
+        found.append("offers.max_share (spec section 11)")
+    if binding_supplier_limits(inst):
+        found.append("categories.max_suppliers (spec section 11)")
+    return found
