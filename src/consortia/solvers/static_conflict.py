@@ -64,11 +64,28 @@ class StaticChecker:
         self.inst = inst
         self._barriers: dict[str, dict[tuple[str, str], str]] = {}
         self._components: dict[str, dict[str, int]] = {}
+        self._usable: dict[str, list[str]] = {}
 
     def barriers(self, category_id: str) -> dict[tuple[str, str], str]:
         found = self._barriers.get(category_id)
         if found is None:
             found = self._barriers[category_id] = offer_barriers(self.inst, category_id)
+        return found
+
+    def usable(self, category_id: str) -> list[str]:
+        """The suppliers of the category's offers that some organization with demand
+        in it can be in a lot on (no reason of ``offer_barriers`` for it)."""
+        found = self._usable.get(category_id)
+        if found is None:
+            barriers = self.barriers(category_id)
+            orgs = [o for o, c in self.inst.demand_of if c == category_id]
+            found = self._usable[category_id] = [
+                f.supplier_id
+                for f in sorted(
+                    self.inst.offers_in.get(category_id, []), key=lambda f: f.supplier_id
+                )
+                if any((o, f.supplier_id) not in barriers for o in orgs)
+            ]
         return found
 
     def component(self, category_id: str) -> dict[str, int]:
@@ -388,11 +405,7 @@ class _Category:
         )
 
     def _shares_below_one(self) -> Finding | None:
-        usable = [
-            s
-            for s in self.suppliers
-            if any((o, s) not in self.barriers for o, c in self.inst.demand_of if c == self.c)
-        ]
+        usable = self.checker.usable(self.c)
         share = {s: self.shares[s].value if s in self.shares else 1.0 for s in usable}
         most = len(usable) if self.limit is None else int(self.limit.value)
         top = sorted(share.values(), reverse=True)[:most]
