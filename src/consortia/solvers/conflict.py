@@ -94,7 +94,7 @@ class Conflict:
         if self.undecided:
             names = ", ".join(str(i) for i in self.undecided)
             lines.append(
-                f"not proven needed: {names} (the solve without it was not decided in time)"
+                f"not proven needed: {names} (the solve without each was not decided in time)"
             )
         elif len(self.items) > 1:
             lines.append("dropping any one of them leaves a feasible plan")
