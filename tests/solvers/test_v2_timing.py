@@ -43,6 +43,7 @@ SEEDS_OF = {
     "decompose": range(0, 300, 6),
     "lots": range(2, 300, 3),
     "regional": range(0, 300, 3),
+    "national": range(1, 300, 3),
     "offers": range(300),
 }
 

@@ -95,57 +95,116 @@ def _order(positions: list[int], size: np.ndarray, near: dict[int, list[int]] | 
 
 def regional_lots(inst: Instance) -> list[Lot]:
     """One proposed lot per category and region (start 0: not yet scheduled), best first."""
+    return _proposals(inst, repeat=False)
+
+
+def chunked_lots(inst: Instance) -> list[Lot]:
+    """Lots per category and region, as many as pay (start 0: not yet scheduled), best
+    first: the by-hand lot of a region, then the by-hand lot of the bodies it left,
+    and so on until no lot saves money. Where ``max_members`` or a growing lead time
+    keeps one lot small, this pools the bodies the by-hand plan leaves out; the
+    schedule then fits them to the formation limits."""
+    return _proposals(inst, repeat=True)
+
+
+def _proposals(inst: Instance, repeat: bool) -> list[Lot]:
     horizon = inst.settings.horizon
     weights = live_weights(inst)
     tables = _surcharge_tables(inst)
     proposals: list[tuple[float, Lot]] = []
     for cat_id, frame in _category_frames(inst).items():
-        cat = inst.category[cat_id]
         offers = [o for o in inst.offers_in.get(cat_id, []) if o.available_from <= horizon]
         if not offers:
             continue
         size = frame["quantity"].to_numpy(float)
-        baseline = frame["baseline_price"].to_numpy(float)
-        ready = frame["ready_period"].to_numpy(np.int64)
         names = frame["org_id"]
         near = None
         if inst.neighbours is not None:
             at = {o: i for i, o in enumerate(names)}
             near = {i: [at[k] for k in inst.neighbours[o] if k in at] for i, o in enumerate(names)}
-        surcharge = {o.supplier_id: _surcharges(tables, cat_id, o, names) for o in offers}
+        region_lot = _RegionLot(inst, cat_id, frame, offers, tables, weights)
         for region, rows in frame.groupby("region").indices.items():
-            best: tuple[float, Lot] | None = None
-            order = np.array(_order(list(rows), size, near), dtype=np.int64)
-            n = np.arange(1, len(order) + 1)
-            lead = np.array([lead_time(cat, int(k)) for k in n], dtype=np.int64)
-            for offer in offers:
-                if not offer.serves(str(region)):
-                    continue
-                h = surcharge[offer.supplier_id][order]
-                d, b, r = size[order], baseline[order], ready[order]
-                volume = np.cumsum(d)
-                gain = np.cumsum(d * (b - h))
-                margin = np.minimum.accumulate(b - h + REL_TOL * np.maximum(1.0, np.abs(b)))
-                start = np.maximum.accumulate(r)
-                cost, below = tier_costs(offer, volume)
-                live = np.maximum(start + lead, offer.available_from)
-                ok = ~below & (volume <= offer.capacity * (1 + 1e-9)) & (live <= horizon)
-                ok &= n >= cat.min_members
-                if cat.max_members is not None:
-                    ok &= n <= cat.max_members
-                if inst.settings.individually_rational:
-                    ok &= cost / volume <= margin
-                net = weights[np.minimum(live, horizon + 1)] * (gain - cost)
-                net -= offer.fixed_cost + cat.coordination_cost * n
-                net = np.where(ok, net, -math.inf)
-                k = int(np.argmax(net))
-                if net[k] > 1e-9 and (best is None or net[k] > best[0]):
-                    members = tuple(names.iloc[order[: k + 1]])
-                    best = (float(net[k]), Lot(cat_id, offer.supplier_id, members, 0))
-            if best is not None:
-                proposals.append(best)
+            left = list(rows)
+            while left:
+                order = np.array(_order(left, size, near), dtype=np.int64)
+                best = region_lot.best_prefix(str(region), order)
+                if best is None:
+                    break
+                value, k, supplier = best
+                members = tuple(names.iloc[order[: k + 1]])
+                proposals.append((value, Lot(cat_id, supplier, members, 0)))
+                if not repeat:
+                    break
+                taken = set(order[: k + 1].tolist())
+                left = [i for i in left if i not in taken]
     proposals.sort(key=lambda item: (-item[0], item[1]))
     return [lot for _, lot in proposals]
+
+
+class _RegionLot:
+    """The best prefix of an order of a category's bodies on the best offer serving
+    their region: each prefix valued at once from running sums of volume, gain,
+    rationality margin and readiness."""
+
+    def __init__(
+        self,
+        inst: Instance,
+        cat_id: str,
+        frame: pd.DataFrame,
+        offers: list[Offer],
+        tables: dict[tuple[str, str], pd.Series],
+        weights: np.ndarray,
+    ) -> None:
+        self.inst, self.cat, self.offers, self.weights = (
+            inst,
+            inst.category[cat_id],
+            offers,
+            weights,
+        )
+        self.size = frame["quantity"].to_numpy(float)
+        self.baseline = frame["baseline_price"].to_numpy(float)
+        self.ready = frame["ready_period"].to_numpy(np.int64)
+        names = frame["org_id"]
+        self.surcharge = {o.supplier_id: _surcharges(tables, cat_id, o, names) for o in offers}
+        cat, horizon = self.cat, inst.settings.horizon
+        # beyond this many members no lot goes live within the horizon
+        longest = len(frame) if cat.max_members is None else min(cat.max_members, len(frame))
+        fits = [n for n in range(1, longest + 1) if 1 + lead_time(cat, n) <= horizon]
+        self.longest = max(fits, default=0)
+        self.lead = np.array([lead_time(cat, n) for n in range(1, self.longest + 1)], np.int64)
+
+    def best_prefix(self, region: str, order: np.ndarray) -> tuple[float, int, str] | None:
+        """(net savings, index of the prefix's last body, supplier) of the best
+        prefix of `order`, or None when no prefix saves money."""
+        inst, cat, horizon = self.inst, self.cat, self.inst.settings.horizon
+        order = order[: self.longest]
+        if not len(order):
+            return None
+        n = np.arange(1, len(order) + 1)
+        lead = self.lead[: len(order)]
+        d, b, r = self.size[order], self.baseline[order], self.ready[order]
+        volume = np.cumsum(d)
+        start = np.maximum.accumulate(r)
+        best: tuple[float, int, str] | None = None
+        for offer in self.offers:
+            if not offer.serves(region):
+                continue
+            h = self.surcharge[offer.supplier_id][order]
+            gain = np.cumsum(d * (b - h))
+            margin = np.minimum.accumulate(b - h + REL_TOL * np.maximum(1.0, np.abs(b)))
+            cost, below = tier_costs(offer, volume)
+            live = np.maximum(start + lead, offer.available_from)
+            ok = ~below & (volume <= offer.capacity * (1 + 1e-9)) & (live <= horizon)
+            ok &= n >= cat.min_members
+            if inst.settings.individually_rational:
+                ok &= cost / volume <= margin
+            net = self.weights[np.minimum(live, horizon + 1)] * (gain - cost)
+            net -= offer.fixed_cost + cat.coordination_cost * n
+            net = np.where(ok, net, -math.inf)
+            k = int(np.argmax(net))
+            if net[k] > 1e-9 and (best is None or net[k] > best[0]):
+                best = (float(net[k]), k, offer.supplier_id)
+        return best
 
 
 def member_bound(inst: Instance) -> float:

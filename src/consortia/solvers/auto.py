@@ -1,6 +1,6 @@
 """``auto``: the default, an ordered list of strategies.
 
-1. at national scale (candidate sets would not fit): ``regional``;
+1. at national scale (candidate sets would not fit): ``national``;
 2. ``offers`` where it is exact (it says so through ``supports``);
 3. from ``LOTS_MIN_PAIRS`` demand pairs on: ``lots`` (vectorised pricing: on
    ``instances/medium`` its bounds are half the column generation's and its plans
@@ -22,12 +22,12 @@ from consortia.solvers.base import LIMIT_NOTE, SolveContext, restate
 from consortia.solvers.columns import ColumnStrategy
 from consortia.solvers.compact import solve_compact
 from consortia.solvers.lots.solver import LOTS
+from consortia.solvers.national import NATIONAL
 from consortia.solvers.offers import OfferStrategy
-from consortia.solvers.regional import REGIONAL
 from consortia.solvers.result import Result
 
 # Beyond this many organization-offer pairs the candidate sets (a Python object
-# per pair) cost minutes and gigabytes: auto answers with the by-hand plan.
+# per pair) cost minutes and gigabytes: auto answers with the national strategy.
 LARGE_PAIRS = 3_000_000
 
 
@@ -53,8 +53,9 @@ COMPACT_MEMBERSHIP_LIMIT = 5000
 class AutoStrategy:
     name = "auto"
     help = (
-        "offers where exact; lots from 300 demand pairs; the by-hand plan beyond 10,000 "
-        "or at national scale; else columns, finished by the compact model when it fits"
+        "offers where exact; lots from 300 demand pairs; lots per region and category "
+        "beyond 10,000 or at national scale; else columns, finished by the compact model "
+        "when it fits"
     )
 
     def supports(self, ctx: SolveContext) -> str | None:
@@ -65,8 +66,8 @@ class AutoStrategy:
         if pairs > LARGE_PAIRS:
             return _by_hand(
                 ctx,
-                f"national scale ({pairs:,} organization-offer pairs): the "
-                "by-hand plan and the member bound; the candidate sets of the other "
+                f"national scale ({pairs:,} organization-offer pairs): lots per region "
+                "and category and the slot-priced bound; the candidate sets of the other "
                 "strategies would not fit",
             )
         offers = OfferStrategy()
@@ -75,8 +76,9 @@ class AutoStrategy:
         if len(ctx.inst.demand) > LOTS_MAX_PAIRS:
             return _by_hand(
                 ctx,
-                f"{len(ctx.inst.demand):,} demand pairs: the by-hand plan and the member bound; "
-                f"lot generation does not yet improve on them beyond {LOTS_MAX_PAIRS:,}",
+                f"{len(ctx.inst.demand):,} demand pairs: lots per region and category and the "
+                f"slot-priced bound; lot generation does not yet improve on them beyond "
+                f"{LOTS_MAX_PAIRS:,}",
             )
         if len(ctx.inst.demand) >= LOTS_MIN_PAIRS and LOTS.supports(ctx) is None:
             return LOTS.solve(ctx)
@@ -84,8 +86,8 @@ class AutoStrategy:
 
 
 def _by_hand(ctx: SolveContext, why: str) -> Result:
-    result = REGIONAL.solve(ctx)
-    result.formulation = "auto(regional)"
+    result = NATIONAL.solve(ctx)
+    result.formulation = "auto(national)"
     return restate(ctx, result, f"{LIMIT_NOTE}{why}")
 
 

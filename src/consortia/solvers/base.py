@@ -267,6 +267,12 @@ def stop_reason(ctx: SolveContext, result: Result) -> str:
     if "regional" in result.formulation:
         gap = _percent(result.gap)
         return f"the by-hand plan, no search: the member bound leaves a gap of {gap}"
+    if "national" in result.formulation:
+        gap = _percent(result.gap)
+        return (
+            "lots per region and category, no search: the slot-priced and member bounds "
+            f"leave a gap of {gap}"
+        )
     if _says(messages, _STALL_WORDS):
         return (
             "search stalled: no improving lot found and the bound could not be closed "

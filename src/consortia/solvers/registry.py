@@ -37,8 +37,9 @@ STRATEGIES: dict[str, tuple[str, str, str]] = {
     "auto": (
         "consortia.solvers.auto",
         "AUTO",
-        "offers where exact; lots from 300 demand pairs; the by-hand plan beyond 10,000 "
-        "or at national scale; else columns, finished by the compact model when it fits",
+        "offers where exact; lots from 300 demand pairs; lots per region and category "
+        "beyond 10,000 or at national scale; else columns, finished by the compact model "
+        "when it fits",
     ),
     "columns": (
         "consortia.solvers.columns",
@@ -74,6 +75,11 @@ STRATEGIES: dict[str, tuple[str, str, str]] = {
         "consortia.solvers.regional",
         "REGIONAL",
         "one lot per region and category, biggest buyers first (any size; weak bound)",
+    ),
+    "national": (
+        "consortia.solvers.national",
+        "NATIONAL",
+        "lots per region and category until none pays, with a slot-priced bound (any size)",
     ),
     "decompose": (
         "consortia.solvers.decompose",

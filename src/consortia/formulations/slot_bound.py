@@ -1,0 +1,192 @@
+"""A bound that prices the central formation limit, for instances of any size.
+
+The member bound (``regional.member_bound``) credits every demand pair the
+deepest discount from its earliest live period, as if the central team could
+form every lot at once. This bound charges formation time instead.
+
+**Relaxation.** Write a lot l of category c on offer s with n members, start σ,
+lead L = lead(c, n) and live period ``live = max(σ + L, available_from(s))``. Its
+net savings are at most ``Σ_{o∈l} [M(live) d_o (b_o - h_os - π_s(n)) - κ_c]``,
+where ``π_s(n)`` is the average price of the largest volume n members of c served
+by s can pool (at most the offer's capacity): the average price cost(V)/V never
+rises with V (spec section 3), so a lot of at most n members pays at least
+``π_s(n)``; fixed costs only lower it. For prices ``ν_p ≥ 0`` on the formation
+rows (rule 8: at most W lots forming in period p), every plan satisfies
+
+    value ≤ value + Σ_p ν_p (W - forming_p)
+          = W Σ_p ν_p + Σ_lots Σ_{o∈l} [M(live) d_o (b_o - h_os - π_s(n)) - κ_c - C_l / n]
+
+with ``C_l = Σ_{p=σ}^{σ+L-1} ν_p`` shared equally by the members. Each pair is in at
+most one lot, so the sum over lots is at most the sum over pairs of the best such
+term over every offer serving the pair, member count n (taken as the largest n
+of its lead level: a larger n only lowers π_s(n) and C/n) and start σ from the
+pair's readiness (spec section 9) with live ≤ T — or 0, when the pair is in no
+lot. Every other rule (capacity, graph, own limits, locks, …) is dropped, which
+only raises the bound. Any ν ≥ 0 gives a valid bound; a subgradient search over
+ν makes it small, and the least one found is summed exactly and rounded up.
+With ν = 0 it is the member bound with each offer's price at its reachable
+volume instead of its deepest tier.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from consortia.data.instance import Instance
+from consortia.formulations.bounds import sum_up
+from consortia.formulations.candidates import lead_levels_of
+from consortia.formulations.regional import (
+    _category_frames,
+    _served,
+    _surcharge_tables,
+    _surcharges,
+)
+from consortia.rules.spec import live_weights, tier_costs
+
+ROUNDS = 300  # subgradient steps at most
+STALL = 8  # steps without a better bound before the step size is halved
+
+
+@dataclass
+class _Options:
+    """One category's relaxed options for its pairs, per lead level and availability:
+    the best per-period saving ``A`` (pairs,) of any offer serving each pair."""
+
+    lead: int
+    members: int  # the largest member count of the level
+    available: int  # available_from of the offers in this group
+    saving: np.ndarray  # A_o = max_s d_o (b_o - h_os - π_s(n)); -inf where none serves
+
+
+@dataclass
+class _Category:
+    ready: np.ndarray  # pair readiness r(o, c)
+    coordination: float
+    options: list[_Options]
+
+
+def _categories(inst: Instance) -> list[_Category]:
+    horizon = inst.settings.horizon
+    tables = _surcharge_tables(inst)
+    out = []
+    for cat_id, frame in _category_frames(inst).items():
+        cat = inst.category[cat_id]
+        offers = [f for f in inst.offers_in.get(cat_id, []) if f.available_from <= horizon]
+        if not offers or not len(frame):
+            continue
+        size = frame["quantity"].to_numpy(float)
+        baseline = frame["baseline_price"].to_numpy(float)
+        ready = frame["ready_period"].to_numpy(np.int64)
+        region = frame["region"].astype(str)
+        largest = len(frame) if cat.max_members is None else min(cat.max_members, len(frame))
+        levels = lead_levels_of(cat, largest, int(ready.min()), horizon)
+        best: dict[tuple[int, int, int], np.ndarray] = {}
+        for offer in offers:
+            served = _served(offer, region)
+            if not served.any():
+                continue
+            h = _surcharges(tables, cat_id, offer, frame["org_id"])
+            pooled = np.concatenate([[0.0], np.cumsum(np.sort(size[served])[::-1])])
+            for lead, _, most in levels:
+                volume = min(offer.capacity, float(pooled[min(most, len(pooled) - 1)]))
+                cost, below = tier_costs(offer, np.array([volume]))
+                if below[0] or volume <= 0:
+                    continue
+                price = float(cost[0]) / volume
+                saving = np.where(served, size * (baseline - h - price), -math.inf)
+                key = (lead, most, offer.available_from)
+                best[key] = saving if key not in best else np.maximum(best[key], saving)
+        options = [_Options(lead, n, a, saving) for (lead, n, a), saving in sorted(best.items())]
+        if options:
+            out.append(_Category(ready, cat.coordination_cost, options))
+    return out
+
+
+class _Relaxation:
+    """The bound as a function of the formation prices ν (periods 1..T)."""
+
+    def __init__(self, inst: Instance) -> None:
+        self.horizon = inst.settings.horizon
+        self.limit = inst.settings.max_parallel_formations
+        self.weights = live_weights(inst)
+        self.categories = _categories(inst)
+
+    def evaluate(self, nu: np.ndarray) -> tuple[list[float], np.ndarray]:
+        """The bound's terms (W Σ ν, then each pair's best option, at least 0) and the
+        relaxed formation count of each period (the subgradient is W minus it)."""
+        horizon = self.horizon
+        cum = np.concatenate([[0.0], np.cumsum(nu)])
+        starts = np.arange(1, horizon + 1)
+        count = np.zeros(horizon + 2)
+        terms = [float(self.limit or 0) * float(nu.sum())] if self.limit is not None else []
+        for cat in self.categories:
+            best = np.zeros(len(cat.ready))
+            chosen_start = np.zeros(len(cat.ready), dtype=np.int64)
+            chosen_lead = np.zeros(len(cat.ready), dtype=np.int64)
+            chosen_share = np.zeros(len(cat.ready))
+            for opt in cat.options:
+                live = np.maximum(starts + opt.lead, opt.available)
+                fits = live <= horizon
+                if not fits.any():
+                    continue
+                s = starts[fits]
+                weight = self.weights[live[fits]]
+                charge = (cum[s + opt.lead - 1] - cum[s - 1]) / opt.members if opt.lead else 0 * s
+                # pairs x starts: M(live) A - κ - C/n, only from the pair's readiness on
+                value = np.outer(opt.saving, weight) - (cat.coordination + charge)[None, :]
+                value[s[None, :] < cat.ready[:, None]] = -math.inf
+                k = np.argmax(value, axis=1)
+                top = value[np.arange(len(k)), k]
+                better = top > best
+                best = np.where(better, top, best)
+                chosen_start = np.where(better, s[k], chosen_start)
+                chosen_lead = np.where(better, opt.lead, chosen_lead)
+                chosen_share = np.where(better, 1.0 / opt.members, chosen_share)
+            terms += best[best > 0].tolist()
+            used = (best > 0) & (chosen_lead > 0)
+            np.add.at(count, chosen_start[used], chosen_share[used])
+            np.add.at(count, chosen_start[used] + chosen_lead[used], -chosen_share[used])
+        return terms, np.cumsum(count)[1 : horizon + 1]
+
+
+def slot_priced_bound(inst: Instance, lower: float = 0.0, seconds: float = 10.0) -> float:
+    """The bound of the module docstring at the best formation prices found within
+    `seconds` (a Polyak subgradient search aiming at `lower`, a plan's value);
+    without a central limit, the bound at ν = 0. Rounded up."""
+    relaxation = _Relaxation(inst)
+    nu = np.zeros(relaxation.horizon)
+    terms, count = relaxation.evaluate(nu)
+    best_value, best_nu = math.fsum(terms), nu.copy()
+    limit = relaxation.limit
+    if limit is not None:
+        end = time.perf_counter() + seconds
+        step, stall = 1.0, 0
+        for _ in range(ROUNDS):
+            gradient = limit - count
+            norm = float(gradient @ gradient)
+            value = math.fsum(terms)
+            if norm < 1e-12 or time.perf_counter() > end:
+                break
+            nu = np.maximum(0.0, nu - step * max(value - lower, 1e-9 * value) / norm * gradient)
+            terms, count = relaxation.evaluate(nu)
+            value = math.fsum(terms)
+            if value < best_value - 1e-9 * abs(best_value):
+                best_value, best_nu, stall = value, nu.copy(), 0
+            else:
+                stall += 1
+                if stall >= STALL:
+                    step, stall = step / 2, 0
+                    if step < 1e-4:
+                        break
+    final, _ = relaxation.evaluate(best_nu)
+    if limit is not None:  # W Σ ν, exactly, rounded up
+        exact = Fraction(limit) * sum((Fraction(v) for v in best_nu.tolist()), Fraction(0))
+        final[0] = float(exact)
+        if Fraction(final[0]) < exact:
+            final[0] = math.nextafter(final[0], math.inf)
+    return sum_up(final)

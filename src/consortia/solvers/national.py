@@ -1,0 +1,53 @@
+"""``national``: plans and bounds for instances too large for any model.
+
+The plan is the better of the by-hand plan (one lot per region and category) and
+the chunked plan (lots per region and category until none pays,
+``formulations/regional.py``), each scheduled by ``greedy.schedule_lots``; the
+bound is the smaller of the member bound and the slot-priced bound
+(``formulations/slot_bound.py``), which charges formation time at Lagrangian
+prices on the central formation limit. Neither needs candidate sets, so both scale
+to every public body of a country.
+"""
+
+from __future__ import annotations
+
+from consortia.formulations.greedy import schedule_lots
+from consortia.formulations.regional import chunked_lots, member_bound, regional_lots
+from consortia.formulations.slot_bound import slot_priced_bound
+from consortia.rules.plan import total_net
+from consortia.solvers.base import SolveContext, finish
+from consortia.solvers.result import Result
+
+# of the time left, for the search over formation prices
+BOUND_SHARE = 0.3
+BOUND_SECONDS = 120.0
+
+
+class NationalStrategy:
+    name = "national"
+    help = "lots per region and category until none pays, with a slot-priced bound (any size)"
+
+    def supports(self, ctx: SolveContext) -> str | None:
+        return None
+
+    def solve(self, ctx: SolveContext) -> Result:
+        inst = ctx.inst
+        with ctx.timings.search_stage("by_hand_plan"):
+            plans = [schedule_lots(inst, regional_lots(inst))]
+        with ctx.timings.search_stage("chunked_plan"):
+            plans.append(schedule_lots(inst, chunked_lots(inst)))
+        if ctx.start:
+            plans.append(list(ctx.start))
+        plan = max(plans, key=total_net)
+        left = ctx.deadline.remaining()
+        seconds = (
+            BOUND_SECONDS if left is None else max(1.0, min(BOUND_SECONDS, BOUND_SHARE * left))
+        )
+        with ctx.timings.search_stage("member_bound"):
+            bound = member_bound(inst)
+        with ctx.timings.search_stage("slot_bound"):
+            bound = min(bound, slot_priced_bound(inst, total_net(plan), seconds))
+        return finish(ctx, "national", plan, bound)
+
+
+NATIONAL = NationalStrategy()
