@@ -75,7 +75,7 @@ def test_chunked_lots_pool_the_bodies_one_lot_leaves_out(tmp_path: Path) -> None
     the optimum (no third formation fits: a lot formed in 3 goes live after 3)."""
     inst = read_instance(_two_slots(tmp_path))
     by_hand = schedule_lots(inst, regional_lots(inst))
-    chunked = schedule_lots(inst, chunked_lots(inst))
+    chunked = schedule_lots(inst, [lot for _, lot in chunked_lots(inst)])
     assert total_net(by_hand) == 40
     assert total_net(chunked) == 60
     assert assess_plan(inst, [o.lot for o in chunked]).feasible

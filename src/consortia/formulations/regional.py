@@ -95,19 +95,20 @@ def _order(positions: list[int], size: np.ndarray, near: dict[int, list[int]] | 
 
 def regional_lots(inst: Instance) -> list[Lot]:
     """One proposed lot per category and region (start 0: not yet scheduled), best first."""
-    return _proposals(inst, repeat=False)
+    return [lot for _, lot in _proposals(inst, repeat=False)]
 
 
-def chunked_lots(inst: Instance) -> list[Lot]:
-    """Lots per category and region, as many as pay (start 0: not yet scheduled), best
-    first: the by-hand lot of a region, then the by-hand lot of the bodies it left,
-    and so on until no lot saves money. Where ``max_members`` or a growing lead time
-    keeps one lot small, this pools the bodies the by-hand plan leaves out; the
-    schedule then fits them to the formation limits."""
+def chunked_lots(inst: Instance) -> list[tuple[float, Lot]]:
+    """Lots per category and region, as many as pay (start 0: not yet scheduled), with
+    their net savings, best first: the by-hand lot of a region, then the by-hand lot
+    of the bodies it left, and so on until no lot saves money. Where
+    ``max_members`` or a growing lead time keeps one lot small, this pools the
+    bodies the by-hand plan leaves out; the schedule then fits them to the
+    formation limits."""
     return _proposals(inst, repeat=True)
 
 
-def _proposals(inst: Instance, repeat: bool) -> list[Lot]:
+def _proposals(inst: Instance, repeat: bool) -> list[tuple[float, Lot]]:
     horizon = inst.settings.horizon
     weights = live_weights(inst)
     tables = _surcharge_tables(inst)
@@ -138,7 +139,7 @@ def _proposals(inst: Instance, repeat: bool) -> list[Lot]:
                 taken = set(order[: k + 1].tolist())
                 left = [i for i in left if i not in taken]
     proposals.sort(key=lambda item: (-item[0], item[1]))
-    return [lot for _, lot in proposals]
+    return proposals
 
 
 class _RegionLot:

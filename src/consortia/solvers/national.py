@@ -1,6 +1,6 @@
 """``national``: plans and bounds for instances too large for any model.
 
-The plan is the better of the by-hand plan (one lot per region and category) and
+The plan is the best of the by-hand plan (one lot per region and category) and
 the chunked plan (lots per region and category until none pays,
 ``formulations/regional.py``), each scheduled by ``greedy.schedule_lots``; the
 bound is the smaller of the member bound and the slot-priced bound
@@ -35,7 +35,7 @@ class NationalStrategy:
         with ctx.timings.search_stage("by_hand_plan"):
             plans = [schedule_lots(inst, regional_lots(inst))]
         with ctx.timings.search_stage("chunked_plan"):
-            plans.append(schedule_lots(inst, chunked_lots(inst)))
+            plans.append(schedule_lots(inst, [lot for _, lot in chunked_lots(inst)]))
         if ctx.start:
             plans.append(list(ctx.start))
         plan = max(plans, key=total_net)
