@@ -8,7 +8,7 @@ import itertools
 import math
 
 import pytest
-from test_optima import SOLVER_SUPPORT_PENDING
+from test_optima import RULES_TINY
 
 from conftest import INSTANCES
 from consortia import read_instance
@@ -39,7 +39,7 @@ HAND_PLANS = {
 @pytest.mark.parametrize("name", sorted(HAND_PLANS))
 def test_hand_derived_optimum_and_plan(name: str) -> None:
     value, plan = enumerate_optimum(read_instance(INSTANCES / "tiny" / name))
-    assert value == pytest.approx(SOLVER_SUPPORT_PENDING[name], abs=1e-9)
+    assert value == pytest.approx(RULES_TINY[name], abs=1e-9)
     assert {(o.lot.supplier_id, o.lot.members) for o in plan} == HAND_PLANS[name]
 
 

@@ -28,10 +28,10 @@ TINY = {
 }
 
 # Supplier rules (spec section 11) and locks (section 12), optima derived by hand
-# (None: no feasible plan, section 13). Solver support is pending: only the
-# brute-force enumerator takes these rules yet; once every formulation takes or
-# refuses them, they move to TINY.
-SOLVER_SUPPORT_PENDING: dict[str, float | None] = {
+# (None: no feasible plan, section 13). The formulations that take them (compact,
+# columns, decompose, auto) are checked on each by tests/solvers/test_v3_rules.py;
+# the others refuse them.
+RULES_TINY: dict[str, float | None] = {
     "max_suppliers": 48,
     "max_share": 75,
     "lock_join": 6,
@@ -50,17 +50,31 @@ def test_tiny_optimum(name: str) -> None:
     assert result.best_bound == pytest.approx(TINY[name], abs=1e-4)
 
 
+@pytest.mark.parametrize("name", sorted(RULES_TINY))
+def test_rules_tiny_optimum(name: str) -> None:
+    """The default formulation proves each hand optimum, or that no plan exists."""
+    result = solve(read_instance(INSTANCES / "tiny" / name))
+    expected = RULES_TINY[name]
+    if expected is None:
+        assert result.status == "infeasible" and not result.has_plan
+        assert result.conflict
+    else:
+        assert result.status == "optimal"
+        assert result.objective == pytest.approx(expected, abs=1e-6)
+        assert result.best_bound == pytest.approx(expected, abs=1e-4)
+
+
 def test_every_tiny_instance_has_an_expected_optimum() -> None:
     folders = {p.name for p in (INSTANCES / "tiny").iterdir() if p.is_dir()}
-    assert folders == set(TINY) | set(SOLVER_SUPPORT_PENDING)
+    assert folders == set(TINY) | set(RULES_TINY)
 
 
-@pytest.mark.parametrize("name", sorted(SOLVER_SUPPORT_PENDING))
-def test_pending_instance_brute_force_optimum(name: str) -> None:
+@pytest.mark.parametrize("name", sorted(RULES_TINY))
+def test_rules_instance_brute_force_optimum(name: str) -> None:
     from consortia.solvers.bruteforce import optimum_or_none
 
     found = optimum_or_none(read_instance(INSTANCES / "tiny" / name))
-    expected = SOLVER_SUPPORT_PENDING[name]
+    expected = RULES_TINY[name]
     if expected is None:
         assert found is None
     else:

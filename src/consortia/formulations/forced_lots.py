@@ -11,7 +11,10 @@ period only when rule 9 (individual rationality) is switched off.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from consortia.data.instance import Instance
+from consortia.rules.plan import LotOutcome, assess_plan, total_net
 
 FORCING_LOCKS = ("join", "together")
 
@@ -57,3 +60,34 @@ def rules_in_force(inst: Instance) -> list[str]:
     if binding_supplier_limits(inst):
         found.append("categories.max_suppliers (spec section 11)")
     return found
+
+
+def keeps_rules(inst: Instance, plan: list[LotOutcome]) -> bool:
+    """Whether the plan keeps every rule (the empty plan may break a lock)."""
+    return assess_plan(inst, [o.lot for o in plan]).feasible
+
+
+def best_feasible(
+    inst: Instance,
+    plans: list[list[LotOutcome]],
+    value: Callable[[list[LotOutcome]], float] = total_net,
+) -> list[LotOutcome] | None:
+    """The most valuable of the plans that keep every rule (None if none does)."""
+    kept = [list(plan) for plan in plans if keeps_rules(inst, plan)]
+    return max(kept, key=value, default=None)
+
+
+def without_idle_lots(inst: Instance, outcomes: list[LotOutcome]) -> list[LotOutcome]:
+    """The plan without its lots of net savings <= 0, each dropped only while the
+    plan still keeps every rule (a lock or max_share may need a lot that does not
+    pay, ``formulations/forced_lots.py``); least valuable first."""
+    if not any(forced_in(inst, c) for c in {o.lot.category_id for o in outcomes}):
+        return [o for o in outcomes if o.net > 0]
+    kept = list(outcomes)
+    for out in sorted(outcomes, key=lambda o: (o.net, o.lot)):
+        if out.net > 0:
+            break
+        trial = [o for o in kept if o is not out]
+        if keeps_rules(inst, trial):
+            kept = trial
+    return kept

@@ -12,12 +12,23 @@
 ``columns``, the compact model and the by-hand plan take readiness per demand
 pair and organizations' own formation limits (spec sections 9 and 10), so every
 route ``auto`` can take supports them.
+
+Supplier rules and locks (spec sections 11 and 12): ``offers`` and ``lots`` refuse
+them, so such instances go to ``columns``, finished by the compact model (which
+also decides instances that column generation leaves without a plan: it proves
+infeasibility, section 13, where the column generation could not); beyond
+``LOTS_MAX_PAIRS`` demand pairs or at national scale the ``national`` plan keeps
+them as far as the greedy schedule's repair can, without any proof (a ``no_plan`` result there says
+nothing about feasibility). The result's messages say which limit applied.
 """
 
 from __future__ import annotations
 
+import math
+
 from consortia.data.instance import Instance
 from consortia.errors import ModelTooLarge
+from consortia.formulations.forced_lots import rules_in_force
 from consortia.solvers.base import LIMIT_NOTE, SolveContext, restate
 from consortia.solvers.columns import ColumnStrategy
 from consortia.solvers.compact import solve_compact
@@ -80,35 +91,68 @@ class AutoStrategy:
                 f"slot-priced bound; lot generation does not yet improve on them beyond "
                 f"{LOTS_MAX_PAIRS:,}",
             )
-        if len(ctx.inst.demand) >= LOTS_MIN_PAIRS and LOTS.supports(ctx) is None:
-            return LOTS.solve(ctx)
+        if len(ctx.inst.demand) >= LOTS_MIN_PAIRS:
+            if LOTS.supports(ctx) is None:
+                return LOTS.solve(ctx)
+            result = finish_with_compact(ctx, ColumnStrategy().solve(ctx))
+            if not rules_in_force(ctx.inst):
+                return result
+            return _noted(
+                ctx,
+                result,
+                f"{LIMIT_NOTE}{_rules(ctx)}: lot generation does not take them, so column "
+                "generation solved this instance (weaker bounds at this size), finished by "
+                "the compact model only where it fits",
+            )
         return finish_with_compact(ctx, ColumnStrategy().solve(ctx))
+
+
+def _rules(ctx: SolveContext) -> str:
+    """The supplier rules and locks the instance sets, e.g. "locks (spec section
+    12) and offers.max_share (spec section 11)"."""
+    return " and ".join(rules_in_force(ctx.inst))
+
+
+def _noted(ctx: SolveContext, result: Result, *notes: str) -> Result:
+    """`result` with `notes` among its messages; a result with a plan also gets its
+    stop reason decided again (one without a plan keeps its own)."""
+    if result.has_plan:
+        return restate(ctx, result, *notes)
+    result.messages.extend(notes)
+    return result
 
 
 def _by_hand(ctx: SolveContext, why: str) -> Result:
     result = NATIONAL.solve(ctx)
     result.formulation = "auto(national)"
-    return restate(ctx, result, f"{LIMIT_NOTE}{why}")
+    notes = [f"{LIMIT_NOTE}{why}"]
+    if rules_in_force(ctx.inst):
+        notes.append(
+            f"{LIMIT_NOTE}{_rules(ctx)}: at this size only the repair of the greedy schedule "
+            "keeps them, and nothing proves whether a plan exists when it finds none"
+        )
+    return _noted(ctx, result, *notes)
 
 
 def finish_with_compact(ctx: SolveContext, result: Result) -> Result:
     """`result`, or the compact model's result started from its plan and bound
-    when a gap remains, the model is small and at least a second is left."""
-    if result.status == "optimal":
+    when a gap remains (or `result` has no plan and no proof that none exists),
+    the model is small and at least a second is left."""
+    if result.status in ("optimal", "infeasible"):
         return result
     if ctx.deadline.expired(1.0) or len(ctx.index.members) > COMPACT_MEMBERSHIP_LIMIT:
-        return restate(ctx, result)  # the time may have run out since it finished
+        return _noted(ctx, result)  # the time may have run out since it finished
     try:
         done = solve_compact(
             ctx,
-            start=result.outcomes,
-            known_bound=result.best_bound,
+            start=result.outcomes if result.has_plan else None,
+            known_bound=result.best_bound if result.has_plan else math.inf,
             formulation=f"{result.formulation}+compact",
         )
     except ModelTooLarge as exc:
-        return restate(ctx, result, f"{LIMIT_NOTE}compact finish skipped: {exc}")
+        return _noted(ctx, result, f"{LIMIT_NOTE}compact finish skipped: {exc}")
     done.messages = result.messages + done.messages
-    return restate(ctx, done)
+    return _noted(ctx, done)
 
 
 AUTO = AutoStrategy()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import highspy
 import numpy as np
@@ -33,7 +33,7 @@ from consortia.formulations.compact.own_formation_limits import add_involvement,
 from consortia.formulations.compact.size import ModelEstimate, estimate_compact
 from consortia.formulations.compact.solution import decode_plan, encode_plan
 from consortia.formulations.compact.timing import forming_counts
-from consortia.formulations.forced_lots import forced_in
+from consortia.formulations.forced_lots import best_feasible, keeps_rules, without_idle_lots
 from consortia.rules.connectivity import component as reachable
 from consortia.rules.plan import Lot, LotOutcome, assess_plan, total_net
 from consortia.solvers.base import (
@@ -47,6 +47,14 @@ from consortia.solvers.clock import Deadline
 from consortia.solvers.options import Phase
 from consortia.solvers.resources import room_gib
 from consortia.solvers.result import Result
+
+# HiGHS accepts solutions whose rows are violated by up to its MIP feasibility
+# tolerance (1e-6): a solution that decodes to the plan can then be worth a little
+# more in the model than the plan (e.g. g = 1e-6 in a period the lot is not live).
+# A difference up to this much (relative, at least absolute) is that noise, and is
+# taken off HiGHS's bound along with its incumbent (proven optimal plans worth 0
+# otherwise keep a bound of 1e-6 above them).
+MODEL_NOISE = 1e-6
 
 
 class CompactStrategy:
@@ -182,6 +190,10 @@ def solve_compact(
                 best = candidate
         if not islands:
             proven = status == highspy.HighsModelStatus.kOptimal
+            if proven and math.isfinite(dual) and candidate is not None:
+                noise = float(info.objective_function_value) - _total(candidate)
+                if 0 < noise <= MODEL_NOISE * max(1.0, abs(_total(candidate))):
+                    bound = min(bound, dual - noise)
             break
         messages.append(f"added {len(islands)} connectivity cut(s)")
         if deadline.expired():
@@ -341,37 +353,6 @@ def _repaired(
         if not assessment.feasible:
             return None
     return without_idle_lots(inst, assessment.outcomes)
-
-
-def keeps_rules(inst: Instance, plan: list[LotOutcome]) -> bool:
-    """Whether the plan keeps every rule (the empty plan may break a lock)."""
-    return assess_plan(inst, [o.lot for o in plan]).feasible
-
-
-def best_feasible(
-    inst: Instance,
-    plans: list[list[LotOutcome]],
-    value: Callable[[list[LotOutcome]], float] = total_net,
-) -> list[LotOutcome] | None:
-    """The most valuable of the plans that keep every rule (None if none does)."""
-    kept = [list(plan) for plan in plans if keeps_rules(inst, plan)]
-    return max(kept, key=value, default=None)
-
-
-def without_idle_lots(inst: Instance, outcomes: list[LotOutcome]) -> list[LotOutcome]:
-    """The plan without its lots of net savings <= 0, each dropped only while the
-    plan still keeps every rule (a lock or max_share may need a lot that does not
-    pay, ``formulations/forced_lots.py``); least valuable first."""
-    if not any(forced_in(inst, c) for c in {o.lot.category_id for o in outcomes}):
-        return [o for o in outcomes if o.net > 0]
-    kept = list(outcomes)
-    for out in sorted(outcomes, key=lambda o: (o.net, o.lot)):
-        if out.net > 0:
-            break
-        trial = [o for o in kept if o is not out]
-        if keeps_rules(inst, trial):
-            kept = trial
-    return kept
 
 
 def _breaks(inst: Instance, lot: Lot) -> bool:

@@ -18,12 +18,21 @@ get rows and prices. The category problems
 are solved separately — in worker processes when they are large — and their
 proven bounds, not their incumbents, enter L.
 
+Supplier rules and locks (spec sections 11 and 12) are per category: each
+category problem carries its own, and a category whose ``join`` or ``together``
+lock the empty plan breaks must have one of its plans chosen. A category problem
+proven infeasible proves the whole instance infeasible (any plan's part in that
+category would be a plan of it); when every category has plans but none combine
+under the formation limits, the result has no plan and the compact model
+decides (``finish_with_compact``).
+
 Plans come from a master over the category plans found so far (Dantzig–Wolfe
-columns): choose at most one plan per category so that the chosen plans respect
-the limits together. Its LP duals on the formation rows are the next prices, so
-the rounds are a column generation over category plans whose Lagrangian bounds
-converge to the LP master value. When the union of the unpriced category plans
-already respects the limits it is optimal within the categories' own gaps.
+columns): choose at most one plan per category (exactly one where the locks
+need a lot) so that the chosen plans respect the limits together. Its LP duals
+on the formation rows are the next prices, so the rounds are a column generation
+over category plans whose Lagrangian bounds converge to the LP master value. When
+the union of the unpriced category plans already respects the limits it is
+optimal within the categories' own gaps.
 """
 
 from __future__ import annotations
@@ -31,7 +40,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -44,9 +53,16 @@ import pandas as pd
 from consortia.backend.highs import new_highs, run
 from consortia.data.instance import Instance
 from consortia.formulations.bounds import product_up, sum_up
+from consortia.formulations.forced_lots import best_feasible, keeps_rules
 from consortia.formulations.greedy import schedule_lots
 from consortia.rules.plan import Lot, LotOutcome, assess_plan, total_net
-from consortia.solvers.base import Deadline, SolveContext, finish, reporting
+from consortia.solvers.base import (
+    Deadline,
+    SolveContext,
+    finish,
+    finish_without_plan,
+    reporting,
+)
 from consortia.solvers.compact import solve_compact
 from consortia.solvers.options import Progress, SolveOptions
 from consortia.solvers.result import Result, relative_gap
@@ -56,6 +72,8 @@ from consortia.solvers.result import Result, relative_gap
 PROCESS_MIN_DEMAND_ROWS = 400
 MAX_ROUNDS = 30
 CATEGORY_TABLES = ("categories", "demand", "offers", "tiers", "surcharges")
+# the spreadsheet rows of the locks table are its index: kept in a part
+LOCK_TABLE = "locks"
 
 
 @dataclass(frozen=True)
@@ -92,13 +110,16 @@ class Column:
 
 def category_parts(inst: Instance) -> dict[str, Instance]:
     """One instance per category with demand: the category's rows of every
-    category-keyed table, all organizations, suppliers, links and settings."""
+    category-keyed table (its locks with their row numbers), all organizations,
+    suppliers, links and settings."""
     parts = {}
     for c in sorted(set(inst.demand["category_id"])):
         own: dict[str, pd.DataFrame] = {}
         for name in CATEGORY_TABLES:
             frame = getattr(inst, name)
             own[name] = frame[frame["category_id"] == c].reset_index(drop=True)
+        if inst.locks is not None:
+            own[LOCK_TABLE] = inst.locks[inst.locks["category_id"] == c]
         # rows of one category of a valid instance form a valid instance
         parts[c] = replace(inst, name=f"{inst.name}:{c}", **own)  # type: ignore[arg-type]
     return parts
@@ -150,8 +171,8 @@ def solve_decomposed(ctx: SolveContext, workers: int | None = None) -> Result:
     own = inst.binding_org_capacity
     columns: dict[str, list[Column]] = {c: [] for c in parts}
     for plan in (ctx.start, ctx.greedy):
-        for c in parts:
-            _add_column(inst, columns, c, [o.lot for o in plan if o.lot.category_id == c])
+        for c, part in parts.items():
+            _add_column(inst, part, columns, c, [o.lot for o in plan if o.lot.category_id == c])
     workers = _workers(inst, len(parts)) if workers is None else max(1, workers)
     messages: list[str] = []
     laps = {"split": time.perf_counter() - began, "parts": 0.0, "master": 0.0}
@@ -162,22 +183,26 @@ def solve_decomposed(ctx: SolveContext, workers: int | None = None) -> Result:
         plain = replace(options, progress=None, time_limit=share)
         answers = run_jobs([PartJob(c, sub, plain) for c, sub in parts.items()])
         laps["parts"] += time.perf_counter() - t
-        bound = math.fsum(a.bound for a in answers)
+        empty = [a.category for a in answers if a.status == "infeasible"]
+        if empty:
+            messages.append(f"category {empty[0]} has no plan that keeps its rules and locks")
+            return finish_without_plan(ctx, "decompose", proven=True, messages=messages)
+        bound = _total_bound(a.bound for a in answers)
         for a in answers:
-            _add_column(inst, columns, a.category, list(a.lots))
+            _add_column(inst, parts[a.category], columns, a.category, list(a.lots))
         messages.append(f"unpriced categories: bound {bound:.6g}")
         t = time.perf_counter()
-        best = _best_plan(inst, columns, answers)
+        best: list[LotOutcome] | None = _best_plan(inst, parts, columns, answers)
         laps["master"] += time.perf_counter() - t
         while (
             (limit is not None or own)
-            and relative_gap(bound, total_net(best)) > options.proven_gap
+            and (best is None or relative_gap(bound, total_net(best)) > options.proven_gap)
             and rounds < MAX_ROUNDS
             and not deadline.expired(1.0)
         ):
             rounds += 1
             t = time.perf_counter()
-            _, price, own_price = _master(inst, columns, integer=False)
+            _, price, own_price = _master(inst, parts, columns, integer=False)
             laps["master"] += time.perf_counter() - t
             if not price and not own_price:
                 break  # nothing to price: the unpriced bound is the Lagrangian one
@@ -189,32 +214,41 @@ def solve_decomposed(ctx: SolveContext, workers: int | None = None) -> Result:
             answers = run_jobs([PartJob(c, sub, priced, key, own_key) for c, sub in parts.items()])
             laps["parts"] += time.perf_counter() - t
             lagrangian = sum_up(
-                [a.bound for a in answers]
+                [_total_bound(a.bound for a in answers)]
                 + [product_up(float(limit or 0), v) for v in price.values()]
                 + [product_up(float(own[o]), v) for (o, _), v in own_price.items()]
             )
             bound = min(bound, lagrangian)
-            added = sum(_add_column(inst, columns, a.category, list(a.lots)) for a in answers)
+            added = sum(
+                _add_column(inst, parts[a.category], columns, a.category, list(a.lots))
+                for a in answers
+            )
             t = time.perf_counter()
-            plan = _best_plan(inst, columns, answers)
+            found = _best_plan(inst, parts, columns, answers)
             laps["master"] += time.perf_counter() - t
-            if total_net(plan) > total_net(best):
-                best = plan
+            if found is not None and (best is None or total_net(found) > total_net(best)):
+                best = found
+            value = None if best is None else total_net(best)
             messages.append(
-                f"round {rounds}: Lagrangian bound {lagrangian:.6g}, plan {total_net(best):.6g}, "
-                f"{added} new category plan(s)"
+                f"round {rounds}: Lagrangian bound {lagrangian:.6g}, plan "
+                f"{'none' if value is None else f'{value:.6g}'}, {added} new category plan(s)"
             )
             if options.progress is not None:
                 options.progress(
-                    Progress("decomposition", time.perf_counter() - began, total_net(best), bound)
+                    Progress("decomposition", time.perf_counter() - began, value, bound)
                 )
             if not added:
                 break
+    for stage, seconds in laps.items():
+        ctx.timings.add_search(stage, seconds)
+    if best is None:
+        messages.append("no combination of the category plans found keeps the formation limits")
+        return finish_without_plan(
+            ctx, "decompose", proven=False, iterations=rounds + 1, messages=messages
+        )
     outcomes = assess_plan(inst, [o.lot for o in best])
     if not outcomes.feasible:  # the master keeps the limits; this guards the contract
         raise RuntimeError("decomposition master returned an infeasible plan")
-    for stage, seconds in laps.items():
-        ctx.timings.add_search(stage, seconds)
     return finish(
         ctx,
         "decompose",
@@ -226,29 +260,47 @@ def solve_decomposed(ctx: SolveContext, workers: int | None = None) -> Result:
 
 
 def _best_plan(
-    inst: Instance, columns: dict[str, list[Column]], answers: list[PartAnswer]
-) -> list[LotOutcome]:
+    inst: Instance,
+    parts: dict[str, Instance],
+    columns: dict[str, list[Column]],
+    answers: list[PartAnswer],
+) -> list[LotOutcome] | None:
     """The better of the integer master (whole category plans) and the lots of the
     latest category plans scheduled together, most valuable first (the master
-    cannot take part of a category plan; the schedule can)."""
-    plan = _master(inst, columns, integer=True)[0]
-    lots = [lot for a in answers for lot in a.lots] + [o.lot for o in plan]
+    cannot take part of a category plan; the schedule can), among those that keep
+    every rule; None when neither does."""
+    plan: list[LotOutcome] | None = _master(inst, parts, columns, integer=True)[0]
+    lots = [lot for a in answers for lot in a.lots] + [o.lot for o in plan or []]
     worth = {o.lot: o.net for col in columns.values() for c in col for o in c.outcomes}
     lots = sorted(
         set(lots),
         key=lambda lot: (-worth.get(lot, 0.0), lot.category_id, lot.supplier_id, lot.members),
     )
     scheduled = schedule_lots(inst, lots)
-    return scheduled if total_net(scheduled) > total_net(plan) else plan
+    return best_feasible(inst, [p for p in (scheduled, plan) if p is not None])
+
+
+def _total_bound(bounds: Iterable[float]) -> float:
+    """The sum of the category problems' bounds, rounded up; infinite when one has
+    none (a category left without a plan by its time limit)."""
+    found = list(bounds)
+    if not all(math.isfinite(b) for b in found):
+        return math.inf
+    return sum_up(found)
 
 
 def _add_column(
-    inst: Instance, columns: dict[str, list[Column]], category: str, lots: list[Lot]
+    inst: Instance,
+    part: Instance,
+    columns: dict[str, list[Column]],
+    category: str,
+    lots: list[Lot],
 ) -> int:
-    """Add a category plan unless it is empty, infeasible or known; 1 if added."""
+    """Add a plan of the category unless it is empty, breaks a rule of its part
+    `part` (the locks of other categories do not count) or is known; 1 if added."""
     if not lots:
         return 0
-    assessment = assess_plan(inst, lots)
+    assessment = assess_plan(part, lots)
     if not assessment.feasible:
         return 0
     key = frozenset(lots)
@@ -276,16 +328,22 @@ def _add_column(
 
 
 def _master(
-    inst: Instance, columns: dict[str, list[Column]], integer: bool
-) -> tuple[list[LotOutcome], dict[int, float], dict[tuple[str, int], float]]:
-    """max sum_k net_k u_k  s.t.  sum_{k of c} u_k <= 1 (each c),
-    sum_k F_k(p) u_k <= W (each p), sum_k I_k(o,p) u_k <= k(o) (each o, p),
-    0 <= u <= 1 (binary when `integer`); formation rows only where the columns
-    could overload them.
+    inst: Instance, parts: dict[str, Instance], columns: dict[str, list[Column]], integer: bool
+) -> tuple[list[LotOutcome] | None, dict[int, float], dict[tuple[str, int], float]]:
+    """max sum_k net_k u_k  s.t.  sum_{k of c} u_k <= 1 (each c; = 1 where the
+    category's locks need a lot), sum_k F_k(p) u_k <= W (each p),
+    sum_k I_k(o,p) u_k <= k(o) (each o, p), 0 <= u <= 1 (binary when `integer`);
+    formation rows only where the columns could overload them.
 
-    Returns the chosen plans' lots and, for the LP, the duals of the central and
-    the own formation rows (lambda_p and rho_op, the positive ones only)."""
-    cols = [col for plans in columns.values() for col in plans if col.net > 0]
+    Returns the chosen plans' lots (None when the master has no solution) and, for
+    the LP, the duals of the central and the own formation rows (lambda_p and
+    rho_op, the positive ones only)."""
+    needed = {c for c, part in parts.items() if not keeps_rules(part, [])}
+    cols = [
+        col for plans in columns.values() for col in plans if col.net > 0 or col.category in needed
+    ]
+    if needed - {col.category for col in cols}:
+        return None, {}, {}
     if not cols:
         return [], {}, {}
     n = len(cols)
@@ -300,13 +358,14 @@ def _master(
     for c in cats:
         mine = [k for k, col in enumerate(cols) if col.category == c]
         rows.append((("choice", c), mine, [1.0] * len(mine), 1.0))
+    lower = [1.0 if c in needed else -np.inf for c in cats]
     rows += _formation_rows(inst, cols)
     index = [k for _, ks, _, _ in rows for k in ks]
     coefs = [a for _, _, vs, _ in rows for a in vs]
     starts = np.cumsum([0] + [len(ks) for _, ks, _, _ in rows[:-1]]).astype(np.int32)
     h.addRows(
         len(rows),
-        np.full(len(rows), -np.inf),
+        np.array(lower + [-np.inf] * (len(rows) - len(cats))),
         np.array([upper for *_, upper in rows]),
         len(index),
         starts,
@@ -318,6 +377,8 @@ def _master(
             n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kInteger)
         )
     run(h)
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None, {}, {}  # no choice of the plans found keeps the formation limits
     solution = h.getSolution()
     chosen = np.asarray(solution.col_value)
     plan = [o for k, col in enumerate(cols) if chosen[k] > 0.5 for o in col.outcomes]

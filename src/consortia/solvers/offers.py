@@ -28,6 +28,7 @@ from consortia.rules.plan import Lot, LotOutcome, assess_plan, total_net
 from consortia.solvers.base import Deadline, SolveContext, finish, report_mip
 from consortia.solvers.options import Phase
 from consortia.solvers.result import Result
+from consortia.solvers.rule_support import refuse_rules
 
 
 def _give_start(
@@ -111,6 +112,9 @@ class OfferStrategy:
     help = "one lot per offer (exact without graph, member limits or growing leads)"
 
     def supports(self, ctx: SolveContext) -> str | None:
+        refusal = refuse_rules(ctx.inst, self.name)
+        if refusal is not None:
+            return refusal
         if offer_model_applies(ctx.candidates):
             return None
         return (

@@ -21,6 +21,18 @@ in which the lot can be forming, u[o,p] >= x_o + forming(p) - open, u >= 0, with
 objective coefficient -rho_op. forming(p) = A(p) - ended(p) <= open, so at
 integer points the lower bound is x_o * forming(p); u is pushed to it by its
 non-positive cost, and ``ended`` (upper bounds only) can only overstate forming.
+
+Supplier rules and locks (spec sections 11 and 12; ``master.py``). The join and
+together rows' duals are a bonus on the member's y (``set_duals``), the share rows'
+a price per unit of volume added to mu. The category's locks restrict the lot to
+those a plan keeping them may hold: an excluded member's y (on the lock's
+supplier) is 0, a member joined to a supplier has y = 0 on the others,
+x_o + x_o2 <= 1 for an ``apart`` pair and x_o = x_o2 for a ``together`` pair. Where
+a lock or max_share can force a lot that loses money (rule 9 off,
+``forced_lots.losses_possible``), S >= 0 is dropped and g[p] in [-L, U] with
+g <= S + L (1 - live), and ended and live get their lower bounds, as in the
+compact model (``compact/savings.py``). With `worth` 0 (phase 1 of the master)
+the lot's own value is left out of the objective and only the duals price it.
 """
 
 from __future__ import annotations
@@ -37,6 +49,7 @@ import pyomo.environ as pyo
 from consortia.backend.highs import SolverModel, add_row, run, to_highs
 from consortia.data.instance import Instance
 from consortia.formulations.candidates import Candidates, lead_levels_of
+from consortia.formulations.forced_lots import losses_possible
 from consortia.rules.connectivity import components as connected_parts
 from consortia.rules.plan import Lot
 
@@ -208,10 +221,20 @@ def build_pricing_model(cands: Candidates, cs: CategorySets) -> pyo.ConcreteMode
     savings = sum(gains[p] * m.y[p] for p in cs.pairs) - sum(
         seg_of[s, k].alpha * m.t[s, k] + seg_of[s, k].price * m.v[s, k] for s, k in cs.tiers
     )
-    m.no_loss = pyo.Constraint(expr=savings >= 0)
-    m.g = pyo.Var(cs.periods, bounds=(0, bound))
-    m.g_savings = pyo.Constraint(cs.periods, rule=lambda m, p: m.g[p] <= savings)
+    losing = losses_possible(inst, c)
+    loss = loss_bound(inst, cs, members_on) if losing else 0.0
+    if not losing:
+        m.no_loss = pyo.Constraint(expr=savings >= 0)
+    m.g = pyo.Var(cs.periods, bounds=(-loss if losing else 0.0, bound))
+    if losing:
+        m.g_savings = pyo.Constraint(
+            cs.periods, rule=lambda m, p: m.g[p] <= savings + loss * (1 - m.live[p])
+        )
+        add_exact_live(m, cs, is_open, started_by, avail)
+    else:
+        m.g_savings = pyo.Constraint(cs.periods, rule=lambda m, p: m.g[p] <= savings)
     m.g_live = pyo.Constraint(cs.periods, rule=lambda m, p: m.g[p] <= bound * m.live[p])
+    add_lock_rows(m, inst, cs, x)
 
     neighbours = inst.neighbours
     if neighbours is not None and len(cs.orgs) > 1:
@@ -232,6 +255,64 @@ def build_pricing_model(cands: Candidates, cs: CategorySets) -> pyo.ConcreteMode
     m.members_on = members_on
     m.tiers_on = tiers_on
     return m
+
+
+def loss_bound(inst: Instance, cs: CategorySets, members_on: dict[str, list[str]]) -> float:
+    """L: the most the lot can lose per period, cost(V) <= pi_1 V on every offer."""
+    c = cs.category_id
+    worst = 0.0
+    for s in cs.offers:
+        top = inst.offer[(s, c)].tiers[0][1]
+        loss = 0.0
+        for o in members_on[s]:
+            q, b = inst.demand_of[(o, c)]
+            loss += q * max(0.0, top + inst.surcharge.get((o, s, c), 0.0) - b)
+        worst = max(worst, loss)
+    return worst
+
+
+def add_exact_live(m: pyo.ConcreteModel, cs: CategorySets, is_open, started_by, avail) -> None:  # type: ignore[no-untyped-def]
+    """ended(p) >= A(p - l) - (open - lvl(l)) for every lead level l (A(p - l) with a
+    single level) and live(p) >= ended(p) - sum_{s: avail(s) > p} z[s]: exact ended
+    and live for a lot that may lose money (``compact/timing.add_exact_live``)."""
+    multi = len(cs.levels) > 1
+    keys = [(p, lv[0]) for p in cs.periods for lv in cs.levels if p - lv[0] >= cs.starts[0]]
+
+    def ended_from_start(m: pyo.ConcreteModel, p: int, lead: int) -> Any:
+        if not multi:
+            return m.ended[p] >= started_by(p - lead)
+        return m.ended[p] >= started_by(p - lead) - is_open + m.lvl[lead]
+
+    m.ended_from_start = pyo.Constraint(keys, rule=ended_from_start)
+    m.live_from_end = pyo.Constraint(
+        cs.periods,
+        rule=lambda m, p: m.live[p] >= m.ended[p] - sum(m.z[s] for s in cs.offers if avail[s] > p),
+    )
+
+
+def add_lock_rows(m: pyo.ConcreteModel, inst: Instance, cs: CategorySets, x) -> None:  # type: ignore[no-untyped-def]
+    """The category's locks on the single lot (see the module docstring)."""
+    inside = set(cs.orgs)
+    out: list[tuple[str, str]] = []
+    pairs: list[tuple[str, str, str]] = []  # (rule, o, o2)
+    for lock in inst.locks_in.get(cs.category_id, ()):
+        o, o2 = lock.org_id, lock.other_org_id or ""
+        if lock.rule == "exclude":
+            out += [(o, s) for (k, s) in cs.pairs if k == o and lock.supplier_id in (None, s)]
+        elif lock.rule == "join" and lock.supplier_id is not None:
+            out += [(o, s) for (k, s) in cs.pairs if k == o and s != lock.supplier_id]
+        elif lock.rule in ("together", "apart"):
+            if o in inside and o2 in inside:
+                pairs.append((lock.rule, o, o2))
+            elif lock.rule == "together":  # one of the pair can be in no lot
+                out += [(k, s) for (k, s) in cs.pairs if k in (o, o2)]
+    m.locked_out = pyo.Constraint(sorted(set(out)), rule=lambda m, o, s: m.y[o, s] <= 0)
+
+    def pair_row(m: pyo.ConcreteModel, i: int) -> Any:
+        rule, o, o2 = pairs[i]
+        return x(o) + x(o2) <= 1 if rule == "apart" else x(o) == x(o2)
+
+    m.locked_pairs = pyo.Constraint(range(len(pairs)), rule=pair_row)
 
 
 def own_forming_index(inst: Instance, cs: CategorySets) -> list[tuple[str, int]]:
@@ -271,11 +352,17 @@ class PricingProblem:
         mu: dict[str, float],
         nu: dict[int, float],
         rho: dict[tuple[str, int], float] | None = None,
+        bonus: dict[tuple[str, str], float] | None = None,
+        worth: float = 1.0,
     ) -> None:
-        """Objective = net savings - sum pi_o x_o - mu_s V_s - sum_p nu_p forming(p)
-        - sum_{o,p} rho_op u[o,p] (u[o,p] = x_o forming(p))."""
-        cost = self.base_cost.copy()
-        cost[self._pair_cols] -= np.array([pi.get(o, 0.0) for o in self._pair_org])
+        """Objective = worth * net savings - sum_{o,s} (pi_o - bonus_os) y[o,s]
+        - mu_s V_s - sum_p nu_p forming(p) - sum_{o,p} rho_op u[o,p]
+        (u[o,p] = x_o forming(p))."""
+        cost = worth * self.base_cost
+        extra = bonus or {}
+        cost[self._pair_cols] -= np.array(
+            [pi.get(o, 0.0) - extra.get((o, s), 0.0) for o, s in self.sets.pairs]
+        )
         cost[self._tier_cols] -= np.array([mu.get(s, 0.0) for s in self._tier_offer])
         horizon = self.cands.inst.settings.horizon
         # forming(p) = started_by(p) - ended(p); started_by(p) = sum_{sigma <= p} a_sigma

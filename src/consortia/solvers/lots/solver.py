@@ -498,7 +498,9 @@ class LotStrategy:
     help = "column generation over lots with vectorised pricing (medium and large instances)"
 
     def supports(self, ctx: SolveContext) -> str | None:
-        return None
+        from consortia.solvers.rule_support import refuse_rules
+
+        return refuse_rules(ctx.inst, "lots")
 
     def solve(self, ctx: SolveContext) -> Result:
         greedy = ctx.greedy if len(ctx.inst.demand) <= GREEDY_PAIRS else None
