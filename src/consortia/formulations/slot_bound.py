@@ -26,13 +26,18 @@ only raises the bound. Any ν ≥ 0 gives a valid bound; a subgradient search ov
 ν makes it small, and the least one found is summed exactly and rounded up.
 With ν = 0 it is the member bound with each offer's price at its reachable
 volume instead of its deepest tier.
+
+**Own limits** (spec section 10, rule 8b: organization o helps form at most k(o)
+lots in any period) are priced the same way, with ``μ_{o,p} ≥ 0``: the bound gains
+``Σ_{o,p} k(o) μ_{o,p}`` and each member pays ``Σ_{p=σ}^{σ+L-1} μ_{o,p}`` in full
+(the row counts o once per lot it forms).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
@@ -65,9 +70,11 @@ class _Options:
 
 @dataclass
 class _Category:
+    orgs: list[str]
     ready: np.ndarray  # pair readiness r(o, c)
     coordination: float
     options: list[_Options]
+    own: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def _categories(inst: Instance) -> list[_Category]:
@@ -103,32 +110,62 @@ def _categories(inst: Instance) -> list[_Category]:
                 best[key] = saving if key not in best else np.maximum(best[key], saving)
         options = [_Options(lead, n, a, saving) for (lead, n, a), saving in sorted(best.items())]
         if options:
-            out.append(_Category(ready, cat.coordination_cost, options))
+            out.append(_Category(list(frame["org_id"]), ready, cat.coordination_cost, options))
     return out
 
 
 class _Relaxation:
-    """The bound as a function of the formation prices ν (periods 1..T)."""
+    """The bound as a function of the prices: ν on the central formation rows
+    (periods 1..T) and μ on each limited organization's own rows (rule 8b)."""
 
     def __init__(self, inst: Instance) -> None:
         self.horizon = inst.settings.horizon
         self.limit = inst.settings.max_parallel_formations
         self.weights = live_weights(inst)
         self.categories = _categories(inst)
+        own = inst.binding_org_capacity
+        self.own_orgs = sorted(own, key=inst.org_index.__getitem__)
+        self.own_limit = np.array([own[o] for o in self.own_orgs], dtype=float)
+        at = {o: i for i, o in enumerate(self.own_orgs)}
+        for cat in self.categories:  # each pair's row in μ; the last (zero) row if none
+            cat.own = np.array([at.get(o, len(at)) for o in cat.orgs], dtype=np.int64)
 
-    def evaluate(self, nu: np.ndarray) -> tuple[list[float], np.ndarray]:
-        """The bound's terms (W Σ ν, then each pair's best option, at least 0) and the
-        relaxed formation count of each period (the subgradient is W minus it)."""
+    @property
+    def size(self) -> int:
+        """The number of prices: ν (when there is a central limit), then μ."""
+        return (self.horizon if self.limit is not None else 0) + self.own_limit.size * self.horizon
+
+    def split(self, prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(ν, μ as organizations x periods) from one price vector."""
+        central = self.horizon if self.limit is not None else 0
+        nu = prices[:central] if central else np.zeros(self.horizon)
+        return nu, prices[central:].reshape(len(self.own_orgs), self.horizon)
+
+    def capacity(self) -> np.ndarray:
+        """The right-hand sides of the priced rows, in the order of the prices."""
+        central = [float(self.limit)] * self.horizon if self.limit is not None else []
+        return np.concatenate([central, np.repeat(self.own_limit, self.horizon)])
+
+    def evaluate(self, prices: np.ndarray) -> tuple[list[float], np.ndarray]:
+        """The pairs' terms (each pair's best option, at least 0; the priced rows'
+        right-hand sides times their prices are added by the caller) and the relaxed
+        left-hand side of every priced row (the subgradient is the right-hand side
+        minus it)."""
         horizon = self.horizon
+        nu, mu = self.split(prices)
         cum = np.concatenate([[0.0], np.cumsum(nu)])
+        own_cum = np.zeros((len(self.own_orgs) + 1, horizon + 1))
+        own_cum[:-1, 1:] = np.cumsum(mu, axis=1)
         starts = np.arange(1, horizon + 1)
         count = np.zeros(horizon + 2)
-        terms = [float(self.limit or 0) * float(nu.sum())] if self.limit is not None else []
+        own_count = np.zeros((len(self.own_orgs) + 1, horizon + 2))
+        terms: list[float] = []
         for cat in self.categories:
             best = np.zeros(len(cat.ready))
             chosen_start = np.zeros(len(cat.ready), dtype=np.int64)
             chosen_lead = np.zeros(len(cat.ready), dtype=np.int64)
             chosen_share = np.zeros(len(cat.ready))
+            mine = own_cum[cat.own] if self.own_orgs else own_cum  # pairs x (T + 1)
             for opt in cat.options:
                 live = np.maximum(starts + opt.lead, opt.available)
                 fits = live <= horizon
@@ -136,9 +173,12 @@ class _Relaxation:
                     continue
                 s = starts[fits]
                 weight = self.weights[live[fits]]
-                charge = (cum[s + opt.lead - 1] - cum[s - 1]) / opt.members if opt.lead else 0 * s
-                # pairs x starts: M(live) A - κ - C/n, only from the pair's readiness on
-                value = np.outer(opt.saving, weight) - (cat.coordination + charge)[None, :]
+                # pairs x starts: M(live) A - κ - C/n - own charge, from the pair's readiness
+                value = np.outer(opt.saving, weight) - cat.coordination
+                if opt.lead:
+                    value -= ((cum[s + opt.lead - 1] - cum[s - 1]) / opt.members)[None, :]
+                    if self.own_orgs:
+                        value -= mine[:, s + opt.lead - 1] - mine[:, s - 1]
                 value[s[None, :] < cat.ready[:, None]] = -math.inf
                 k = np.argmax(value, axis=1)
                 top = value[np.arange(len(k)), k]
@@ -149,44 +189,60 @@ class _Relaxation:
                 chosen_share = np.where(better, 1.0 / opt.members, chosen_share)
             terms += best[best > 0].tolist()
             used = (best > 0) & (chosen_lead > 0)
-            np.add.at(count, chosen_start[used], chosen_share[used])
-            np.add.at(count, chosen_start[used] + chosen_lead[used], -chosen_share[used])
-        return terms, np.cumsum(count)[1 : horizon + 1]
+            first, last = chosen_start[used], chosen_start[used] + chosen_lead[used]
+            np.add.at(count, first, chosen_share[used])
+            np.add.at(count, last, -chosen_share[used])
+            np.add.at(own_count, (cat.own[used], first), 1.0)
+            np.add.at(own_count, (cat.own[used], last), -1.0)
+        central = np.cumsum(count)[1 : horizon + 1] if self.limit is not None else np.zeros(0)
+        own = np.cumsum(own_count, axis=1)[:-1, 1 : horizon + 1].ravel()
+        return terms, np.concatenate([central, own])
 
 
 def slot_priced_bound(inst: Instance, lower: float = 0.0, seconds: float = 10.0) -> float:
-    """The bound of the module docstring at the best formation prices found within
-    `seconds` (a Polyak subgradient search aiming at `lower`, a plan's value);
-    without a central limit, the bound at ν = 0. Rounded up."""
+    """The bound of the module docstring at the best prices found within `seconds` (a
+    Polyak subgradient search aiming at `lower`, a plan's value); without a central
+    or an own limit that can bind, the bound at zero prices. Rounded up."""
     relaxation = _Relaxation(inst)
-    nu = np.zeros(relaxation.horizon)
-    terms, count = relaxation.evaluate(nu)
-    best_value, best_nu = math.fsum(terms), nu.copy()
-    limit = relaxation.limit
-    if limit is not None:
+    rhs = relaxation.capacity()
+    prices = np.zeros(relaxation.size)
+
+    def total(terms: list[float], at: np.ndarray) -> float:
+        return math.fsum(terms) + float(rhs @ at)
+
+    terms, lhs = relaxation.evaluate(prices)
+    best_value, best_prices = total(terms, prices), prices.copy()
+    if prices.size:
         end = time.perf_counter() + seconds
         step, stall = 1.0, 0
         for _ in range(ROUNDS):
-            gradient = limit - count
+            gradient = rhs - lhs
             norm = float(gradient @ gradient)
-            value = math.fsum(terms)
+            value = total(terms, prices)
             if norm < 1e-12 or time.perf_counter() > end:
                 break
-            nu = np.maximum(0.0, nu - step * max(value - lower, 1e-9 * value) / norm * gradient)
-            terms, count = relaxation.evaluate(nu)
-            value = math.fsum(terms)
+            target = max(value - lower, 1e-9 * abs(value))
+            prices = np.maximum(0.0, prices - step * target / norm * gradient)
+            terms, lhs = relaxation.evaluate(prices)
+            value = total(terms, prices)
             if value < best_value - 1e-9 * abs(best_value):
-                best_value, best_nu, stall = value, nu.copy(), 0
+                best_value, best_prices, stall = value, prices.copy(), 0
             else:
                 stall += 1
                 if stall >= STALL:
                     step, stall = step / 2, 0
                     if step < 1e-4:
                         break
-    final, _ = relaxation.evaluate(best_nu)
-    if limit is not None:  # W Σ ν, exactly, rounded up
-        exact = Fraction(limit) * sum((Fraction(v) for v in best_nu.tolist()), Fraction(0))
-        final[0] = float(exact)
-        if Fraction(final[0]) < exact:
-            final[0] = math.nextafter(final[0], math.inf)
-    return sum_up(final)
+    final, _ = relaxation.evaluate(best_prices)
+    # Σ rhs x price, exactly, rounded up
+    exact = sum(
+        (
+            Fraction(a) * Fraction(b)
+            for a, b in zip(rhs.tolist(), best_prices.tolist(), strict=True)
+        ),
+        Fraction(0),
+    )
+    priced = float(exact)
+    if Fraction(priced) < exact:
+        priced = math.nextafter(priced, math.inf)
+    return sum_up([*final, priced])
