@@ -110,7 +110,8 @@ class AutoStrategy:
 def _rules(ctx: SolveContext) -> str:
     """The supplier rules and locks the instance sets, e.g. "locks (spec section
     12) and offers.max_share (spec section 11)"."""
-    return " and ".join(rules_in_force(ctx.inst))
+    found = rules_in_force(ctx.inst)
+    return found[0] if len(found) == 1 else ", ".join(found[:-1]) + " and " + found[-1]
 
 
 def _noted(ctx: SolveContext, result: Result, *notes: str) -> Result:

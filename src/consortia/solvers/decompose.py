@@ -337,7 +337,10 @@ def _master(
 
     Returns the chosen plans' lots (None when the master has no solution) and, for
     the LP, the duals of the central and the own formation rows (lambda_p and
-    rho_op, the positive ones only)."""
+    rho_op, the positive ones only). The LP may leave a needed category's choice
+    short at a high cost (``_allow_missing_choices``), so that it always has
+    prices: they then steer the category problems away from the formation periods
+    that keep the needed plans apart."""
     needed = {c for c, part in parts.items() if not keeps_rules(part, [])}
     cols = [
         col for plans in columns.values() for col in plans if col.net > 0 or col.category in needed
@@ -376,6 +379,8 @@ def _master(
         h.changeColsIntegrality(
             n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kInteger)
         )
+    else:
+        _allow_missing_choices(h, cats, needed, cols)
     run(h)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None, {}, {}  # no choice of the plans found keeps the formation limits
@@ -395,6 +400,19 @@ def _master(
             elif key[0] == "own":
                 own_price[(key[1], key[2])] = value
     return plan, price, own_price
+
+
+def _allow_missing_choices(
+    h: highspy.Highs, cats: list[str], needed: set[str], cols: list[Column]
+) -> None:
+    """An artificial column per needed category's choice row (the first rows, in
+    `cats` order), costing more than every plan is worth together: the LP master
+    is then feasible even when no choice of the plans found keeps the formation
+    limits, and only its prices are used (never its plan)."""
+    penalty = 10.0 * (1.0 + math.fsum(abs(col.net) for col in cols))
+    for r, c in enumerate(cats):
+        if c in needed:
+            h.addCol(-penalty, 0.0, 1.0, 1, np.array([r], dtype=np.int32), np.array([1.0]))
 
 
 def _formation_rows(
