@@ -99,3 +99,13 @@ def test_national_strategy_keeps_the_better_plan_and_the_smaller_bound(tmp_path:
     assert result.objective == 60
     assert 60 <= result.best_bound < 80
     assert "slot-priced" in result.stop_reason or result.status == "optimal"
+
+
+def test_national_strategy_keeps_a_join_lock_at_a_loss() -> None:
+    """instances/tiny/lock_join: B must buy from S2 at a loss; the empty plan breaks
+    the lock, so the national plan is the lock-keeping one, worth 6 (README)."""
+    inst = read_instance(Path(__file__).resolve().parents[2] / "instances/tiny/lock_join")
+    result = solve(inst, SolveOptions(formulation="national"))
+    assert result.has_plan
+    assert assess_plan(inst, [o.lot for o in result.outcomes]).feasible
+    assert abs(result.objective - 6) < 1e-9

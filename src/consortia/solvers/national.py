@@ -11,6 +11,7 @@ to every public body of a country.
 
 from __future__ import annotations
 
+from consortia.formulations.forced_lots import best_feasible
 from consortia.formulations.greedy import schedule_lots
 from consortia.formulations.regional import chunked_lots, member_bound, regional_lots
 from consortia.formulations.slot_bound import slot_priced_bound
@@ -38,7 +39,9 @@ class NationalStrategy:
             plans.append(schedule_lots(inst, [lot for _, lot in chunked_lots(inst)]))
         if ctx.start:
             plans.append(list(ctx.start))
-        plan = max(plans, key=total_net)
+        # under join/together locks the empty plan may break a rule: keep the best
+        # plan that keeps them all (none: finish reports that no plan was found)
+        plan = best_feasible(inst, plans) or []
         left = ctx.deadline.remaining()
         seconds = (
             BOUND_SECONDS if left is None else max(1.0, min(BOUND_SECONDS, BOUND_SHARE * left))
