@@ -206,3 +206,15 @@ def test_compact_milp_reports_in_the_models_units() -> None:
         assert 0.5 * result.objective <= p.incumbent <= result.objective * (1 + 1e-9)
         assert p.bound is None or p.bound >= result.objective * (1 - 1e-9)
     assert result.root_bound is not None and result.root_bound >= result.objective * (1 - 1e-9)
+
+
+def test_a_result_without_a_plan_keeps_its_reason_when_restated() -> None:
+    """A wrapping strategy (``auto``) restates results; one without a plan must not be
+    described as a plan without a bound."""
+    from consortia.solvers.base import finish_without_plan, restate
+
+    inst = read_instance(Path(__file__).resolve().parents[2] / "instances/tiny/infeasible_locks")
+    ctx = SolveContext.of(inst)
+    for proven, words in ((True, "(proven)"), (False, "stopped before")):
+        result = restate(ctx, finish_without_plan(ctx, "compact", proven=proven), "a note")
+        assert words in result.stop_reason and "with a plan" not in result.stop_reason

@@ -207,12 +207,15 @@ def finish_without_plan(
         timings=ctx.timings,
         **details,  # type: ignore[arg-type]
     )
-    result.stop_reason = (
-        "no plan keeps every lock and rule (proven)"
-        if proven
-        else "stopped before a plan keeping every lock and rule was found or ruled out"
-    )
+    result.stop_reason = _NO_PLAN_REASONS[proven]
     return result
+
+
+# why a search without a plan stopped: not proven, proven infeasible
+_NO_PLAN_REASONS = (
+    "stopped before a plan keeping every lock and rule was found or ruled out",
+    "no plan keeps every lock and rule (proven)",
+)
 
 
 def restate(ctx: SolveContext, result: Result, *notes: str) -> Result:
@@ -250,6 +253,8 @@ def stop_reason(ctx: SolveContext, result: Result) -> str:
     options, deadline = ctx.options, ctx.deadline
     messages = result.messages
     asked = _number(options.gap)
+    if not result.has_plan:
+        return _NO_PLAN_REASONS[result.status == "infeasible"]
     if result.status == "optimal":
         if result.model_size.get("converged") == 1:
             return "column generation converged; the integer master proved the plan optimal"
