@@ -1,8 +1,7 @@
 """End to end through the engine's own solvers (no enumeration stand-in): explain,
-report --binding and the conflict of infeasible instances. They need every
-formulation to take locks and supplier rules (spec sections 11-12) and prove
-infeasibility; until then some fail (kept apart so the rest of the suite stays
-green). The same answers are checked by enumeration in tests/analysis/test_explain.py,
+report --binding and the conflict of infeasible instances, with the formulations
+that take locks and supplier rules (spec sections 11-12) and prove infeasibility.
+The same answers are checked by enumeration in tests/analysis/test_explain.py,
 tests/analysis/test_binding.py and tests/solvers/test_conflict.py."""
 
 from __future__ import annotations
