@@ -132,7 +132,7 @@ def _changes(inst: Instance, lock: Lock, plan: list[LotOutcome]) -> Iterator[lis
     for sup in suppliers:
         for start in range(ready, horizon + 1):
             alone = Lot(c, sup, need, start)
-            outcome, problems = price_lot(inst, alone)
+            outcome, _ = price_lot(inst, alone)
             if outcome is None or outcome.live > horizon:
                 break
             yield [*others, alone]
