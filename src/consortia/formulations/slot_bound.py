@@ -41,8 +41,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
+import pandas as pd
 
-from consortia.data.instance import Instance
+from consortia.data.instance import Instance, Offer
 from consortia.formulations.bounds import sum_up
 from consortia.formulations.candidates import lead_levels_of
 from consortia.formulations.regional import (
@@ -66,14 +67,19 @@ class _Options:
     members: int  # the largest member count of the level
     available: int  # available_from of the offers in this group
     saving: np.ndarray  # A_o = max_s d_o (b_o - h_os - π_s(n)); -inf where none serves
+    offer: np.ndarray  # the index (in _Category.offers) of an offer attaining A_o
 
 
 @dataclass
 class _Category:
+    category_id: str
     orgs: list[str]
     ready: np.ndarray  # pair readiness r(o, c)
     coordination: float
     options: list[_Options]
+    offers: list[Offer]
+    frame: pd.DataFrame  # the category's pairs (``regional._category_frames``)
+    price: dict[tuple[int, int], float]  # π_s(n) per (offer index, lead level)
     own: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
@@ -93,7 +99,9 @@ def _categories(inst: Instance) -> list[_Category]:
         largest = len(frame) if cat.max_members is None else min(cat.max_members, len(frame))
         levels = lead_levels_of(cat, largest, int(ready.min()), horizon)
         best: dict[tuple[int, int, int], np.ndarray] = {}
-        for offer in offers:
+        which: dict[tuple[int, int, int], np.ndarray] = {}
+        reachable: dict[tuple[int, int], float] = {}
+        for index, offer in enumerate(offers):
             served = _served(offer, region)
             if not served.any():
                 continue
@@ -105,12 +113,31 @@ def _categories(inst: Instance) -> list[_Category]:
                 if below[0] or volume <= 0:
                     continue
                 price = float(cost[0]) / volume
+                reachable[(index, lead)] = price
                 saving = np.where(served, size * (baseline - h - price), -math.inf)
                 key = (lead, most, offer.available_from)
-                best[key] = saving if key not in best else np.maximum(best[key], saving)
-        options = [_Options(lead, n, a, saving) for (lead, n, a), saving in sorted(best.items())]
+                if key not in best:
+                    best[key], which[key] = saving, np.full(len(saving), index)
+                else:
+                    which[key] = np.where(saving > best[key], index, which[key])
+                    best[key] = np.maximum(best[key], saving)
+        options = [
+            _Options(lead, n, a, saving, which[(lead, n, a)])
+            for (lead, n, a), saving in sorted(best.items())
+        ]
         if options:
-            out.append(_Category(list(frame["org_id"]), ready, cat.coordination_cost, options))
+            out.append(
+                _Category(
+                    cat_id,
+                    list(frame["org_id"]),
+                    ready,
+                    cat.coordination_cost,
+                    options,
+                    offers,
+                    frame,
+                    reachable,
+                )
+            )
     return out
 
 
@@ -146,52 +173,68 @@ class _Relaxation:
         central = [float(self.limit)] * self.horizon if self.limit is not None else []
         return np.concatenate([central, np.repeat(self.own_limit, self.horizon)])
 
+    def charges(self, prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Running sums of the prices: ν over periods (T + 1,) and μ per limited
+        organization over periods, with a last row of zeros for everyone else, so
+        that a lot forming in σ..σ+L-1 pays ``cum[σ+L-1] - cum[σ-1]``."""
+        nu, mu = self.split(prices)
+        cum = np.concatenate([[0.0], np.cumsum(nu)])
+        own_cum = np.zeros((len(self.own_orgs) + 1, self.horizon + 1))
+        own_cum[:-1, 1:] = np.cumsum(mu, axis=1)
+        return cum, own_cum
+
+    def choose(
+        self, cat: _Category, cum: np.ndarray, own_cum: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each pair's best option at these prices: (its value, at least 0; its start;
+        the index of its option in ``cat.options``, -1 where no option is positive)."""
+        horizon = self.horizon
+        starts = np.arange(1, horizon + 1)
+        best = np.zeros(len(cat.ready))
+        chosen_start = np.zeros(len(cat.ready), dtype=np.int64)
+        chosen = np.full(len(cat.ready), -1, dtype=np.int64)
+        mine = own_cum[cat.own] if self.own_orgs else own_cum  # pairs x (T + 1)
+        for index, opt in enumerate(cat.options):
+            live = np.maximum(starts + opt.lead, opt.available)
+            fits = live <= horizon
+            if not fits.any():
+                continue
+            s = starts[fits]
+            weight = self.weights[live[fits]]
+            # pairs x starts: M(live) A - κ - C/n - own charge, from the pair's readiness
+            value = np.outer(opt.saving, weight) - cat.coordination
+            if opt.lead:
+                value -= ((cum[s + opt.lead - 1] - cum[s - 1]) / opt.members)[None, :]
+                if self.own_orgs:
+                    value -= mine[:, s + opt.lead - 1] - mine[:, s - 1]
+            value[s[None, :] < cat.ready[:, None]] = -math.inf
+            k = np.argmax(value, axis=1)
+            top = value[np.arange(len(k)), k]
+            better = top > best
+            best = np.where(better, top, best)
+            chosen_start = np.where(better, s[k], chosen_start)
+            chosen = np.where(better, index, chosen)
+        return best, chosen_start, chosen
+
     def evaluate(self, prices: np.ndarray) -> tuple[list[float], np.ndarray]:
         """The pairs' terms (each pair's best option, at least 0; the priced rows'
         right-hand sides times their prices are added by the caller) and the relaxed
         left-hand side of every priced row (the subgradient is the right-hand side
         minus it)."""
         horizon = self.horizon
-        nu, mu = self.split(prices)
-        cum = np.concatenate([[0.0], np.cumsum(nu)])
-        own_cum = np.zeros((len(self.own_orgs) + 1, horizon + 1))
-        own_cum[:-1, 1:] = np.cumsum(mu, axis=1)
-        starts = np.arange(1, horizon + 1)
+        cum, own_cum = self.charges(prices)
         count = np.zeros(horizon + 2)
         own_count = np.zeros((len(self.own_orgs) + 1, horizon + 2))
         terms: list[float] = []
         for cat in self.categories:
-            best = np.zeros(len(cat.ready))
-            chosen_start = np.zeros(len(cat.ready), dtype=np.int64)
-            chosen_lead = np.zeros(len(cat.ready), dtype=np.int64)
-            chosen_share = np.zeros(len(cat.ready))
-            mine = own_cum[cat.own] if self.own_orgs else own_cum  # pairs x (T + 1)
-            for opt in cat.options:
-                live = np.maximum(starts + opt.lead, opt.available)
-                fits = live <= horizon
-                if not fits.any():
-                    continue
-                s = starts[fits]
-                weight = self.weights[live[fits]]
-                # pairs x starts: M(live) A - κ - C/n - own charge, from the pair's readiness
-                value = np.outer(opt.saving, weight) - cat.coordination
-                if opt.lead:
-                    value -= ((cum[s + opt.lead - 1] - cum[s - 1]) / opt.members)[None, :]
-                    if self.own_orgs:
-                        value -= mine[:, s + opt.lead - 1] - mine[:, s - 1]
-                value[s[None, :] < cat.ready[:, None]] = -math.inf
-                k = np.argmax(value, axis=1)
-                top = value[np.arange(len(k)), k]
-                better = top > best
-                best = np.where(better, top, best)
-                chosen_start = np.where(better, s[k], chosen_start)
-                chosen_lead = np.where(better, opt.lead, chosen_lead)
-                chosen_share = np.where(better, 1.0 / opt.members, chosen_share)
+            best, chosen_start, chosen = self.choose(cat, cum, own_cum)
+            lead = np.array([o.lead for o in cat.options] + [0], dtype=np.int64)[chosen]
+            share = np.array([1.0 / o.members for o in cat.options] + [0.0])[chosen]
             terms += best[best > 0].tolist()
-            used = (best > 0) & (chosen_lead > 0)
-            first, last = chosen_start[used], chosen_start[used] + chosen_lead[used]
-            np.add.at(count, first, chosen_share[used])
-            np.add.at(count, last, -chosen_share[used])
+            used = (best > 0) & (lead > 0)
+            first, last = chosen_start[used], chosen_start[used] + lead[used]
+            np.add.at(count, first, share[used])
+            np.add.at(count, last, -share[used])
             np.add.at(own_count, (cat.own[used], first), 1.0)
             np.add.at(own_count, (cat.own[used], last), -1.0)
         central = np.cumsum(count)[1 : horizon + 1] if self.limit is not None else np.zeros(0)
@@ -199,13 +242,35 @@ class _Relaxation:
         return terms, np.concatenate([central, own])
 
 
+@dataclass
+class SlotPrices:
+    """The bound (rounded up), the prices it was found at, and the relaxation, whose
+    choices at those prices suggest lots (``formulations/priced_lots.py``)."""
+
+    bound: float
+    prices: np.ndarray
+    relaxation: _Relaxation
+
+
 def slot_priced_bound(inst: Instance, lower: float = 0.0, seconds: float = 10.0) -> float:
     """The bound of the module docstring at the best prices found within `seconds` (a
     Polyak subgradient search aiming at `lower`, a plan's value); without a central
     or an own limit that can bind, the bound at zero prices. Rounded up."""
-    relaxation = _Relaxation(inst)
+    return slot_prices(inst, lower, seconds).bound
+
+
+def slot_prices(
+    inst: Instance,
+    lower: float = 0.0,
+    seconds: float = 10.0,
+    relaxation: _Relaxation | None = None,
+    start: np.ndarray | None = None,
+) -> SlotPrices:
+    """``slot_priced_bound`` with the prices found; the search may go on from an
+    earlier one (its relaxation and prices)."""
+    relaxation = _Relaxation(inst) if relaxation is None else relaxation
     rhs = relaxation.capacity()
-    prices = np.zeros(relaxation.size)
+    prices = np.zeros(relaxation.size) if start is None else start.copy()
 
     def total(terms: list[float], at: np.ndarray) -> float:
         return math.fsum(terms) + float(rhs @ at)
@@ -245,4 +310,4 @@ def slot_priced_bound(inst: Instance, lower: float = 0.0, seconds: float = 10.0)
     priced = float(exact)
     if Fraction(priced) < exact:
         priced = math.nextafter(priced, math.inf)
-    return sum_up([*final, priced])
+    return SlotPrices(sum_up([*final, priced]), best_prices, relaxation)

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from consortia.formulations.forced_lots import best_feasible
 from consortia.formulations.greedy import schedule_lots
+from consortia.formulations.priced_lots import priced_lots
 from consortia.formulations.regional import chunked_lots, member_bound, regional_lots
-from consortia.formulations.slot_bound import slot_priced_bound
+from consortia.formulations.slot_bound import slot_prices
 from consortia.rules.plan import total_net
 from consortia.solvers.base import SolveContext, finish
 from consortia.solvers.result import Result
@@ -22,6 +23,9 @@ from consortia.solvers.result import Result
 # of the time left, for the search over formation prices
 BOUND_SHARE = 0.3
 BOUND_SECONDS = 120.0
+# how much of its own best option a pair must keep to join another pair's lot
+# (formulations/priced_lots.py); each value is one plan
+ADMIT = (0.0, 0.5, 0.9)
 
 
 class NationalStrategy:
@@ -49,7 +53,14 @@ class NationalStrategy:
         with ctx.timings.search_stage("member_bound"):
             bound = member_bound(inst)
         with ctx.timings.search_stage("slot_bound"):
-            bound = min(bound, slot_priced_bound(inst, total_net(plan), seconds))
+            found = slot_prices(inst, total_net(plan), seconds)
+        bound = min(bound, found.bound)
+        with ctx.timings.search_stage("priced_plan"):
+            for admit in ADMIT:
+                if ctx.deadline.expired():
+                    break
+                lots = [lot for _, lot in priced_lots(inst, found, admit)]
+                plan = best_feasible(inst, [plan, schedule_lots(inst, lots)]) or plan
         return finish(ctx, "national", plan, bound)
 
 
