@@ -1,8 +1,12 @@
-"""Lots suggested by the slot-priced relaxation (formulations/priced_lots.py)."""
+"""Lots suggested by the slot-priced relaxation (formulations/priced_lots.py) and
+plans filled with left-out bodies (formulations/fill_lots.py)."""
 
 from __future__ import annotations
 
-from consortia.data.reader import instance_from_tables
+from pathlib import Path
+
+from consortia.data.reader import instance_from_tables, read_instance
+from consortia.formulations.fill_lots import fill_lots
 from consortia.formulations.greedy import schedule_lots
 from consortia.formulations.priced_lots import priced_lots
 from consortia.formulations.regional import chunked_lots
@@ -46,3 +50,51 @@ def test_priced_plans_keep_the_rules_and_often_reach_the_optimum() -> None:
             chunked_reached += total_net(chunked) >= optimum - 1e-6 * max(1.0, optimum)
     assert reached >= 0.85 * cases, (reached, cases)  # measured: 169 of 180
     assert reached > chunked_reached, (reached, chunked_reached)  # measured: 155
+
+
+def test_filled_lots_keep_the_rules_and_never_lose_value() -> None:
+    """Filling the chunked and the priced plans on random tiny instances: the plan
+    stays feasible, never loses value and never exceeds the brute-force optimum;
+    and it gains on some of them."""
+    gained = 0
+    for make in (random_tiny_tables, random_v2_tables, random_coupled_tables):
+        for seed in range(60):
+            inst = instance_from_tables(make(seed))
+            optimum, _ = enumerate_optimum(inst)
+            found = slot_prices(inst, 0.0, 0.5)
+            for proposals in (chunked_lots(inst), priced_lots(inst, found, 0.5)):
+                plan = schedule_lots(inst, [lot for _, lot in proposals])
+                filled = fill_lots(inst, plan)
+                assert assess_plan(inst, [o.lot for o in filled]).feasible, (make.__name__, seed)
+                assert total_net(filled) >= total_net(plan) - 1e-9
+                assert total_net(filled) <= optimum + 1e-6 * max(1.0, optimum)
+                gained += total_net(filled) > total_net(plan) + 1e-9
+    assert gained >= 5, gained
+
+
+def test_a_left_out_body_joins_when_the_lead_stays_the_same(tmp_path: Path) -> None:
+    """Hand case: base lead 1 and member_lead 0.5, so 2 or 3 members form for
+    1 + ceil(0.5 (n - 1)) = 2 periods; horizon 3. A and B buy 10 and C buys 20, all
+    at 10; S1 sells at 10 below 25 units and at 8 from 25. The lot {A, C} from period
+    1 (30 units at 8: 2 saved per unit, 60 a period) is live in period 3 only: 60.
+    B joins without changing the lead: 40 units at 8, 80. No coordination costs."""
+    folder = tmp_path / "fill"
+    folder.mkdir()
+    tables = {
+        "settings": "key,value\nhorizon,3",
+        "organizations": "org_id,region\nA,north\nB,north\nC,north",
+        "categories": "category_id,base_lead,member_lead\npaper,1,0.5",
+        "demand": "org_id,category_id,quantity,baseline_price\n"
+        "A,paper,10,10\nB,paper,10,10\nC,paper,20,10",
+        "suppliers": "supplier_id\nS1",
+        "offers": "supplier_id,category_id\nS1,paper",
+        "tiers": "supplier_id,category_id,min_quantity,unit_price\nS1,paper,0,10\nS1,paper,25,8",
+    }
+    for name, text in tables.items():
+        (folder / f"{name}.csv").write_text(text + "\n")
+    inst = read_instance(folder)
+    outcome, problems = price_lot(inst, Lot("paper", "S1", ("A", "C"), 1))
+    assert outcome is not None and not problems and outcome.net == 60
+    filled = fill_lots(inst, [outcome])
+    assert [o.lot.members for o in filled] == [("A", "C", "B")]
+    assert total_net(filled) == 80

@@ -1,16 +1,19 @@
 """``national``: plans and bounds for instances too large for any model.
 
-The plan is the best of the by-hand plan (one lot per region and category) and
-the chunked plan (lots per region and category until none pays,
-``formulations/regional.py``), each scheduled by ``greedy.schedule_lots``; the
-bound is the smaller of the member bound and the slot-priced bound
-(``formulations/slot_bound.py``), which charges formation time at Lagrangian
-prices on the central formation limit. Neither needs candidate sets, so both scale
-to every public body of a country.
+The plan is the best of the by-hand plan (one lot per region and category), the
+chunked plan (lots per region and category until none pays,
+``formulations/regional.py``) and the lots grown around the slot-priced
+relaxation's choices (``formulations/priced_lots.py``), each scheduled by
+``greedy.schedule_lots`` and filled with left-out bodies where that costs no
+formation time (``formulations/fill_lots.py``); the bound is the smaller of the
+member bound and the slot-priced bound (``formulations/slot_bound.py``), which
+charges formation time at Lagrangian prices on the central formation limit.
+Nothing here needs candidate sets, so it scales to every public body of a country.
 """
 
 from __future__ import annotations
 
+from consortia.formulations.fill_lots import fill_lots
 from consortia.formulations.forced_lots import best_feasible
 from consortia.formulations.greedy import schedule_lots
 from consortia.formulations.priced_lots import priced_lots
@@ -60,7 +63,10 @@ class NationalStrategy:
                 if ctx.deadline.expired():
                     break
                 lots = [lot for _, lot in priced_lots(inst, found, admit)]
-                plan = best_feasible(inst, [plan, schedule_lots(inst, lots)]) or plan
+                priced = schedule_lots(inst, lots)
+                plan = best_feasible(inst, [plan, priced, fill_lots(inst, priced)]) or plan
+        with ctx.timings.search_stage("filled_plan"):
+            plan = best_feasible(inst, [plan, fill_lots(inst, plan)]) or plan
         return finish(ctx, "national", plan, bound)
 
 

@@ -1,0 +1,170 @@
+"""Filling a plan's lots with the bodies it leaves out, where that costs no time.
+
+A lot of n members forms for ``lead(c, n)`` periods; the lead time grows in steps,
+so most lots could hold a few more members without forming one period longer. A
+body that is still free in the category, served by the lot's offer, ready by the
+lot's start (spec section 9), free to help form it (its own limit, spec section
+10) and, with a collaboration graph, a neighbour of a member, can join without
+changing the lot's start, live period or forming periods — so the central formation
+limit is untouched. Joining lowers (never raises) the lot's average price, spec
+section 3, so the members stay individually rational; the newcomer must be too.
+Its gain is ``M(live) (S' - S) - κ_c`` with S the lot's saving per period; bodies
+are taken best first (the largest ``d (b - h)`` that the graph reaches) while
+the gain is positive, the lot's offer has capacity and the lead stays the same.
+Each filled lot is priced again by the rules and kept only if it is worth more.
+
+Instances with locks or supplier rules (spec sections 11, 12) are returned as
+they are: joining could break them, and their plans come from the rule-aware
+strategies.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter, defaultdict
+
+import numpy as np
+
+from consortia.data.instance import Instance, Offer
+from consortia.formulations.forced_lots import rules_in_force
+from consortia.formulations.regional import _category_frames, _surcharge_tables, _surcharges
+from consortia.rules.plan import Lot, LotOutcome, price_lot
+from consortia.rules.spec import REL_TOL, lead_time, tier_costs, within
+
+
+def fill_lots(inst: Instance, plan: list[LotOutcome]) -> list[LotOutcome]:
+    """The plan with bodies added to its lots as the module docstring says (the
+    same plan when nothing pays or rules of sections 11 and 12 are in force)."""
+    if not plan or rules_in_force(inst):
+        return list(plan)
+    filler = _Filler(inst, plan)
+    return [filler.fill(out) for out in sorted(plan, key=lambda x: -x.net)]
+
+
+class _Filler:
+    """The plan's state (pairs in lots, offer loads, own forming counts) and each
+    category's pairs as arrays."""
+
+    def __init__(self, inst: Instance, plan: list[LotOutcome]) -> None:
+        self.inst = inst
+        self.used = {(o, out.lot.category_id) for out in plan for o in out.lot.members}
+        self.load: defaultdict[tuple[str, str], float] = defaultdict(float)
+        self.own_forming: Counter[tuple[str, int]] = Counter()
+        self.own_limit = inst.binding_org_capacity
+        for out in plan:
+            self.load[(out.lot.supplier_id, out.lot.category_id)] += out.volume
+            for o in out.lot.members:
+                if o in self.own_limit:
+                    self.own_forming.update((o, p) for p in out.forming)
+        self.frames = _category_frames(inst)
+        self.tables = _surcharge_tables(inst)
+        self._surcharge: dict[tuple[str, str], np.ndarray] = {}
+        self._at: dict[str, dict[str, int]] = {}
+
+    def surcharge(self, offer: Offer) -> np.ndarray:
+        key = (offer.supplier_id, offer.category_id)
+        if key not in self._surcharge:
+            frame = self.frames[offer.category_id]
+            self._surcharge[key] = _surcharges(
+                self.tables, offer.category_id, offer, frame["org_id"]
+            )
+        return self._surcharge[key]
+
+    def at(self, cat_id: str) -> dict[str, int]:
+        if cat_id not in self._at:
+            self._at[cat_id] = {o: i for i, o in enumerate(self.frames[cat_id]["org_id"])}
+        return self._at[cat_id]
+
+    def room(self, out: LotOutcome) -> int:
+        """How many members the lot can gain without forming longer."""
+        cat = self.inst.category[out.lot.category_id]
+        n = len(out.lot.members)
+        most = len(self.frames[cat.category_id]) if cat.max_members is None else cat.max_members
+        room = 0
+        while n + room < most and lead_time(cat, n + room + 1) == out.lead:
+            room += 1
+        return room
+
+    def eligible(self, out: LotOutcome, offer: Offer, o: str, region: str) -> bool:
+        """Whether o may join the lot: free, served, ready, free to help form it."""
+        cat_id = out.lot.category_id
+        if (o, cat_id) in self.used or not offer.serves(region):
+            return False
+        if self.inst.pair_ready[(o, cat_id)] > out.lot.start:
+            return False
+        limit = self.own_limit.get(o)
+        return limit is None or all(self.own_forming[(o, p)] < limit for p in out.forming)
+
+    def fill(self, out: LotOutcome) -> LotOutcome:
+        """The lot with the bodies that pay added (itself when none does)."""
+        room = self.room(out)
+        if not room:
+            return out
+        inst, lot = self.inst, out.lot
+        key = (lot.supplier_id, lot.category_id)
+        offer = inst.offer[key]
+        frame = self.frames[lot.category_id]
+        names = frame["org_id"].tolist()
+        region = frame["region"].astype(str).tolist()
+        at = self.at(lot.category_id)
+        size = frame["quantity"].to_numpy(float)
+        baseline = frame["baseline_price"].to_numpy(float)
+        surcharge = self.surcharge(offer)
+        gross = size * (baseline - surcharge)
+        coordination = inst.category[lot.category_id].coordination_cost
+
+        members = [at[o] for o in lot.members]
+        volume = float(size[members].sum())
+        gain = float(gross[members].sum())
+        saving = gain - float(tier_costs(offer, np.array([volume]))[0][0])
+        heap: list[tuple[float, int]] = []
+        seen = set(members)
+
+        def consider(i: int) -> None:
+            if i not in seen and self.eligible(out, offer, names[i], region[i]):
+                seen.add(i)
+                heapq.heappush(heap, (-gross[i], i))
+
+        def neighbours_of(i: int) -> None:
+            if inst.neighbours is not None:
+                for k in inst.neighbours.get(names[i], ()):
+                    if k in at:
+                        consider(at[k])
+
+        if inst.neighbours is None:
+            for i in range(len(names)):
+                consider(i)
+        for m in members:
+            neighbours_of(m)
+        added: list[int] = []
+        while heap and len(added) < room:
+            _, i = heapq.heappop(heap)
+            v = volume + size[i]
+            if not within(self.load[key] - out.volume + v, offer.capacity):
+                continue
+            cost = float(tier_costs(offer, np.array([v]))[0][0])
+            rational = cost / v + surcharge[i] <= baseline[i] + REL_TOL * max(1.0, baseline[i])
+            if inst.settings.individually_rational and not rational:
+                continue
+            if out.weight * (gain + gross[i] - cost - saving) - coordination <= 0:
+                continue
+            volume, gain, saving = v, gain + gross[i], gain + gross[i] - cost
+            added.append(i)
+            neighbours_of(i)
+        if not added:
+            return out
+        bigger = Lot(
+            lot.category_id,
+            lot.supplier_id,
+            lot.members + tuple(names[i] for i in added),
+            lot.start,
+        )
+        outcome, problems = price_lot(inst, bigger)
+        if outcome is None or problems or outcome.net <= out.net or outcome.lead != out.lead:
+            return out
+        self.load[key] += outcome.volume - out.volume
+        for i in added:
+            self.used.add((names[i], lot.category_id))
+            if names[i] in self.own_limit:
+                self.own_forming.update((names[i], p) for p in out.forming)
+        return outcome
