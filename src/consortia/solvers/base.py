@@ -24,6 +24,7 @@ import highspy
 from consortia.backend.highs import stop_requested, watch_mip
 from consortia.data.instance import Instance
 from consortia.formulations.candidates import Candidates, build_candidates
+from consortia.formulations.fill_lots import fill_lots
 from consortia.formulations.greedy import proposed_lots, schedule_lots
 from consortia.formulations.pool import pool_reporting
 from consortia.rules.plan import Lot, LotOutcome, assess_plan, total_net
@@ -167,6 +168,8 @@ def finish(
         # a strategy that ends with a plan breaking a lock or supplier rule found none
         return finish_without_plan(ctx, formulation, proven=False, **details)
     value = total_net(plan) if objective is None else objective
+    if objective is None and relative_gap(max(bound, value), value) > ctx.options.proven_gap:
+        plan, value = _filled(ctx, plan, value)
     best_bound = max(bound, value)
     optimal = proven and relative_gap(best_bound, value) <= ctx.options.proven_gap
     result = Result(
@@ -181,6 +184,19 @@ def finish(
     )
     result.stop_reason = stop_reason(ctx, result)
     return result
+
+
+def _filled(
+    ctx: SolveContext, plan: list[LotOutcome], value: float
+) -> tuple[list[LotOutcome], float]:
+    """The plan with left-out bodies added to its lots where that costs no formation
+    time (``formulations/fill_lots.py``), if that keeps every rule and gains."""
+    with ctx.timings.search_stage("fill"):
+        filled = fill_lots(ctx.inst, plan)
+        gained = total_net(filled)
+        if gained > value and assess_plan(ctx.inst, [o.lot for o in filled]).feasible:
+            return filled, gained
+    return plan, value
 
 
 def _empty_plan_may_break_rules(inst: Instance) -> bool:

@@ -65,8 +65,6 @@ class NationalStrategy:
                 lots = [lot for _, lot in priced_lots(inst, found, admit)]
                 priced = schedule_lots(inst, lots)
                 plan = best_feasible(inst, [plan, priced, fill_lots(inst, priced)]) or plan
-        with ctx.timings.search_stage("filled_plan"):
-            plan = best_feasible(inst, [plan, fill_lots(inst, plan)]) or plan
         return finish(ctx, "national", plan, bound)
 
 
