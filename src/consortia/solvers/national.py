@@ -14,12 +14,13 @@ Nothing here needs candidate sets, so it scales to every public body of a countr
 from __future__ import annotations
 
 from consortia.formulations.fill_lots import fill_lots
-from consortia.formulations.forced_lots import best_feasible
+from consortia.formulations.forced_lots import best_feasible, rules_in_force
 from consortia.formulations.greedy import schedule_lots
+from consortia.formulations.pool_master import PoolMaster
 from consortia.formulations.priced_lots import priced_lots
 from consortia.formulations.regional import chunked_lots, member_bound, regional_lots
 from consortia.formulations.slot_bound import slot_prices
-from consortia.rules.plan import total_net
+from consortia.rules.plan import Lot, LotOutcome, total_net
 from consortia.solvers.base import SolveContext, finish
 from consortia.solvers.result import Result
 
@@ -29,6 +30,13 @@ BOUND_SECONDS = 120.0
 # how much of its own best option a pair must keep to join another pair's lot
 # (formulations/priced_lots.py); each value is one plan
 ADMIT = (0.0, 0.5, 0.9)
+# the MIP over the proposed lots: time (at most, and this share of what is left;
+# skipped below the minimum), starts per lot, and the largest pool it takes
+POOL_SECONDS = 150.0
+POOL_SHARE = 0.6
+POOL_MIN_SECONDS = 20.0
+POOL_STARTS = 4
+POOL_MAX_COLUMNS = 250_000
 
 
 class NationalStrategy:
@@ -43,7 +51,8 @@ class NationalStrategy:
         with ctx.timings.search_stage("by_hand_plan"):
             plans = [schedule_lots(inst, regional_lots(inst))]
         with ctx.timings.search_stage("chunked_plan"):
-            plans.append(schedule_lots(inst, [lot for _, lot in chunked_lots(inst)]))
+            chunked = chunked_lots(inst)
+            plans.append(schedule_lots(inst, [lot for _, lot in chunked]))
         if ctx.start:
             plans.append(list(ctx.start))
         # under join/together locks the empty plan may break a rule: keep the best
@@ -58,14 +67,39 @@ class NationalStrategy:
         with ctx.timings.search_stage("slot_bound"):
             found = slot_prices(inst, total_net(plan), seconds)
         bound = min(bound, found.bound)
+        proposals: list[Lot] = [lot for _, lot in chunked]
         with ctx.timings.search_stage("priced_plan"):
             for admit in ADMIT:
                 if ctx.deadline.expired():
                     break
                 lots = [lot for _, lot in priced_lots(inst, found, admit)]
+                proposals += lots
                 priced = schedule_lots(inst, lots)
                 plan = best_feasible(inst, [plan, priced, fill_lots(inst, priced)]) or plan
+        if not rules_in_force(inst):
+            plan = _pool_plan(ctx, plan, proposals)
         return finish(ctx, "national", plan, bound)
+
+
+def _pool_plan(ctx: SolveContext, plan: list[LotOutcome], proposals: list[Lot]) -> list[LotOutcome]:
+    """The best plan a MIP over the proposed lots finds from `plan` within its share
+    of the time (``formulations/pool_master.py``); `plan` when there is no time or
+    the pool is too large."""
+
+    def seconds() -> float:
+        left = ctx.deadline.remaining()
+        return POOL_SECONDS if left is None else min(POOL_SECONDS, POOL_SHARE * left)
+
+    if seconds() < POOL_MIN_SECONDS or len(proposals) * POOL_STARTS > 2 * POOL_MAX_COLUMNS:
+        return plan
+    with ctx.timings.search_stage("pool_master"):
+        master = PoolMaster(ctx.inst)
+        master.add([o.lot for o in plan])  # the start plan's lots, at every start
+        master.add(proposals, POOL_STARTS)
+        if len(master.columns) > POOL_MAX_COLUMNS or seconds() < POOL_MIN_SECONDS:
+            return plan
+        found = master.solve_ip(plan, seconds())
+    return best_feasible(ctx.inst, [plan, found]) or plan
 
 
 NATIONAL = NationalStrategy()
