@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -46,23 +45,14 @@ from consortia.rules.spec import REL_TOL, tier_costs
 RATIONALITY_ROUNDS = 5
 
 
-def priced_lots(
-    inst: Instance,
-    found: SlotPrices,
-    admit: float = 0.0,
-    pair_prices: Mapping[tuple[str, str], float] | None = None,
-) -> list[tuple[float, Lot]]:
+def priced_lots(inst: Instance, found: SlotPrices, admit: float = 0.0) -> list[tuple[float, Lot]]:
     """Proposed lots (start 0: not yet scheduled) with their net savings at the start
-    the relaxation chose, best first. `pair_prices` (e.g. the duals π of a master's
-    pair rows) are taken off each pair's value, so that lots are grown from the
-    pairs a master would still pay for."""
+    the relaxation chose, best first."""
     cum, own_cum = found.relaxation.charges(found.prices)
     tables = _surcharge_tables(inst)
     proposals: list[tuple[float, Lot]] = []
     for cat in found.relaxation.categories:
         grower = _Grower(inst, found.relaxation, cat, cum, own_cum, tables)
-        if pair_prices:
-            grower.charge_pairs(pair_prices)
         proposals += grower.lots(admit)
     proposals.sort(key=lambda item: (-item[0], item[1]))
     return proposals
@@ -89,17 +79,10 @@ class _Grower:
         self.region = cat.frame["region"].astype(str)
         self._surcharge: dict[int, np.ndarray] = {}
         self._saving: dict[tuple[int, int], np.ndarray] = {}
-        self.pair_price = np.zeros(len(cat.orgs))
         self.near: list[list[int]] | None = None
         if inst.neighbours is not None:
             at = {o: i for i, o in enumerate(cat.orgs)}
             self.near = [[at[k] for k in inst.neighbours.get(o, ()) if k in at] for o in cat.orgs]
-
-    def charge_pairs(self, prices: Mapping[tuple[str, str], float]) -> None:
-        """Take a price per pair off every value (the options' order is unchanged)."""
-        c = self.cat.category_id
-        self.pair_price = np.array([prices.get((o, c), 0.0) for o in self.cat.orgs])
-        self.best = self.best - self.pair_price
 
     def surcharge(self, index: int) -> np.ndarray:
         if index not in self._surcharge:
@@ -131,7 +114,7 @@ class _Grower:
             value = value - (self.cum[start + lead - 1] - self.cum[start - 1]) / members
             if self.own is not None:
                 value = value - (self.own[:, start + lead - 1] - self.own[:, start - 1])
-        return np.where(self.cat.ready <= start, value - self.pair_price, -math.inf)
+        return np.where(self.cat.ready <= start, value, -math.inf)
 
     def lots(self, admit: float) -> list[tuple[float, Lot]]:
         free = np.ones(len(self.best), dtype=bool)
