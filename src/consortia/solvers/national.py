@@ -47,48 +47,60 @@ class NationalStrategy:
         return None
 
     def solve(self, ctx: SolveContext) -> Result:
-        inst = ctx.inst
-        with ctx.timings.search_stage("by_hand_plan"):
-            plans = [schedule_lots(inst, regional_lots(inst))]
-        with ctx.timings.search_stage("chunked_plan"):
-            chunked = chunked_lots(inst)
-            plans.append(schedule_lots(inst, [lot for _, lot in chunked]))
-        if ctx.start:
-            plans.append(list(ctx.start))
-        # under join/together locks the empty plan may break a rule: keep the best
-        # plan that keeps them all (none: finish reports that no plan was found)
-        plan = best_feasible(inst, plans) or []
         left = ctx.deadline.remaining()
         seconds = (
             BOUND_SECONDS if left is None else max(1.0, min(BOUND_SECONDS, BOUND_SHARE * left))
         )
-        with ctx.timings.search_stage("member_bound"):
-            bound = member_bound(inst)
-        with ctx.timings.search_stage("slot_bound"):
-            found = slot_prices(inst, total_net(plan), seconds)
-        bound = min(bound, found.bound)
-        proposals: list[Lot] = [lot for _, lot in chunked]
-        with ctx.timings.search_stage("priced_plan"):
-            for admit in ADMIT:
-                if ctx.deadline.expired():
-                    break
-                lots = [lot for _, lot in priced_lots(inst, found, admit)]
-                proposals += lots
-                priced = schedule_lots(inst, lots)
-                plan = best_feasible(inst, [plan, priced, fill_lots(inst, priced)]) or plan
-        if not rules_in_force(inst):
-            plan = _pool_plan(ctx, plan, proposals)
+        plan, bound = national_plan(ctx, seconds, POOL_SECONDS)
         return finish(ctx, "national", plan, bound)
 
 
-def _pool_plan(ctx: SolveContext, plan: list[LotOutcome], proposals: list[Lot]) -> list[LotOutcome]:
+def national_plan(
+    ctx: SolveContext, bound_seconds: float, pool_seconds: float
+) -> tuple[list[LotOutcome], float]:
+    """The best plan of the module docstring, the MIP over the proposed lots given
+    at most `pool_seconds`, and the smaller of the member and the slot-priced bound,
+    the latter searched for `bound_seconds`."""
+    inst = ctx.inst
+    with ctx.timings.search_stage("by_hand_plan"):
+        plans = [schedule_lots(inst, regional_lots(inst))]
+    with ctx.timings.search_stage("chunked_plan"):
+        chunked = chunked_lots(inst)
+        plans.append(schedule_lots(inst, [lot for _, lot in chunked]))
+    if ctx.start:
+        plans.append(list(ctx.start))
+    # under join/together locks the empty plan may break a rule: keep the best
+    # plan that keeps them all (none: finish reports that no plan was found)
+    plan = best_feasible(inst, plans) or []
+    with ctx.timings.search_stage("member_bound"):
+        bound = member_bound(inst)
+    with ctx.timings.search_stage("slot_bound"):
+        found = slot_prices(inst, total_net(plan), bound_seconds)
+    bound = min(bound, found.bound)
+    proposals: list[Lot] = [lot for _, lot in chunked]
+    with ctx.timings.search_stage("priced_plan"):
+        for admit in ADMIT:
+            if ctx.deadline.expired():
+                break
+            lots = [lot for _, lot in priced_lots(inst, found, admit)]
+            proposals += lots
+            priced = schedule_lots(inst, lots)
+            plan = best_feasible(inst, [plan, priced, fill_lots(inst, priced)]) or plan
+    if not rules_in_force(inst):
+        plan = _pool_plan(ctx, plan, proposals, pool_seconds)
+    return plan, bound
+
+
+def _pool_plan(
+    ctx: SolveContext, plan: list[LotOutcome], proposals: list[Lot], most: float
+) -> list[LotOutcome]:
     """The best plan a MIP over the proposed lots finds from `plan` within its share
-    of the time (``formulations/pool_master.py``); `plan` when there is no time or
-    the pool is too large."""
+    of the time, at most `most` seconds (``formulations/pool_master.py``); `plan`
+    when there is no time or the pool is too large."""
 
     def seconds() -> float:
         left = ctx.deadline.remaining()
-        return POOL_SECONDS if left is None else min(POOL_SECONDS, POOL_SHARE * left)
+        return most if left is None else min(most, POOL_SHARE * left)
 
     if seconds() < POOL_MIN_SECONDS or len(proposals) * POOL_STARTS > 2 * POOL_MAX_COLUMNS:
         return plan

@@ -29,7 +29,6 @@ from consortia.backend.highs import stop_requested
 from consortia.data.instance import Instance
 from consortia.formulations.greedy import schedule_lots
 from consortia.formulations.regional import member_bound, regional_lots
-from consortia.formulations.slot_bound import slot_priced_bound
 from consortia.rules.plan import LotOutcome, assess_plan, total_net
 from consortia.solvers.base import SolveContext, finish
 from consortia.solvers.clock import Timings
@@ -41,6 +40,7 @@ from consortia.solvers.lots.master import LotMaster
 from consortia.solvers.lots.pricing import CategoryPricing, PricingResult
 from consortia.solvers.lots.repair import columns_from_members
 from consortia.solvers.lots.subproblems import build_subproblems
+from consortia.solvers.national import national_plan
 from consortia.solvers.options import Progress, SolveOptions
 from consortia.solvers.result import Result, relative_gap
 
@@ -55,11 +55,13 @@ CG_SHARE_GRAPH = 0.9  # with a graph the pool is small and its integer master fa
 # (m200-seed1 with k = 1 on a third: 422 M after 2.4 s, 458 M after 12 s; LP 472-500 M)
 CG_SHARE_OWN_LIMITS = 0.75
 MAX_ROUNDS = 10_000
-# from this many demand pairs on, a share of the time (at most the seconds) goes to
-# the slot-priced bound (formulations/slot_bound.py)
+# from this many demand pairs on, the national plan and its slot-priced bound
+# (solvers/national.py) come first, searching prices for a share of the time (at
+# most the seconds)
 SLOT_BOUND_PAIRS = 2000
 SLOT_BOUND_SHARE = 0.06
 SLOT_BOUND_SECONDS = 20.0
+POOL_SECONDS = 30.0  # for the national plan's MIP over its proposed lots
 BOUND_SECONDS = 5.0  # per bound LP (its duals give a valid bound whenever it stops)
 BOUND_EVERY = 5
 GREEDY_PAIRS = 6000  # demand pairs up to which the greedy start is built
@@ -505,30 +507,30 @@ class LotStrategy:
     def solve(self, ctx: SolveContext) -> Result:
         greedy = ctx.greedy if len(ctx.inst.demand) <= GREEDY_PAIRS else None
         left = ctx.deadline.remaining()
-        # large instances: keep time for the slot-priced bound, which there is
-        # tighter than the lot generation's (1,000 organizations: 3.9 G against 4.7 G)
-        reserve = 0.0
+        # large instances: the national plan (lots grown at slot prices) starts the
+        # lot generation, and its slot-priced bound is there tighter than the lot
+        # generation's (1,000 organizations: 3.9 G against 4.7 G)
+        start, bound = ctx.start, math.inf
         if len(ctx.inst.demand) >= SLOT_BOUND_PAIRS:
             share = SLOT_BOUND_SECONDS if left is None else SLOT_BOUND_SHARE * left
-            reserve = min(SLOT_BOUND_SECONDS, share)
-        options = ctx.options.with_time_limit(None if left is None else max(0.0, left - reserve))
-        found = solve_lots(ctx.inst, options, start=ctx.start, greedy=greedy)
+            national, bound = national_plan(ctx, min(SLOT_BOUND_SECONDS, share), POOL_SECONDS)
+            if total_net(national) > total_net(start):
+                start = national
+            left = ctx.deadline.remaining()
+        options = ctx.options.with_time_limit(left)
+        found = solve_lots(ctx.inst, options, start=start, greedy=greedy)
         for stage, seconds in found.timings.building.items():
             ctx.timings.add_building(stage, seconds)
         for stage, seconds in found.timings.search.items():
             ctx.timings.add_search(stage, seconds)
         # the by-hand plan and the member bound cost seconds at any size: keep the
-        # better plan and the smaller of two valid bounds
+        # better plan and the smaller of the valid bounds
         with ctx.timings.search_stage("by_hand_plan"):
             by_hand = schedule_lots(ctx.inst, regional_lots(ctx.inst))
-            bound = min(found.best_bound, member_bound(ctx.inst))
+            bound = min(bound, found.best_bound, member_bound(ctx.inst))
         plan = found.outcomes
         if total_net(by_hand) > total_net(plan):
             plan = by_hand
-        if reserve > 0:
-            with ctx.timings.search_stage("slot_bound"):
-                slots = slot_priced_bound(ctx.inst, total_net(plan), reserve)
-                bound = min(bound, slots)
         return finish(
             ctx,
             "lots",
