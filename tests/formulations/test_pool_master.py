@@ -24,7 +24,7 @@ def test_the_pool_plan_keeps_the_rules_and_improves_on_the_schedule() -> None:
     schedule on some instances."""
     better = 0
     for make in (random_tiny_tables, random_v2_tables, random_coupled_tables):
-        for seed in range(50):
+        for seed in range(30):
             inst = instance_from_tables(make(seed))
             optimum, _ = enumerate_optimum(inst)
             lots = [lot for _, lot in chunked_lots(inst)]
@@ -42,7 +42,7 @@ def test_the_pool_plan_keeps_the_rules_and_improves_on_the_schedule() -> None:
             relaxed, _ = _lp(master)
             assert relaxed >= value - 1e-6 * max(1.0, value)
             better += value > total_net(start) + 1e-6 * max(1.0, value)
-    assert better >= 3, better  # measured: 7 of 150
+    assert better >= 3, better  # measured: 7 of 90
 
 
 def _lp(master: PoolMaster) -> tuple[float, dict[tuple[object, ...], float]]:

@@ -23,7 +23,7 @@ def test_priced_plans_keep_the_rules_and_often_reach_the_optimum() -> None:
     nearly all of them — more often than the chunked plan."""
     cases = reached = chunked_reached = 0
     for make in (random_tiny_tables, random_v2_tables, random_coupled_tables):
-        for seed in range(60):
+        for seed in range(40):
             inst = instance_from_tables(make(seed))
             optimum, _ = enumerate_optimum(inst)
             found = slot_prices(inst, 0.0, 1.0)
@@ -48,8 +48,8 @@ def test_priced_plans_keep_the_rules_and_often_reach_the_optimum() -> None:
             reached += best >= optimum - 1e-6 * max(1.0, optimum)
             chunked = schedule_lots(inst, [lot for _, lot in chunked_lots(inst)])
             chunked_reached += total_net(chunked) >= optimum - 1e-6 * max(1.0, optimum)
-    assert reached >= 0.85 * cases, (reached, cases)  # measured: 169 of 180
-    assert reached > chunked_reached, (reached, chunked_reached)  # measured: 155
+    assert reached >= 0.85 * cases, (reached, cases)  # measured: 113 of 120
+    assert reached > chunked_reached, (reached, chunked_reached)  # measured: 102
 
 
 def test_filled_lots_keep_the_rules_and_never_lose_value() -> None:
@@ -58,7 +58,7 @@ def test_filled_lots_keep_the_rules_and_never_lose_value() -> None:
     and it gains on some of them."""
     gained = 0
     for make in (random_tiny_tables, random_v2_tables, random_coupled_tables):
-        for seed in range(60):
+        for seed in range(30):
             inst = instance_from_tables(make(seed))
             optimum, _ = enumerate_optimum(inst)
             found = slot_prices(inst, 0.0, 0.5)
@@ -69,7 +69,7 @@ def test_filled_lots_keep_the_rules_and_never_lose_value() -> None:
                 assert total_net(filled) >= total_net(plan) - 1e-9
                 assert total_net(filled) <= optimum + 1e-6 * max(1.0, optimum)
                 gained += total_net(filled) > total_net(plan) + 1e-9
-    assert gained >= 5, gained
+    assert gained >= 5, gained  # measured: 6
 
 
 def test_a_left_out_body_joins_when_the_lead_stays_the_same(tmp_path: Path) -> None:
