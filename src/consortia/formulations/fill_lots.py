@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from consortia.data.instance import Instance, Offer
 from consortia.formulations.forced_lots import rules_in_force
@@ -39,6 +41,26 @@ def fill_lots(inst: Instance, plan: list[LotOutcome]) -> list[LotOutcome]:
         return list(plan)
     filler = _Filler(inst, plan)
     return [filler.fill(out) for out in sorted(plan, key=lambda x: -x.net)]
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    names: list[str]
+    region: list[str]
+    at: dict[str, int]
+    size: np.ndarray
+    baseline: np.ndarray
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> _Pairs:
+        names = frame["org_id"].tolist()
+        return cls(
+            names,
+            frame["region"].astype(str).tolist(),
+            {o: i for i, o in enumerate(names)},
+            frame["quantity"].to_numpy(float),
+            frame["baseline_price"].to_numpy(float),
+        )
 
 
 class _Filler:
@@ -59,7 +81,7 @@ class _Filler:
         self.frames = _category_frames(inst)
         self.tables = _surcharge_tables(inst)
         self._surcharge: dict[tuple[str, str], np.ndarray] = {}
-        self._at: dict[str, dict[str, int]] = {}
+        self._pairs: dict[str, _Pairs] = {}
 
     def surcharge(self, offer: Offer) -> np.ndarray:
         key = (offer.supplier_id, offer.category_id)
@@ -70,10 +92,11 @@ class _Filler:
             )
         return self._surcharge[key]
 
-    def at(self, cat_id: str) -> dict[str, int]:
-        if cat_id not in self._at:
-            self._at[cat_id] = {o: i for i, o in enumerate(self.frames[cat_id]["org_id"])}
-        return self._at[cat_id]
+    def pairs(self, cat_id: str) -> _Pairs:
+        """The category's pairs as lists and arrays, built once."""
+        if cat_id not in self._pairs:
+            self._pairs[cat_id] = _Pairs.of(self.frames[cat_id])
+        return self._pairs[cat_id]
 
     def room(self, out: LotOutcome) -> int:
         """How many members the lot can gain without forming longer."""
@@ -103,12 +126,9 @@ class _Filler:
         inst, lot = self.inst, out.lot
         key = (lot.supplier_id, lot.category_id)
         offer = inst.offer[key]
-        frame = self.frames[lot.category_id]
-        names = frame["org_id"].tolist()
-        region = frame["region"].astype(str).tolist()
-        at = self.at(lot.category_id)
-        size = frame["quantity"].to_numpy(float)
-        baseline = frame["baseline_price"].to_numpy(float)
+        pairs = self.pairs(lot.category_id)
+        names, region, at = pairs.names, pairs.region, pairs.at
+        size, baseline = pairs.size, pairs.baseline
         surcharge = self.surcharge(offer)
         gross = size * (baseline - surcharge)
         coordination = inst.category[lot.category_id].coordination_cost
