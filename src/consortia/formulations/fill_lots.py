@@ -31,7 +31,7 @@ from consortia.data.instance import Instance, Offer
 from consortia.formulations.forced_lots import rules_in_force
 from consortia.formulations.regional import _category_frames, _surcharge_tables, _surcharges
 from consortia.rules.plan import Lot, LotOutcome, price_lot
-from consortia.rules.spec import REL_TOL, lead_time, tier_costs, within
+from consortia.rules.spec import lead_time, tier_costs, within
 
 
 def fill_lots(inst: Instance, plan: list[LotOutcome]) -> list[LotOutcome]:
@@ -163,7 +163,7 @@ class _Filler:
             if not within(self.load[key] - out.volume + v, offer.capacity):
                 continue
             cost = float(tier_costs(offer, np.array([v]))[0][0])
-            rational = cost / v + surcharge[i] <= baseline[i] + REL_TOL * max(1.0, baseline[i])
+            rational = within(cost / v + surcharge[i], baseline[i])
             if inst.settings.individually_rational and not rational:
                 continue
             if out.weight * (gain + gross[i] - cost - saving) - coordination <= 0:

@@ -511,11 +511,13 @@ class LotStrategy:
         # lot generation, and its slot-priced bound is there tighter than the lot
         # generation's (1,000 organizations: 3.9 G against 4.7 G)
         start, bound = ctx.start, math.inf
+        other: list[LotOutcome] | None = None  # a plan found besides the lot generation
         if len(ctx.inst.demand) >= SLOT_BOUND_PAIRS:
             share = SLOT_BOUND_SECONDS if left is None else SLOT_BOUND_SHARE * left
-            national, bound = national_plan(ctx, min(SLOT_BOUND_SECONDS, share), POOL_SECONDS)
-            if total_net(national) > total_net(start):
-                start = national
+            # its plan is at least the by-hand plan, its bound at most the member bound
+            other, bound = national_plan(ctx, min(SLOT_BOUND_SECONDS, share), POOL_SECONDS)
+            if total_net(other) > total_net(start):
+                start = other
             left = ctx.deadline.remaining()
         options = ctx.options.with_time_limit(left)
         found = solve_lots(ctx.inst, options, start=start, greedy=greedy)
@@ -523,14 +525,16 @@ class LotStrategy:
             ctx.timings.add_building(stage, seconds)
         for stage, seconds in found.timings.search.items():
             ctx.timings.add_search(stage, seconds)
-        # the by-hand plan and the member bound cost seconds at any size: keep the
-        # better plan and the smaller of the valid bounds
-        with ctx.timings.search_stage("by_hand_plan"):
-            by_hand = schedule_lots(ctx.inst, regional_lots(ctx.inst))
-            bound = min(bound, found.best_bound, member_bound(ctx.inst))
+        if other is None:
+            # the by-hand plan and the member bound cost seconds at any size
+            with ctx.timings.search_stage("by_hand_plan"):
+                other = schedule_lots(ctx.inst, regional_lots(ctx.inst))
+                bound = min(bound, member_bound(ctx.inst))
+        # keep the better plan and the smaller of the valid bounds
+        bound = min(bound, found.best_bound)
         plan = found.outcomes
-        if total_net(by_hand) > total_net(plan):
-            plan = by_hand
+        if total_net(other) > total_net(plan):
+            plan = other
         return finish(
             ctx,
             "lots",
