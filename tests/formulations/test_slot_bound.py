@@ -3,13 +3,17 @@ formulations/regional.py chunked_lots) and the national strategy built on them."
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from textwrap import dedent
 
+import pandas as pd
+
 from consortia.data.reader import instance_from_tables, read_instance
+from consortia.formulations.bounds import sum_up
 from consortia.formulations.greedy import schedule_lots
 from consortia.formulations.regional import chunked_lots, member_bound, regional_lots
-from consortia.formulations.slot_bound import slot_priced_bound
+from consortia.formulations.slot_bound import slot_priced_bound, slot_prices
 from consortia.rules.plan import assess_plan, total_net
 from consortia.solvers.bruteforce import enumerate_optimum
 from consortia.solvers.options import SolveOptions
@@ -109,3 +113,70 @@ def test_national_strategy_keeps_a_join_lock_at_a_loss() -> None:
     assert result.has_plan
     assert assess_plan(inst, [o.lot for o in result.outcomes]).feasible
     assert abs(result.objective - 6) < 1e-9
+
+
+def _bridge(tmp_path: Path) -> Path:
+    """A and C buy 100 paper at 10 and reach the 8 tier (from 150) only together; B,
+    who buys 1, is their only link (A - B - C). Coordination costs 30 a member; a
+    lot of two or three forms for two periods (base 1, half a period per extra
+    member), a single member for one; horizon 4."""
+    return _write(
+        tmp_path / "bridge",
+        {
+            "settings": "key,value\nhorizon,4",
+            "organizations": "org_id,region\nA,north\nB,north\nC,north",
+            "categories": ("category_id,base_lead,member_lead,coordination_cost\npaper,1,0.5,30"),
+            "demand": """
+                org_id,category_id,quantity,baseline_price
+                A,paper,100,10
+                B,paper,1,10
+                C,paper,100,10
+            """,
+            "suppliers": "supplier_id\nS1",
+            "offers": "supplier_id,category_id\nS1,paper",
+            "tiers": """
+                supplier_id,category_id,min_quantity,unit_price
+                S1,paper,0,10
+                S1,paper,150,8
+            """,
+            "collaboration": "org_a,org_b\nA,B\nB,C",
+        },
+    )
+
+
+def test_the_bridge_a_lot_needs_is_charged_by_hand(tmp_path: Path) -> None:
+    """The lot {A, B, C} formed in 1 goes live in 3: 2 periods x 201 x 2 - 3 x 30 =
+    714, the optimum. Without the graph the bound credits A and C 2 x 100 x 2 - 30 =
+    370 each (740) and B nothing. A and C have no neighbour worth anything: each
+    pays half of what B loses in a lot (2 x 1 x 2 - 30 = -26), so the bound is 714."""
+    inst = read_instance(_bridge(tmp_path))
+    assert enumerate_optimum(inst)[0] == 714
+    assert slot_priced_bound(inst, 0.0, 1.0) == 714
+
+
+def _sparse_graph_tables(seed: int) -> dict:
+    """A random tiny instance whose organizations are linked along a path (in a
+    random order), with coordination costs: small members then cost their lot money
+    and the bridge charge applies."""
+    rng = random.Random(20_000 + seed)
+    tables = random_tiny_tables(seed)
+    ids = list(tables["organizations"]["org_id"])
+    rng.shuffle(ids)
+    tables["collaboration"] = pd.DataFrame({"org_a": ids[:-1], "org_b": ids[1:]}, dtype=str)
+    cats = tables["categories"]
+    cats["coordination_cost"] = [str(rng.choice([1, 3, 10])) for _ in range(len(cats))]
+    return tables
+
+
+def test_the_bridged_bound_is_never_below_the_optimum_on_sparse_graphs() -> None:
+    """On random tiny instances with path graphs the bound (bridge charge included)
+    is at least the brute-force optimum, and the charge lowers it on some."""
+    lowered = 0
+    for seed in range(80):
+        inst = instance_from_tables(_sparse_graph_tables(seed))
+        optimum, _ = enumerate_optimum(inst)
+        found = slot_prices(inst, 0.0, 1.0)
+        assert found.bound >= optimum - 1e-9 * max(1.0, abs(optimum)), seed
+        plain, _ = found.relaxation.evaluate(found.prices)
+        lowered += found.bound < sum_up(plain) - 1e-9
+    assert lowered >= 5, lowered

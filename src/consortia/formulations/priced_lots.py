@@ -10,7 +10,9 @@ the value the bound credits it. Pairs whose options agree can form a lot that th
 bound would value about as it does, so lots are grown around them:
 
 * seeds are the pairs in order of their ``v_o``; a seed's option (s, L, σ) fixes the
-  lot's offer and start;
+  lot's offer and start (with a graph the lot is grown at up to three later starts
+  too, when more neighbours are ready, and the one worth most after the formation
+  prices ν (and μ) it pays is kept);
 * members join in order of their value under the seed's option (served by s, ready
   by σ, saving money at the reachable price), as long as that value is positive and
   at least ``admit`` times their own best (the rest are kept for their own
@@ -37,12 +39,15 @@ import pandas as pd
 
 from consortia.data.instance import Instance
 from consortia.formulations.regional import _served, _surcharge_tables, _surcharges
-from consortia.formulations.slot_bound import SlotPrices, _Category, _Relaxation
-from consortia.rules.plan import Lot, price_lot
+from consortia.formulations.slot_bound import SlotPrices, _Category, _Options, _Relaxation
+from consortia.rules.plan import Lot, LotOutcome, price_lot
 from consortia.rules.spec import REL_TOL, tier_costs
 
 # rounds of dropping members that the lot's real price leaves worse off
 RATIONALITY_ROUNDS = 5
+# periods after the seed's own start at which its lot is grown too (with a graph);
+# the lot kept is the one worth most after the formation prices it pays
+START_DELAYS = (0, 1, 2, 3)
 
 
 def priced_lots(inst: Instance, found: SlotPrices, admit: float = 0.0) -> list[tuple[float, Lot]]:
@@ -119,38 +124,68 @@ class _Grower:
     def lots(self, admit: float) -> list[tuple[float, Lot]]:
         free = np.ones(len(self.best), dtype=bool)
         out: list[tuple[float, Lot]] = []
+        horizon = self.relaxation.horizon
         for seed in np.argsort(-self.best, kind="stable"):
             if self.best[seed] <= 0:
                 break
             if not free[seed]:
                 continue
-            opt = self.cat.options[self.option[seed]]
-            index = int(opt.offer[seed])
-            start = int(self.start[seed])
-            value = self.values(index, opt.lead, opt.members, start)
-            wanted = free & (value > 0) & (value >= admit * self.best)
-            usable = free & np.isfinite(value)
             free[seed] = False
-            if self.near is None:
-                chosen = self._best_others(seed, value, wanted, opt.members)
-            else:
-                chosen = self._connected(seed, value, wanted, usable, free, opt.members)
-            free[chosen] = False
-            members = self._rational([seed, *chosen], index)
-            lot = Lot(
-                self.cat.category_id,
-                self.cat.offers[index].supplier_id,
-                tuple(self.cat.orgs[i] for i in members),
-                start,
-            )
-            outcome, problems = price_lot(self.inst, lot) if members else (None, ["empty"])
-            if outcome is None or problems or outcome.net <= 0:
-                free[chosen] = True  # the others may still join a lot of their own
+            opt = self.cat.options[self.option[seed]]
+            best: tuple[float, LotOutcome, list[int]] | None = None
+            for later in self._delays():
+                start = int(self.start[seed]) + later
+                if max(start + opt.lead, opt.available) > horizon:
+                    break
+                grown = self._grow(seed, opt, start, admit, free)
+                if grown is not None and (best is None or grown[0] > best[0]):
+                    best = grown
+            if best is None:
                 continue
-            left = set(chosen) - set(members)
-            free[list(left)] = True
+            _, outcome, members = best
+            free[members] = False
+            lot = outcome.lot
             out.append((outcome.net, Lot(lot.category_id, lot.supplier_id, lot.members, 0)))
         return out
+
+    def _delays(self) -> tuple[int, ...]:
+        """Starts tried after the seed's own: with a graph, waiting lets more
+        neighbours become ready (5,000 bodies: 24.0 G -> 24.7 G after filling)."""
+        return START_DELAYS if self.near is not None else (0,)
+
+    def _grow(
+        self, seed: int, opt: _Options, start: int, admit: float, free: np.ndarray
+    ) -> tuple[float, LotOutcome, list[int]] | None:
+        """The lot grown from `seed` under its option at `start` (members still
+        `free`), priced: (its net savings less the formation prices it pays, its
+        outcome, its members) or None when it saves nothing."""
+        index = int(opt.offer[seed])
+        value = self.values(index, opt.lead, opt.members, start)
+        wanted = free & (value > 0) & (value >= admit * self.best)
+        usable = free & np.isfinite(value)
+        if self.near is None:
+            chosen = self._best_others(seed, value, wanted, opt.members)
+        else:
+            chosen = self._connected(seed, value, wanted, usable, free, opt.members)
+        members = self._rational([seed, *chosen], index)
+        if not members:
+            return None
+        lot = Lot(
+            self.cat.category_id,
+            self.cat.offers[index].supplier_id,
+            tuple(self.cat.orgs[i] for i in members),
+            start,
+        )
+        outcome, problems = price_lot(self.inst, lot)
+        if outcome is None or problems or outcome.net <= 0:
+            return None
+        charge = 0.0
+        if outcome.lead:
+            last = start + outcome.lead - 1
+            charge = float(self.cum[last] - self.cum[start - 1])
+            if self.own is not None:
+                charge += float((self.own[members, last] - self.own[members, start - 1]).sum())
+        return outcome.net - charge, outcome, members
 
     @staticmethod
     def _best_others(seed: int, value: np.ndarray, wanted: np.ndarray, most: int) -> list[int]:

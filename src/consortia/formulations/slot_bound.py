@@ -27,6 +27,23 @@ only raises the bound. Any ν ≥ 0 gives a valid bound; a subgradient search ov
 With ν = 0 it is the member bound with each offer's price at its reachable
 volume instead of its deepest tier.
 
+**Bridges** (spec rule 7). With a collaboration graph the bound is evaluated once
+more at the prices found, with each pair's term under an option (offer group, lead
+level, start σ) lowered for the bridge its lot needs. Write V_o for the pair's
+bracket above at that option (the best over the group's offers; -inf where it
+cannot join: not served or not ready by σ). A lot of that option with at least two
+members (the level's smallest count n_lo ≥ 2) is connected, so a member o with
+V_o > 0 whose neighbours all have V ≤ 0 (an *isolated* pair) has a neighbour j in
+the lot, whose term is at most V_j ≤ 0. Each such j neighbours at most D_j isolated
+pairs, so charging every isolated pair
+
+    b_o = min over neighbours j with V_j finite of |V_j| / D_j   (+inf if none)
+
+takes from the lot at most what its bridges lose: Σ_{o∈l} V_o ≤ Σ_{o∈l, V_o>0}
+(V_o - b_o [o isolated]). Levels whose lots may have a single member are not
+charged. The charge needs a pass over the graph's edges per option and start,
+so the price search runs without it.
+
 **Own limits** (spec section 10, rule 8b: organization o helps form at most k(o)
 lots in any period) are priced the same way, with ``μ_{o,p} ≥ 0``: the bound gains
 ``Σ_{o,p} k(o) μ_{o,p}`` and each member pays ``Σ_{p=σ}^{σ+L-1} μ_{o,p}`` in full
@@ -42,6 +59,7 @@ from fractions import Fraction
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from consortia.data.instance import Instance, Offer
 from consortia.formulations.bounds import sum_up
@@ -52,6 +70,7 @@ from consortia.formulations.regional import (
     _surcharge_tables,
     _surcharges,
 )
+from consortia.rules.connectivity import adjacency
 from consortia.rules.spec import live_weights, tier_costs
 
 ROUNDS = 300  # subgradient steps at most
@@ -65,6 +84,7 @@ class _Options:
 
     lead: int
     members: int  # the largest member count of the level
+    fewest: int  # the smallest member count of the level
     available: int  # available_from of the offers in this group
     saving: np.ndarray  # A_o = max_s d_o (b_o - h_os - π_s(n)); -inf where none serves
     offer: np.ndarray  # the index (in _Category.offers) of an offer attaining A_o
@@ -80,6 +100,7 @@ class _Category:
     offers: list[Offer]
     frame: pd.DataFrame  # the category's pairs (``regional._category_frames``)
     price: dict[tuple[int, int], float]  # π_s(n) per (offer index, lead level)
+    graph: sp.csr_matrix | None  # the collaboration graph among its pairs
     own: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
@@ -98,6 +119,7 @@ def _categories(inst: Instance) -> list[_Category]:
         region = frame["region"].astype(str)
         largest = len(frame) if cat.max_members is None else min(cat.max_members, len(frame))
         levels = lead_levels_of(cat, largest, int(ready.min()), horizon)
+        fewest = {lead: least for lead, least, _ in levels}
         best: dict[tuple[int, int, int], np.ndarray] = {}
         which: dict[tuple[int, int, int], np.ndarray] = {}
         reachable: dict[tuple[int, int], float] = {}
@@ -122,7 +144,7 @@ def _categories(inst: Instance) -> list[_Category]:
                     which[key] = np.where(saving > best[key], index, which[key])
                     best[key] = np.maximum(best[key], saving)
         options = [
-            _Options(lead, n, a, saving, which[(lead, n, a)])
+            _Options(lead, n, fewest[lead], a, saving, which[(lead, n, a)])
             for (lead, n, a), saving in sorted(best.items())
         ]
         if options:
@@ -136,6 +158,7 @@ def _categories(inst: Instance) -> list[_Category]:
                     offers,
                     frame,
                     reachable,
+                    adjacency(list(frame["org_id"]), inst.neighbours),
                 )
             )
     return out
@@ -184,10 +207,11 @@ class _Relaxation:
         return cum, own_cum
 
     def choose(
-        self, cat: _Category, cum: np.ndarray, own_cum: np.ndarray
+        self, cat: _Category, cum: np.ndarray, own_cum: np.ndarray, bridged: bool = False
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each pair's best option at these prices: (its value, at least 0; its start;
-        the index of its option in ``cat.options``, -1 where no option is positive)."""
+        the index of its option in ``cat.options``, -1 where no option is positive);
+        `bridged`: with the bridge charge of the module docstring."""
         horizon = self.horizon
         starts = np.arange(1, horizon + 1)
         best = np.zeros(len(cat.ready))
@@ -208,6 +232,8 @@ class _Relaxation:
                 if self.own_orgs:
                     value -= mine[:, s + opt.lead - 1] - mine[:, s - 1]
             value[s[None, :] < cat.ready[:, None]] = -math.inf
+            if bridged and cat.graph is not None and opt.fewest >= 2:
+                value = value - bridge_charge(value, cat.graph)
             k = np.argmax(value, axis=1)
             top = value[np.arange(len(k)), k]
             better = top > best
@@ -216,7 +242,7 @@ class _Relaxation:
             chosen = np.where(better, index, chosen)
         return best, chosen_start, chosen
 
-    def evaluate(self, prices: np.ndarray) -> tuple[list[float], np.ndarray]:
+    def evaluate(self, prices: np.ndarray, bridged: bool = False) -> tuple[list[float], np.ndarray]:
         """The pairs' terms (each pair's best option, at least 0; the priced rows'
         right-hand sides times their prices are added by the caller) and the relaxed
         left-hand side of every priced row (the subgradient is the right-hand side
@@ -227,7 +253,7 @@ class _Relaxation:
         own_count = np.zeros((len(self.own_orgs) + 1, horizon + 2))
         terms: list[float] = []
         for cat in self.categories:
-            best, chosen_start, chosen = self.choose(cat, cum, own_cum)
+            best, chosen_start, chosen = self.choose(cat, cum, own_cum, bridged)
             lead = np.array([o.lead for o in cat.options] + [0], dtype=np.int64)[chosen]
             share = np.array([1.0 / o.members for o in cat.options] + [0.0])[chosen]
             terms += best[best > 0].tolist()
@@ -240,6 +266,26 @@ class _Relaxation:
         central = np.cumsum(count)[1 : horizon + 1] if self.limit is not None else np.zeros(0)
         own = np.cumsum(own_count, axis=1)[:-1, 1 : horizon + 1].ravel()
         return terms, np.concatenate([central, own])
+
+
+def bridge_charge(value: np.ndarray, graph: sp.csr_matrix) -> np.ndarray:
+    """The charge b_o of the module docstring for every pair (rows) and start
+    (columns) of one option: 0 where the pair is not isolated."""
+    positive = (value > 0).astype(float)
+    isolated = (positive > 0) & ~((graph @ positive) > 0)
+    if not isolated.any():
+        return np.zeros_like(value)
+    bridges = graph @ isolated.astype(float)  # D_j: isolated neighbours of each j
+    ends = graph.indices  # the neighbour j of each edge, edges grouped by pair
+    v, d = value[ends], bridges[ends]
+    share = np.full(v.shape, math.inf)
+    usable = np.isfinite(v) & (d > 0)
+    share[usable] = -v[usable] / d[usable]  # v <= 0 there: j neighbours an isolated pair
+    least = np.full(value.shape, math.inf)
+    has = np.diff(graph.indptr) > 0
+    if len(ends):
+        least[has] = np.minimum.reduceat(share, graph.indptr[:-1][has], axis=0)
+    return np.where(isolated, least, 0.0)
 
 
 @dataclass
@@ -298,7 +344,7 @@ def slot_prices(
                     step, stall = step / 2, 0
                     if step < 1e-4:
                         break
-    final, _ = relaxation.evaluate(best_prices)
+    final, _ = relaxation.evaluate(best_prices, bridged=True)
     # Σ rhs x price, exactly, rounded up
     exact = sum(
         (

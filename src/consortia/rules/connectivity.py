@@ -11,6 +11,9 @@ from collections.abc import Collection, Hashable, Mapping
 from collections.abc import Set as AbstractSet
 from typing import TypeVar
 
+import numpy as np
+import scipy.sparse as sp
+
 T = TypeVar("T", bound=Hashable)
 
 Neighbours = Mapping[T, AbstractSet[T]]
@@ -51,3 +54,21 @@ def is_connected(members: Collection[T], neighbours: Neighbours[T] | None) -> bo
         return True
     allowed = set(members)
     return len(component(next(iter(allowed)), allowed, neighbours)) == len(allowed)
+
+
+def adjacency(items: list[T], neighbours: Neighbours[T] | None) -> sp.csr_matrix | None:
+    """The graph among `items` as a symmetric boolean matrix in their order (None
+    when there is no graph)."""
+    if neighbours is None:
+        return None
+    pos = {o: i for i, o in enumerate(items)}
+    rows: list[int] = []
+    cols: list[int] = []
+    for i, o in enumerate(items):
+        for x in neighbours[o]:
+            j = pos.get(x)
+            if j is not None:
+                rows.append(i)
+                cols.append(j)
+    n = len(items)
+    return sp.csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=(n, n))

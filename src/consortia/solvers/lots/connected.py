@@ -26,25 +26,14 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from consortia.data.instance import Instance
+from consortia.rules.connectivity import adjacency
 
 PATHS_TRIED = 20  # candidate paths evaluated per attachment, by estimated gain
 
 
 def category_graph(inst: Instance, orgs: list[str]) -> sp.csr_matrix | None:
     """Adjacency of the collaboration graph among a category's organizations."""
-    nb = inst.neighbours
-    if nb is None:
-        return None
-    pos = {o: i for i, o in enumerate(orgs)}
-    rows, cols = [], []
-    for i, o in enumerate(orgs):
-        for x in nb[o]:
-            j = pos.get(x)
-            if j is not None:
-                rows.append(i)
-                cols.append(j)
-    n = len(orgs)
-    return sp.csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=(n, n))
+    return adjacency(orgs, inst.neighbours)
 
 
 class _Growth:
