@@ -47,17 +47,27 @@ from consortia.rules.spec import REL_TOL, tier_costs
 RATIONALITY_ROUNDS = 5
 # periods after the seed's own start at which its lot is grown too (with a graph);
 # the lot kept is the one worth most after the formation prices it pays
-START_DELAYS = (0, 1, 2, 3)
+START_DELAYS: tuple[int, ...] = (0, 1, 2, 3)
 
 
-def priced_lots(inst: Instance, found: SlotPrices, admit: float = 0.0) -> list[tuple[float, Lot]]:
+def priced_lots(
+    inst: Instance,
+    found: SlotPrices,
+    admit: float = 0.0,
+    delays: tuple[int, ...] = START_DELAYS,
+    shared: bool = True,
+) -> list[tuple[float, Lot]]:
     """Proposed lots (start 0: not yet scheduled) with their net savings at the start
-    the relaxation chose, best first."""
+    they were grown for, best first. `delays`: the later starts tried (with a graph);
+    `shared=False`: members join by their value before their share of the formation
+    prices (larger lots; worse alone, a source of other lots for the MIP over the
+    proposals)."""
     cum, own_cum = found.relaxation.charges(found.prices)
     tables = _surcharge_tables(inst)
     proposals: list[tuple[float, Lot]] = []
     for cat in found.relaxation.categories:
         grower = _Grower(inst, found.relaxation, cat, cum, own_cum, tables)
+        grower.delays, grower.shared = delays, shared
         proposals += grower.lots(admit)
     proposals.sort(key=lambda item: (-item[0], item[1]))
     return proposals
@@ -85,6 +95,7 @@ class _Grower:
         self._surcharge: dict[int, np.ndarray] = {}
         self._saving: dict[tuple[int, int], np.ndarray] = {}
         self.near: list[list[int]] | None = None
+        self.delays, self.shared = START_DELAYS, True
         if inst.neighbours is not None:
             at = {o: i for i, o in enumerate(cat.orgs)}
             self.near = [[at[k] for k in inst.neighbours.get(o, ()) if k in at] for o in cat.orgs]
@@ -109,14 +120,18 @@ class _Grower:
             self._saving[key] = np.where(served, gain, -math.inf)
         return self._saving[key]
 
-    def values(self, index: int, lead: int, members: int, start: int) -> np.ndarray:
+    def values(
+        self, index: int, lead: int, members: int, start: int, shared: bool = True
+    ) -> np.ndarray:
         """Every pair's value under (offer, lead level, start): -inf where it cannot
-        join (not served or not ready by the start)."""
+        join (not served or not ready by the start); `shared`: less its share of the
+        formation prices."""
         offer = self.cat.offers[index]
         live = max(start + lead, offer.available_from)
         value = self.relaxation.weights[live] * self.saving(index, lead) - self.cat.coordination
         if lead:
-            value = value - (self.cum[start + lead - 1] - self.cum[start - 1]) / members
+            if shared:
+                value = value - (self.cum[start + lead - 1] - self.cum[start - 1]) / members
             if self.own is not None:
                 value = value - (self.own[:, start + lead - 1] - self.own[:, start - 1])
         return np.where(self.cat.ready <= start, value, -math.inf)
@@ -151,7 +166,7 @@ class _Grower:
     def _delays(self) -> tuple[int, ...]:
         """Starts tried after the seed's own: with a graph, waiting lets more
         neighbours become ready (5,000 bodies: 24.0 G -> 24.7 G after filling)."""
-        return START_DELAYS if self.near is not None else (0,)
+        return self.delays if self.near is not None else (0,)
 
     def _grow(
         self, seed: int, opt: _Options, start: int, admit: float, free: np.ndarray
@@ -160,7 +175,7 @@ class _Grower:
         `free`), priced: (its net savings less the formation prices it pays, its
         outcome, its members) or None when it saves nothing."""
         index = int(opt.offer[seed])
-        value = self.values(index, opt.lead, opt.members, start)
+        value = self.values(index, opt.lead, opt.members, start, self.shared)
         wanted = free & (value > 0) & (value >= admit * self.best)
         usable = free & np.isfinite(value)
         if self.near is None:

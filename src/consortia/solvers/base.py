@@ -291,8 +291,8 @@ def stop_reason(ctx: SolveContext, result: Result) -> str:
     if "national" in result.formulation:
         gap = _percent(result.gap)
         return (
-            "lots per region and category, no search: the slot-priced and member bounds "
-            f"leave a gap of {gap}"
+            "lots grown at the formation prices and a MIP over them, without a proof: "
+            f"the slot-priced and member bounds leave a gap of {gap}"
         )
     if _says(messages, _STALL_WORDS):
         return (
