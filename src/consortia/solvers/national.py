@@ -30,13 +30,13 @@ BOUND_SECONDS = 120.0
 # how much of its own best option a pair must keep to join another pair's lot
 # (formulations/priced_lots.py); each value is one plan
 ADMIT = (0.0, 0.5, 0.9)
-# more plans and lots for the MIP over the proposals, where it will run (admit,
-# later starts tried, members valued after their share of the formation prices):
-# lots grown at the seed's start only (the better plans on the 5,000-body
-# instance with own limits), at it or two, four and six periods later, and by
-# members' value before their share (5,000 bodies: MIP 25.01 G -> 25.28 G)
+# each admit value is one plan; so are lots grown at the seed's start only (the
+# better plans on the generated UK instance and on the 5,000-body one with own
+# limits). Where the MIP over the proposals will run, more plans and lots for it
+# (admit, later starts tried, members valued after their share of the formation
+# prices): at the seed's start only, at it or two, four and six periods later, and
+# by members' value before their share (5,000 bodies: MIP 25.01 G -> 25.28 G)
 OTHER_VARIANTS = (
-    (0.0, (0,), True),
     (0.5, (0,), True),
     (0.9, (0,), True),
     (0.0, (0, 2, 4, 6), True),
@@ -95,7 +95,7 @@ def national_plan(
     bound = min(bound, found.bound)
     proposals: list[Lot] = [lot for _, lot in chunked]
     with ctx.timings.search_stage("priced_plan"):
-        variants = [(admit, START_DELAYS, True) for admit in ADMIT]
+        variants = [(admit, START_DELAYS, True) for admit in ADMIT] + [(0.0, (0,), True)]
         for number, (admit, delays, shared) in enumerate(variants + list(OTHER_VARIANTS)):
             if ctx.deadline.expired():
                 break
