@@ -66,8 +66,7 @@ def priced_lots(
     tables = _surcharge_tables(inst)
     proposals: list[tuple[float, Lot]] = []
     for cat in found.relaxation.categories:
-        grower = _Grower(inst, found.relaxation, cat, cum, own_cum, tables)
-        grower.delays, grower.shared = delays, shared
+        grower = _Grower(inst, found.relaxation, cat, cum, own_cum, tables, delays, shared)
         proposals += grower.lots(admit)
     proposals.sort(key=lambda item: (-item[0], item[1]))
     return proposals
@@ -84,8 +83,11 @@ class _Grower:
         cum: np.ndarray,
         own_cum: np.ndarray,
         tables: dict[tuple[str, str], pd.Series],
+        delays: tuple[int, ...] = START_DELAYS,
+        shared: bool = True,
     ) -> None:
         self.inst, self.relaxation, self.cat = inst, relaxation, cat
+        self.delays, self.shared = delays, shared
         self.cum, self.tables = cum, tables
         self.own = own_cum[cat.own] if relaxation.own_orgs else None
         self.best, self.start, self.option = relaxation.choose(cat, cum, own_cum)
@@ -95,7 +97,6 @@ class _Grower:
         self._surcharge: dict[int, np.ndarray] = {}
         self._saving: dict[tuple[int, int], np.ndarray] = {}
         self.near: list[list[int]] | None = None
-        self.delays, self.shared = START_DELAYS, True
         if inst.neighbours is not None:
             at = {o: i for i, o in enumerate(cat.orgs)}
             self.near = [[at[k] for k in inst.neighbours.get(o, ()) if k in at] for o in cat.orgs]
