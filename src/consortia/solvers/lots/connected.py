@@ -25,15 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-from consortia.data.instance import Instance
-from consortia.rules.connectivity import adjacency
-
 PATHS_TRIED = 20  # candidate paths evaluated per attachment, by estimated gain
-
-
-def category_graph(inst: Instance, orgs: list[str]) -> sp.csr_matrix | None:
-    """Adjacency of the collaboration graph among a category's organizations."""
-    return adjacency(orgs, inst.neighbours)
 
 
 class _Growth:

@@ -29,11 +29,12 @@ from consortia.backend.highs import stop_requested
 from consortia.data.instance import Instance
 from consortia.formulations.greedy import schedule_lots
 from consortia.formulations.regional import member_bound, regional_lots
+from consortia.rules.connectivity import adjacency
 from consortia.rules.plan import LotOutcome, assess_plan, total_net
 from consortia.solvers.base import SolveContext, finish
 from consortia.solvers.clock import Timings
 from consortia.solvers.lots.bound import pricing_slack
-from consortia.solvers.lots.connected import category_graph, grow_connected
+from consortia.solvers.lots.connected import grow_connected
 from consortia.solvers.lots.data import build_category_data
 from consortia.solvers.lots.exact import PieceConnectedPricer
 from consortia.solvers.lots.master import LotMaster
@@ -110,7 +111,7 @@ def solve_lots(
     master = LotMaster(inst, cats, options.seed)
     pricings = [CategoryPricing(d, build_subproblems(inst, d)) for d in cats]
     master.add([(o, True) for o in greedy])
-    graphs = [category_graph(inst, pr.data.orgs) for pr in pricings]
+    graphs = [adjacency(pr.data.orgs, inst.neighbours) for pr in pricings]
     laps["build"] = time.perf_counter() - started
     horizon = inst.settings.horizon
 
