@@ -8,6 +8,7 @@ from pathlib import Path
 from textwrap import dedent
 
 import pandas as pd
+import pytest
 
 from consortia.data.reader import instance_from_tables, read_instance
 from consortia.formulations.bounds import sum_up
@@ -95,6 +96,35 @@ def test_formation_prices_tighten_the_bound_by_hand(tmp_path: Path) -> None:
     assert member_bound(inst) == 80
     bound = slot_priced_bound(inst, 60.0, 5.0)
     assert 60 <= bound < 80
+
+
+def test_capacity_prices_tighten_the_bound_by_hand(tmp_path: Path) -> None:
+    """Four bodies buy 10 paper at 10; S1 sells at 9 but can deliver 20 units in all,
+    so two bodies save 1 a unit and the others nothing: the optimum is half the member
+    bound. Pricing S1's capacity at the saving of the third body's volume closes it."""
+    folder = _write(
+        tmp_path / "capacity",
+        {
+            "settings": "key,value\nhorizon,3",
+            "organizations": "org_id,region\nA,north\nB,north\nC,north\nD,north",
+            "categories": "category_id,base_lead\npaper,1",
+            "demand": """
+                org_id,category_id,quantity,baseline_price
+                A,paper,10,10
+                B,paper,10,10
+                C,paper,10,10
+                D,paper,10,10
+            """,
+            "suppliers": "supplier_id\nS1",
+            "offers": "supplier_id,category_id,capacity\nS1,paper,20",
+            "tiers": "supplier_id,category_id,min_quantity,unit_price\nS1,paper,0,9",
+        },
+    )
+    inst = read_instance(folder)
+    optimum, _ = enumerate_optimum(inst)
+    assert optimum > 0
+    assert member_bound(inst) == pytest.approx(2 * optimum)
+    assert slot_priced_bound(inst, 0.0, 1.0) == pytest.approx(optimum)
 
 
 def test_national_strategy_keeps_the_better_plan_and_the_smaller_bound(tmp_path: Path) -> None:

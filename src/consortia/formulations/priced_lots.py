@@ -39,7 +39,7 @@ import pandas as pd
 
 from consortia.data.instance import Instance
 from consortia.formulations.regional import _served, _surcharge_tables, _surcharges
-from consortia.formulations.slot_bound import SlotPrices, _Category, _Options, _Relaxation
+from consortia.formulations.slot_bound import Charges, SlotPrices, _Category, _Options, _Relaxation
 from consortia.rules.plan import Lot, LotOutcome, price_lot
 from consortia.rules.spec import REL_TOL, tier_costs
 
@@ -62,11 +62,11 @@ def priced_lots(
     `shared=False`: members join by their value before their share of the formation
     prices (larger lots; worse alone, a source of other lots for the MIP over the
     proposals)."""
-    cum, own_cum = found.relaxation.charges(found.prices)
+    charges = found.relaxation.charges(found.prices)
     tables = _surcharge_tables(inst)
     proposals: list[tuple[float, Lot]] = []
     for cat in found.relaxation.categories:
-        grower = _Grower(inst, found.relaxation, cat, cum, own_cum, tables, delays, shared)
+        grower = _Grower(inst, found.relaxation, cat, charges, tables, delays, shared)
         proposals += grower.lots(admit)
     proposals.sort(key=lambda item: (-item[0], item[1]))
     return proposals
@@ -80,17 +80,17 @@ class _Grower:
         inst: Instance,
         relaxation: _Relaxation,
         cat: _Category,
-        cum: np.ndarray,
-        own_cum: np.ndarray,
+        charges: Charges,
         tables: dict[tuple[str, str], pd.Series],
         delays: tuple[int, ...] = START_DELAYS,
         shared: bool = True,
     ) -> None:
         self.inst, self.relaxation, self.cat = inst, relaxation, cat
         self.delays, self.shared = delays, shared
-        self.cum, self.tables = cum, tables
-        self.own = own_cum[cat.own] if relaxation.own_orgs else None
-        self.best, self.start, self.option = relaxation.choose(cat, cum, own_cum)
+        self.cum, self.tables = charges.formation, tables
+        self.own = charges.own[cat.own] if relaxation.own_orgs else None
+        self.unit = {k: float(charges.capacity[row]) for k, row in cat.rows.items()}
+        self.best, self.start, self.option, self.offer = relaxation.choose(cat, charges)
         self.size = cat.frame["quantity"].to_numpy(float)
         self.baseline = cat.frame["baseline_price"].to_numpy(float)
         self.region = cat.frame["region"].astype(str)
@@ -130,6 +130,8 @@ class _Grower:
         offer = self.cat.offers[index]
         live = max(start + lead, offer.available_from)
         value = self.relaxation.weights[live] * self.saving(index, lead) - self.cat.coordination
+        if shared and index in self.unit:  # λ_s d_o on an offer whose capacity binds
+            value = value - self.unit[index] * self.size
         if lead:
             if shared:
                 value = value - (self.cum[start + lead - 1] - self.cum[start - 1]) / members
@@ -175,7 +177,7 @@ class _Grower:
         """The lot grown from `seed` under its option at `start` (members still
         `free`), priced: (its net savings less the formation prices it pays, its
         outcome, its members) or None when it saves nothing."""
-        index = int(opt.offer[seed])
+        index = int(self.offer[seed])
         value = self.values(index, opt.lead, opt.members, start, self.shared)
         wanted = free & (value > 0) & (value >= admit * self.best)
         usable = free & np.isfinite(value)
@@ -195,10 +197,10 @@ class _Grower:
         outcome, problems = price_lot(self.inst, lot)
         if outcome is None or problems or outcome.net <= 0:
             return None
-        charge = 0.0
+        charge = self.unit.get(index, 0.0) * float(self.size[members].sum())
         if outcome.lead:
             last = start + outcome.lead - 1
-            charge = float(self.cum[last] - self.cum[start - 1])
+            charge += float(self.cum[last] - self.cum[start - 1])
             if self.own is not None:
                 charge += float((self.own[members, last] - self.own[members, start - 1]).sum())
         return outcome.net - charge, outcome, members

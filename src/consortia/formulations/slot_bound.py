@@ -48,6 +48,16 @@ so the price search runs without it.
 lots in any period) are priced the same way, with ``μ_{o,p} ≥ 0``: the bound gains
 ``Σ_{o,p} k(o) μ_{o,p}`` and each member pays ``Σ_{p=σ}^{σ+L-1} μ_{o,p}`` in full
 (the row counts o once per lot it forms).
+
+**Capacity** (spec rule 6: the lots on offer s pool at most cap_s) is priced too,
+for every offer whose capacity is below the demand it serves (the other rows
+cannot bind), with ``λ_s ≥ 0`` per unit of volume: the bound gains
+``Σ_s cap_s λ_s`` and a pair on s pays ``d_o λ_s`` (its volume, once). The
+best offer of a pair then depends on the prices, so these offers' savings are
+kept apart from the best of the others. The search prices volume in units of the
+category's mean demand per pair (``Σ d_o / d̄ ≤ cap_s / d̄``), so that the
+subgradient's entries are counts of pairs, of the scale of the formation rows'
+counts of lots.
 """
 
 from __future__ import annotations
@@ -75,6 +85,7 @@ from consortia.rules.spec import live_weights, tier_costs
 
 ROUNDS = 300  # subgradient steps at most
 STALL = 8  # steps without a better bound before the step size is halved
+CAPACITY_ROUNDS = 2  # passes over the capacity rows (the second rarely moves a price)
 
 
 @dataclass
@@ -88,6 +99,11 @@ class _Options:
     available: int  # available_from of the offers in this group
     saving: np.ndarray  # A_o = max_s d_o (b_o - h_os - π_s(n)); -inf where none serves
     offer: np.ndarray  # the index (in _Category.offers) of an offer attaining A_o
+    # the same over the offers whose capacity cannot bind, and where capacity can
+    # bind each such offer's own saving (its index in _Category.offers: the saving)
+    free: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    free_offer: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    capped: dict[int, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass
@@ -101,7 +117,37 @@ class _Category:
     frame: pd.DataFrame  # the category's pairs (``regional._category_frames``)
     price: dict[tuple[int, int], float]  # π_s(n) per (offer index, lead level)
     graph: sp.csr_matrix | None  # the collaboration graph among its pairs
+    volume: np.ndarray  # d_o
+    capped: list[int]  # the offers (indices in ``offers``) whose capacity can bind
     own: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    rows: dict[int, int] = field(default_factory=dict)  # capped offer -> capacity row
+
+
+def _best(savings: dict[int, np.ndarray], pairs: int) -> tuple[np.ndarray, np.ndarray]:
+    """The largest saving per pair over the offers given and the first offer attaining it
+    (-inf and offer -1 where none serves)."""
+    best = np.full(pairs, -math.inf)
+    which = np.full(pairs, -1, dtype=np.int64)
+    for index, saving in savings.items():
+        which = np.where(saving > best, index, which)
+        best = np.maximum(best, saving)
+    return best, which
+
+
+def _options(
+    lead: int,
+    members: int,
+    fewest: int,
+    available: int,
+    savings: dict[int, np.ndarray],
+    capped: list[int],
+) -> _Options:
+    """One option from its offers' savings, the capped offers' kept apart."""
+    pairs = len(next(iter(savings.values())))
+    saving, offer = _best(savings, pairs)
+    free, free_offer = _best({i: v for i, v in savings.items() if i not in capped}, pairs)
+    own = {i: v for i, v in savings.items() if i in capped}
+    return _Options(lead, members, fewest, available, saving, offer, free, free_offer, own)
 
 
 def _categories(inst: Instance) -> list[_Category]:
@@ -120,13 +166,15 @@ def _categories(inst: Instance) -> list[_Category]:
         largest = len(frame) if cat.max_members is None else min(cat.max_members, len(frame))
         levels = lead_levels_of(cat, largest, int(ready.min()), horizon)
         fewest = {lead: least for lead, least, _ in levels}
-        best: dict[tuple[int, int, int], np.ndarray] = {}
-        which: dict[tuple[int, int, int], np.ndarray] = {}
+        by_level: dict[tuple[int, int, int], dict[int, np.ndarray]] = {}
         reachable: dict[tuple[int, int], float] = {}
+        capped = []
         for index, offer in enumerate(offers):
             served = _served(offer, region)
             if not served.any():
                 continue
+            if offer.capacity < float(size[served].sum()):
+                capped.append(index)
             h = _surcharges(tables, cat_id, offer, frame["org_id"])
             pooled = np.concatenate([[0.0], np.cumsum(np.sort(size[served])[::-1])])
             for lead, _, most in levels:
@@ -137,15 +185,10 @@ def _categories(inst: Instance) -> list[_Category]:
                 price = float(cost[0]) / volume
                 reachable[(index, lead)] = price
                 saving = np.where(served, size * (baseline - h - price), -math.inf)
-                key = (lead, most, offer.available_from)
-                if key not in best:
-                    best[key], which[key] = saving, np.full(len(saving), index)
-                else:
-                    which[key] = np.where(saving > best[key], index, which[key])
-                    best[key] = np.maximum(best[key], saving)
+                by_level.setdefault((lead, most, offer.available_from), {})[index] = saving
         options = [
-            _Options(lead, n, fewest[lead], a, saving, which[(lead, n, a)])
-            for (lead, n, a), saving in sorted(best.items())
+            _options(lead, n, fewest[lead], a, savings, capped)
+            for (lead, n, a), savings in sorted(by_level.items())
         ]
         if options:
             out.append(
@@ -159,9 +202,23 @@ def _categories(inst: Instance) -> list[_Category]:
                     frame,
                     reachable,
                     adjacency(list(frame["org_id"]), inst.neighbours),
+                    size,
+                    capped,
                 )
             )
     return out
+
+
+@dataclass
+class Charges:
+    """What a lot pays at given prices: running sums of ν over periods (T + 1,) and of
+    μ per limited organization over periods, with a last row of zeros for everyone
+    else, so that a lot forming in σ..σ+L-1 pays ``formation[σ+L-1] - formation[σ-1]``;
+    and λ_s per unit of volume on each capped offer's capacity row."""
+
+    formation: np.ndarray
+    own: np.ndarray
+    capacity: np.ndarray
 
 
 class _Relaxation:
@@ -177,47 +234,70 @@ class _Relaxation:
         self.own_orgs = sorted(own, key=inst.org_index.__getitem__)
         self.own_limit = np.array([own[o] for o in self.own_orgs], dtype=float)
         at = {o: i for i, o in enumerate(self.own_orgs)}
+        caps: list[float] = []
+        scale: list[float] = []
         for cat in self.categories:  # each pair's row in μ; the last (zero) row if none
             cat.own = np.array([at.get(o, len(at)) for o in cat.orgs], dtype=np.int64)
+            for index in cat.capped:
+                cat.rows[index] = len(caps)
+                caps.append(cat.offers[index].capacity)
+                scale.append(float(cat.volume.mean()))
+        # capacity rows count volume in the category's mean demand per pair
+        self.scale = np.array(scale, dtype=float)
+        self.caps = np.array(caps, dtype=float)
 
     @property
     def size(self) -> int:
-        """The number of prices: ν (when there is a central limit), then μ."""
-        return (self.horizon if self.limit is not None else 0) + self.own_limit.size * self.horizon
+        """The number of prices: ν (when there is a central limit), μ, then λ cap."""
+        central = self.horizon if self.limit is not None else 0
+        return central + self.own_limit.size * self.horizon + self.caps.size
 
     def split(self, prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(ν, μ as organizations x periods) from one price vector."""
         central = self.horizon if self.limit is not None else 0
         nu = prices[:central] if central else np.zeros(self.horizon)
-        return nu, prices[central:].reshape(len(self.own_orgs), self.horizon)
+        own = prices[central : central + self.own_limit.size * self.horizon]
+        return nu, own.reshape(len(self.own_orgs), self.horizon)
 
     def capacity(self) -> np.ndarray:
         """The right-hand sides of the priced rows, in the order of the prices."""
         central = [float(self.limit)] * self.horizon if self.limit is not None else []
-        return np.concatenate([central, np.repeat(self.own_limit, self.horizon)])
+        return np.concatenate(
+            [central, np.repeat(self.own_limit, self.horizon), self.caps / self.scale]
+        )
 
-    def charges(self, prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Running sums of the prices: ν over periods (T + 1,) and μ per limited
-        organization over periods, with a last row of zeros for everyone else, so
-        that a lot forming in σ..σ+L-1 pays ``cum[σ+L-1] - cum[σ-1]``."""
+    def charges(self, prices: np.ndarray) -> Charges:
+        """What a lot pays at these prices (``Charges``)."""
         nu, mu = self.split(prices)
         cum = np.concatenate([[0.0], np.cumsum(nu)])
         own_cum = np.zeros((len(self.own_orgs) + 1, self.horizon + 1))
         own_cum[:-1, 1:] = np.cumsum(mu, axis=1)
-        return cum, own_cum
+        unit = prices[prices.size - self.caps.size :] / self.scale
+        return Charges(cum, own_cum, unit)
 
     def choose(
-        self, cat: _Category, cum: np.ndarray, own_cum: np.ndarray, bridged: bool = False
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        self,
+        cat: _Category,
+        charges: Charges,
+        bridged: bool = False,
+        capped: int | None = None,
+        on: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Each pair's best option at these prices: (its value, at least 0; its start;
-        the index of its option in ``cat.options``, -1 where no option is positive);
-        `bridged`: with the bridge charge of the module docstring."""
+        the index of its option in ``cat.options``, -1 where no option is positive; the
+        offer (index in ``cat.offers``) it is on); `bridged`: with the bridge charge of
+        the module docstring; with a `capped` offer, the best on it alone (`on`, whatever
+        its capacity price) or on any other offer."""
         horizon = self.horizon
         starts = np.arange(1, horizon + 1)
-        best = np.zeros(len(cat.ready))
-        chosen_start = np.zeros(len(cat.ready), dtype=np.int64)
-        chosen = np.full(len(cat.ready), -1, dtype=np.int64)
-        mine = own_cum[cat.own] if self.own_orgs else own_cum  # pairs x (T + 1)
+        pairs = len(cat.ready)
+        rows = np.arange(pairs)
+        best = np.zeros(pairs)
+        chosen_start = np.zeros(pairs, dtype=np.int64)
+        chosen = np.full(pairs, -1, dtype=np.int64)
+        chosen_offer = np.full(pairs, -1, dtype=np.int64)
+        cum = charges.formation
+        mine = charges.own[cat.own] if self.own_orgs else charges.own  # pairs x (T + 1)
         for index, opt in enumerate(cat.options):
             live = np.maximum(starts + opt.lead, opt.available)
             fits = live <= horizon
@@ -226,21 +306,58 @@ class _Relaxation:
             s = starts[fits]
             weight = self.weights[live[fits]]
             # pairs x starts: M(live) A - κ - C/n - own charge, from the pair's readiness
-            value = np.outer(opt.saving, weight) - cat.coordination
+            fixed = np.full((pairs, len(s)), -cat.coordination)
             if opt.lead:
-                value -= ((cum[s + opt.lead - 1] - cum[s - 1]) / opt.members)[None, :]
+                fixed -= ((cum[s + opt.lead - 1] - cum[s - 1]) / opt.members)[None, :]
                 if self.own_orgs:
-                    value -= mine[:, s + opt.lead - 1] - mine[:, s - 1]
+                    fixed -= mine[:, s + opt.lead - 1] - mine[:, s - 1]
+            value = np.outer(opt.free, weight) + fixed
+            offer = np.repeat(opt.free_offer[:, None], len(s), axis=1)
+            if on:
+                value[:] = -math.inf
+            for k, saving in opt.capped.items():  # on a capped offer: less λ_s d_o
+                if capped is not None and (k == capped) != on:
+                    continue
+                paid = 0.0 if on else charges.capacity[cat.rows[k]] * cat.volume
+                other = np.outer(saving, weight) + fixed - np.atleast_1d(paid)[:, None]
+                better = other > value
+                value = np.where(better, other, value)
+                offer[better] = k
             value[s[None, :] < cat.ready[:, None]] = -math.inf
             if bridged and cat.graph is not None and opt.fewest >= 2:
                 value = value - bridge_charge(value, cat.graph)
             k = np.argmax(value, axis=1)
-            top = value[np.arange(len(k)), k]
+            top = value[rows, k]
             better = top > best
             best = np.where(better, top, best)
             chosen_start = np.where(better, s[k], chosen_start)
             chosen = np.where(better, index, chosen)
-        return best, chosen_start, chosen
+            chosen_offer = np.where(better, offer[rows, k], chosen_offer)
+        return best, chosen_start, chosen, chosen_offer
+
+    def price_capacity(self, prices: np.ndarray) -> np.ndarray:
+        """The prices with every capacity price λ_s set, one row at a time and the
+        others fixed, where the bound is least. With the rest fixed a pair's term is
+        ``max(a_o, b_o - d_o λ_s)`` (a_o its best off s, at least 0; b_o on s at
+        λ_s = 0), so the bound ``cap_s λ_s + Σ_o max(a_o, b_o - d_o λ_s)`` falls while
+        the pairs still better off on s, those with ``(b_o - a_o) / d_o > λ_s``, pool
+        more than cap_s: λ_s is the rate at which their volume first fits."""
+        prices = prices.copy()
+        first = prices.size - self.caps.size
+        for _ in range(CAPACITY_ROUNDS):
+            for cat in self.categories:
+                for k, row in cat.rows.items():
+                    charges = self.charges(prices)
+                    off, *_ = self.choose(cat, charges, capped=k)
+                    only, *_ = self.choose(cat, charges, capped=k, on=True)
+                    gains = only > off
+                    rate = (only[gains] - off[gains]) / cat.volume[gains]
+                    order = np.argsort(-rate, kind="stable")
+                    pooled = np.cumsum(cat.volume[gains][order])
+                    fits = int(np.searchsorted(pooled, self.caps[row], side="right"))
+                    unit = float(rate[order][fits]) if fits < len(rate) else 0.0
+                    prices[first + row] = max(unit, 0.0) * self.scale[row]
+        return prices
 
     def evaluate(self, prices: np.ndarray, bridged: bool = False) -> tuple[list[float], np.ndarray]:
         """The pairs' terms (each pair's best option, at least 0; the priced rows'
@@ -248,12 +365,13 @@ class _Relaxation:
         left-hand side of every priced row (the subgradient is the right-hand side
         minus it)."""
         horizon = self.horizon
-        cum, own_cum = self.charges(prices)
+        charges = self.charges(prices)
         count = np.zeros(horizon + 2)
         own_count = np.zeros((len(self.own_orgs) + 1, horizon + 2))
+        pooled = np.zeros(self.caps.size)
         terms: list[float] = []
         for cat in self.categories:
-            best, chosen_start, chosen = self.choose(cat, cum, own_cum, bridged)
+            best, chosen_start, chosen, offer = self.choose(cat, charges, bridged)
             lead = np.array([o.lead for o in cat.options] + [0], dtype=np.int64)[chosen]
             share = np.array([1.0 / o.members for o in cat.options] + [0.0])[chosen]
             terms += best[best > 0].tolist()
@@ -263,9 +381,14 @@ class _Relaxation:
             np.add.at(count, last, -share[used])
             np.add.at(own_count, (cat.own[used], first), 1.0)
             np.add.at(own_count, (cat.own[used], last), -1.0)
+            if cat.rows:
+                row = np.array([cat.rows.get(i, -1) for i in range(len(cat.offers))])
+                on = row[offer[best > 0]]
+                volume = cat.volume[best > 0]
+                np.add.at(pooled, on[on >= 0], volume[on >= 0] / self.scale[on[on >= 0]])
         central = np.cumsum(count)[1 : horizon + 1] if self.limit is not None else np.zeros(0)
         own = np.cumsum(own_count, axis=1)[:-1, 1 : horizon + 1].ravel()
-        return terms, np.concatenate([central, own])
+        return terms, np.concatenate([central, own, pooled])
 
 
 def bridge_charge(value: np.ndarray, graph: sp.csr_matrix) -> np.ndarray:
@@ -323,11 +446,13 @@ def slot_prices(
 
     terms, lhs = relaxation.evaluate(prices)
     best_value, best_prices = total(terms, prices), prices.copy()
-    if prices.size:
+    if prices.size > relaxation.caps.size:
         end = time.perf_counter() + seconds
         step, stall = 1.0, 0
+        moved = prices.size - relaxation.caps.size  # capacity prices: price_capacity
         for _ in range(ROUNDS):
             gradient = rhs - lhs
+            gradient[moved:] = 0.0
             norm = float(gradient @ gradient)
             value = total(terms, prices)
             if norm < 1e-12 or time.perf_counter() > end:
@@ -344,6 +469,10 @@ def slot_prices(
                     step, stall = step / 2, 0
                     if step < 1e-4:
                         break
+    if relaxation.caps.size:
+        capacity = relaxation.price_capacity(best_prices)
+        if total(relaxation.evaluate(capacity)[0], capacity) < best_value:
+            best_prices = capacity
     final, _ = relaxation.evaluate(best_prices, bridged=True)
     # Σ rhs x price, exactly, rounded up
     exact = sum(
