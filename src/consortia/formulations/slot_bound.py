@@ -21,7 +21,7 @@ most one lot, so the sum over lots is at most the sum over pairs of the best suc
 term over every offer serving the pair, member count n (taken as the largest n
 of its lead level: a larger n only lowers π_s(n) and C/n) and start σ from the
 pair's readiness (spec section 9) with live ≤ T — or 0, when the pair is in no
-lot. Every other rule (capacity, graph, own limits, locks, …) is dropped, which
+lot. Every other rule (graph, locks, …; capacity and own limits below) is dropped, which
 only raises the bound. Any ν ≥ 0 gives a valid bound; a subgradient search over
 ν makes it small, and the least one found is summed exactly and rounded up.
 With ν = 0 it is the member bound with each offer's price at its reachable
