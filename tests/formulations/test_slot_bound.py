@@ -39,6 +39,16 @@ def test_the_bound_is_never_below_the_optimum_and_often_below_the_member_bound()
     assert tighter >= cases // 3, (tighter, cases)
 
 
+# four bodies of one region buy 10 paper at 10
+FOUR_BODIES = """
+    org_id,category_id,quantity,baseline_price
+    A,paper,10,10
+    B,paper,10,10
+    C,paper,10,10
+    D,paper,10,10
+"""
+
+
 def _write(folder: Path, tables: dict[str, str]) -> Path:
     folder.mkdir()
     for name, text in tables.items():
@@ -56,13 +66,7 @@ def _two_slots(tmp_path: Path) -> Path:
             "settings": "key,value\nhorizon,3\nmax_parallel_formations,1",
             "organizations": "org_id,region\nA,north\nB,north\nC,north\nD,north",
             "categories": "category_id,base_lead,max_members\npaper,1,2",
-            "demand": """
-                org_id,category_id,quantity,baseline_price
-                A,paper,10,10
-                B,paper,10,10
-                C,paper,10,10
-                D,paper,10,10
-            """,
+            "demand": FOUR_BODIES,
             "suppliers": "supplier_id\nS1",
             "offers": "supplier_id,category_id\nS1,paper",
             "tiers": """
@@ -108,13 +112,7 @@ def test_capacity_prices_tighten_the_bound_by_hand(tmp_path: Path) -> None:
             "settings": "key,value\nhorizon,3",
             "organizations": "org_id,region\nA,north\nB,north\nC,north\nD,north",
             "categories": "category_id,base_lead\npaper,1",
-            "demand": """
-                org_id,category_id,quantity,baseline_price
-                A,paper,10,10
-                B,paper,10,10
-                C,paper,10,10
-                D,paper,10,10
-            """,
+            "demand": FOUR_BODIES,
             "suppliers": "supplier_id\nS1",
             "offers": "supplier_id,category_id,capacity\nS1,paper,20",
             "tiers": "supplier_id,category_id,min_quantity,unit_price\nS1,paper,0,9",
