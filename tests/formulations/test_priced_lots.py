@@ -105,3 +105,34 @@ def test_a_left_out_body_joins_when_the_lead_stays_the_same(tmp_path: Path) -> N
     filled = fill_lots(inst, [outcome])
     assert [o.lot.members for o in filled] == [("A", "C", "B")]
     assert total_net(filled) == 80
+
+
+def test_a_full_lot_exchanges_a_member_for_a_larger_neighbour(tmp_path: Path) -> None:
+    """Hand case: lots hold at most two members; A buys 12, B 10 and C 20, all at
+    10; S1 sells at 9, and at 8 from 25 units; the graph is the path A - B - C. The
+    lot {A, B} (22 units at 9: 22 a period) cannot grow. C taking the place of B,
+    the member worth least, would save most ({A, C}: 64 a period) but leave the lot
+    disconnected; C takes A's place: {B, C} pools 30 units at 8 (60 a period)."""
+    folder = tmp_path / "exchange"
+    folder.mkdir()
+    tables = {
+        "settings": "key,value\nhorizon,3",
+        "organizations": "org_id,region\nA,north\nB,north\nC,north",
+        "categories": "category_id,base_lead,max_members\npaper,1,2",
+        "demand": "org_id,category_id,quantity,baseline_price\n"
+        "A,paper,12,10\nB,paper,10,10\nC,paper,20,10",
+        "collaboration": "org_a,org_b\nA,B\nB,C",
+        "suppliers": "supplier_id\nS1",
+        "offers": "supplier_id,category_id\nS1,paper",
+        "tiers": "supplier_id,category_id,min_quantity,unit_price\nS1,paper,0,9\nS1,paper,25,8",
+    }
+    for name, text in tables.items():
+        (folder / f"{name}.csv").write_text(text + "\n")
+    inst = read_instance(folder)
+    before, problems = price_lot(inst, Lot("paper", "S1", ("A", "B"), 1))
+    assert before is not None and not problems
+    after, problems = price_lot(inst, Lot("paper", "S1", ("C", "B"), 1))
+    assert after is not None and not problems and after.net > before.net
+    filled = fill_lots(inst, [before])
+    assert [o.lot.members for o in filled] == [("C", "B")]
+    assert total_net(filled) == after.net
