@@ -102,9 +102,11 @@ def national_plan(
             if number >= len(variants) and _distinct(proposals) > POOL_MAX_LOTS // 2:
                 break  # the MIP would not take them
             lots = [lot for _, lot in priced_lots(inst, found, admit, delays, shared)]
-            proposals += lots
             priced = schedule_lots(inst, lots)
-            plan = best_feasible(inst, [plan, priced, fill_lots(inst, priced)]) or plan
+            filled = fill_lots(inst, priced)
+            # the filled and exchanged lots are proposals too (5,000 bodies: +x G)
+            proposals += lots + [out.lot for out in filled]
+            plan = best_feasible(inst, [plan, priced, filled]) or plan
     if not rules_in_force(inst):
         plan = _pool_plan(ctx, plan, proposals, pool_seconds)
     return plan, bound
