@@ -44,7 +44,7 @@ from consortia.formulations.forced_lots import rules_in_force
 from consortia.formulations.regional import _category_frames, _surcharge_tables, _surcharges
 from consortia.rules.connectivity import is_connected
 from consortia.rules.plan import Lot, LotOutcome, price_lot
-from consortia.rules.spec import lead_time, tier_costs, within
+from consortia.rules.spec import REL_TOL, lead_time, tier_costs, within
 
 
 def fill_lots(inst: Instance, plan: list[LotOutcome]) -> list[LotOutcome]:
@@ -293,10 +293,12 @@ class _Filler:
         if gain - float(cost[0]) <= saving * (1 + 1e-12):
             return None
         price = float(cost[0]) / volume
-        if self.inst.settings.individually_rational and not all(
-            within(price + surcharge[i], baseline[i]) for i in after
+        limit = baseline[after] + REL_TOL * np.maximum(1.0, np.abs(baseline[after]))
+        if (
+            self.inst.settings.individually_rational
+            and not (price + surcharge[after] <= limit).all()
         ):
-            return None
+            return None  # spec.within, for every member at once
         if not is_connected([pairs.names[i] for i in after], self.inst.neighbours):
             return None
         return volume, gain - float(cost[0])
