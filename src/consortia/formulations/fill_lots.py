@@ -22,7 +22,8 @@ saving per period rises, the offer has capacity, every member stays individually
 rational at the new volume and the lot stays connected — until no exchange pays
 (at most as many as the lot has members). Members taken out are free for the lots
 that come after. The exchanged lot is priced again and kept only if it is worth
-more (5,000 generated bodies: +x G).
+more (a priced plan of 5,000 generated bodies: 25.41 G → 25.68 G after filling;
+the 44,000-body plan: 263.4 G → 265.3 G, 10 s).
 
 Instances with locks or supplier rules (spec sections 11, 12) are returned as
 they are: joining could break them, and their plans come from the rule-aware
