@@ -150,6 +150,24 @@ def _options(
     return _Options(lead, members, fewest, available, saving, offer, free, free_offer, own)
 
 
+def _can_bind(
+    by_level: dict[tuple[int, int, int], dict[int, np.ndarray]],
+    capped: list[int],
+    size: np.ndarray,
+    offers: list[Offer],
+) -> list[int]:
+    """The offers of `capped` worth a price: the best offer of pairs whose demand
+    exceeds its capacity at some level. Leaving the others' rows unpriced (λ = 0)
+    keeps the bound valid and spares the search their columns (a generated UK
+    instance: 12 of the 76 offers whose capacity is below the demand they serve)."""
+    wins = {k: np.zeros(len(size), dtype=bool) for k in capped}
+    for savings in by_level.values():
+        best, which = _best(savings, len(size))
+        for k in capped:
+            wins[k] |= (which == k) & np.isfinite(best)
+    return [k for k in capped if float(size[wins[k]].sum()) > offers[k].capacity]
+
+
 def _categories(inst: Instance) -> list[_Category]:
     horizon = inst.settings.horizon
     tables = _surcharge_tables(inst)
@@ -186,6 +204,7 @@ def _categories(inst: Instance) -> list[_Category]:
                 reachable[(index, lead)] = price
                 saving = np.where(served, size * (baseline - h - price), -math.inf)
                 by_level.setdefault((lead, most, offer.available_from), {})[index] = saving
+        capped = _can_bind(by_level, capped, size, offers)
         options = [
             _options(lead, n, fewest[lead], a, savings, capped)
             for (lead, n, a), savings in sorted(by_level.items())
@@ -297,6 +316,9 @@ class _Relaxation:
         chosen = np.full(pairs, -1, dtype=np.int64)
         chosen_offer = np.full(pairs, -1, dtype=np.int64)
         cum = charges.formation
+        # with every capacity price at 0 each pair's best offer is the same as without
+        # them (the subgradient search runs so): one column per option
+        unpriced = capped is None and not charges.capacity.any()
         mine = charges.own[cat.own] if self.own_orgs else charges.own  # pairs x (T + 1)
         for index, opt in enumerate(cat.options):
             live = np.maximum(starts + opt.lead, opt.available)
@@ -306,23 +328,32 @@ class _Relaxation:
             s = starts[fits]
             weight = self.weights[live[fits]]
             # pairs x starts: M(live) A - κ - C/n - own charge, from the pair's readiness
-            fixed = np.full((pairs, len(s)), -cat.coordination)
+            shift = np.full(len(s), -cat.coordination)
+            own = None
             if opt.lead:
-                fixed -= ((cum[s + opt.lead - 1] - cum[s - 1]) / opt.members)[None, :]
+                shift -= (cum[s + opt.lead - 1] - cum[s - 1]) / opt.members
                 if self.own_orgs:
-                    fixed -= mine[:, s + opt.lead - 1] - mine[:, s - 1]
-            value = np.outer(opt.free, weight) + fixed
-            offer = np.repeat(opt.free_offer[:, None], len(s), axis=1)
-            if on:
-                value[:] = -math.inf
-            for k, saving in opt.capped.items():  # on a capped offer: less λ_s d_o
-                if capped is not None and (k == capped) != on:
-                    continue
-                paid = 0.0 if on else charges.capacity[cat.rows[k]] * cat.volume
-                other = np.outer(saving, weight) + fixed - np.atleast_1d(paid)[:, None]
-                better = other > value
-                value = np.where(better, other, value)
-                offer[better] = k
+                    own = mine[:, s + opt.lead - 1] - mine[:, s - 1]
+            value = np.outer(opt.saving if unpriced else opt.free, weight) + shift[None, :]
+            if own is not None:
+                value -= own
+            offer = None
+            if not unpriced and opt.capped and (capped is None or capped in opt.capped):
+                offer = np.repeat(opt.free_offer[:, None], len(s), axis=1)
+                if on:
+                    value[:] = -math.inf
+                for k, saving in opt.capped.items():  # on a capped offer: less λ_s d_o
+                    if capped is not None and (k == capped) != on:
+                        continue
+                    paid = 0.0 if on else charges.capacity[cat.rows[k]] * cat.volume
+                    other = np.outer(saving, weight) + shift[None, :] - np.atleast_1d(paid)[:, None]
+                    if own is not None:
+                        other -= own
+                    better = other > value
+                    value = np.where(better, other, value)
+                    offer[better] = k
+            elif on:
+                continue
             value[s[None, :] < cat.ready[:, None]] = -math.inf
             if bridged and cat.graph is not None and opt.fewest >= 2:
                 value = value - bridge_charge(value, cat.graph)
@@ -332,7 +363,8 @@ class _Relaxation:
             best = np.where(better, top, best)
             chosen_start = np.where(better, s[k], chosen_start)
             chosen = np.where(better, index, chosen)
-            chosen_offer = np.where(better, offer[rows, k], chosen_offer)
+            at = (opt.offer if unpriced else opt.free_offer) if offer is None else offer[rows, k]
+            chosen_offer = np.where(better, at, chosen_offer)
         return best, chosen_start, chosen, chosen_offer
 
     def price_capacity(self, prices: np.ndarray) -> np.ndarray:
