@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from consortia.data.instance import Instance
 from consortia.data.reader import instance_from_tables, read_instance
 from consortia.formulations.fill_lots import fill_lots
 from consortia.formulations.greedy import schedule_lots
@@ -79,27 +80,40 @@ def test_filled_lots_keep_the_rules_and_never_lose_value() -> None:
     assert gained >= 5, gained  # measured: 6
 
 
+def _three_bodies(folder: Path, tables: dict[str, str]) -> Instance:
+    """Bodies A, B and C of one region buying paper from S1 over three periods: the
+    category, the demand and tier rows (without headers) and any other table given."""
+    headers = {
+        "demand": "org_id,category_id,quantity,baseline_price\n",
+        "tiers": "supplier_id,category_id,min_quantity,unit_price\n",
+    }
+    folder.mkdir()
+    every = {
+        "settings": "key,value\nhorizon,3",
+        "organizations": "org_id,region\nA,north\nB,north\nC,north",
+        "suppliers": "supplier_id\nS1",
+        "offers": "supplier_id,category_id\nS1,paper",
+        **{name: headers.get(name, "") + text for name, text in tables.items()},
+    }
+    for name, text in every.items():
+        (folder / f"{name}.csv").write_text(text + "\n")
+    return read_instance(folder)
+
+
 def test_a_left_out_body_joins_when_the_lead_stays_the_same(tmp_path: Path) -> None:
     """Hand case: base lead 1 and member_lead 0.5, so 2 or 3 members form for
     1 + ceil(0.5 (n - 1)) = 2 periods; horizon 3. A and B buy 10 and C buys 20, all
     at 10; S1 sells at 10 below 25 units and at 8 from 25. The lot {A, C} from period
     1 (30 units at 8: 2 saved per unit, 60 a period) is live in period 3 only: 60.
     B joins without changing the lead: 40 units at 8, 80. No coordination costs."""
-    folder = tmp_path / "fill"
-    folder.mkdir()
-    tables = {
-        "settings": "key,value\nhorizon,3",
-        "organizations": "org_id,region\nA,north\nB,north\nC,north",
-        "categories": "category_id,base_lead,member_lead\npaper,1,0.5",
-        "demand": "org_id,category_id,quantity,baseline_price\n"
-        "A,paper,10,10\nB,paper,10,10\nC,paper,20,10",
-        "suppliers": "supplier_id\nS1",
-        "offers": "supplier_id,category_id\nS1,paper",
-        "tiers": "supplier_id,category_id,min_quantity,unit_price\nS1,paper,0,10\nS1,paper,25,8",
-    }
-    for name, text in tables.items():
-        (folder / f"{name}.csv").write_text(text + "\n")
-    inst = read_instance(folder)
+    inst = _three_bodies(
+        tmp_path / "fill",
+        {
+            "categories": "category_id,base_lead,member_lead\npaper,1,0.5",
+            "demand": "A,paper,10,10\nB,paper,10,10\nC,paper,20,10",
+            "tiers": "S1,paper,0,10\nS1,paper,25,8",
+        },
+    )
     outcome, problems = price_lot(inst, Lot("paper", "S1", ("A", "C"), 1))
     assert outcome is not None and not problems and outcome.net == 60
     filled = fill_lots(inst, [outcome])
@@ -113,22 +127,15 @@ def test_a_full_lot_exchanges_a_member_for_a_larger_neighbour(tmp_path: Path) ->
     lot {A, B} (22 units at 9: 22 a period) cannot grow. C taking the place of B,
     the member worth least, would save most ({A, C}: 64 a period) but leave the lot
     disconnected; C takes A's place: {B, C} pools 30 units at 8 (60 a period)."""
-    folder = tmp_path / "exchange"
-    folder.mkdir()
-    tables = {
-        "settings": "key,value\nhorizon,3",
-        "organizations": "org_id,region\nA,north\nB,north\nC,north",
-        "categories": "category_id,base_lead,max_members\npaper,1,2",
-        "demand": "org_id,category_id,quantity,baseline_price\n"
-        "A,paper,12,10\nB,paper,10,10\nC,paper,20,10",
-        "collaboration": "org_a,org_b\nA,B\nB,C",
-        "suppliers": "supplier_id\nS1",
-        "offers": "supplier_id,category_id\nS1,paper",
-        "tiers": "supplier_id,category_id,min_quantity,unit_price\nS1,paper,0,9\nS1,paper,25,8",
-    }
-    for name, text in tables.items():
-        (folder / f"{name}.csv").write_text(text + "\n")
-    inst = read_instance(folder)
+    inst = _three_bodies(
+        tmp_path / "exchange",
+        {
+            "categories": "category_id,base_lead,max_members\npaper,1,2",
+            "demand": "A,paper,12,10\nB,paper,10,10\nC,paper,20,10",
+            "tiers": "S1,paper,0,9\nS1,paper,25,8",
+            "collaboration": "org_a,org_b\nA,B\nB,C",
+        },
+    )
     before, problems = price_lot(inst, Lot("paper", "S1", ("A", "B"), 1))
     assert before is not None and not problems
     after, problems = price_lot(inst, Lot("paper", "S1", ("C", "B"), 1))
