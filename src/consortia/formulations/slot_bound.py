@@ -54,10 +54,10 @@ for every offer whose capacity is below the demand it serves (the other rows
 cannot bind), with ``λ_s ≥ 0`` per unit of volume: the bound gains
 ``Σ_s cap_s λ_s`` and a pair on s pays ``d_o λ_s`` (its volume, once). The
 best offer of a pair then depends on the prices, so these offers' savings are
-kept apart from the best of the others. The search prices volume in units of the
-category's mean demand per pair (``Σ d_o / d̄ ≤ cap_s / d̄``), so that the
-subgradient's entries are counts of pairs, of the scale of the formation rows'
-counts of lots.
+kept apart from the best of the others. Only offers that are some pairs' best
+for more than their capacity get a price (leaving a row unpriced keeps the bound
+valid). The prices are set after the search over ν and μ, one row at a time with
+the others fixed, where the bound is least (``_Relaxation.price_capacity``).
 """
 
 from __future__ import annotations
@@ -99,8 +99,8 @@ class _Options:
     available: int  # available_from of the offers in this group
     saving: np.ndarray  # A_o = max_s d_o (b_o - h_os - π_s(n)); -inf where none serves
     offer: np.ndarray  # the index (in _Category.offers) of an offer attaining A_o
-    # the same over the offers whose capacity cannot bind, and where capacity can
-    # bind each such offer's own saving (its index in _Category.offers: the saving)
+    # A_o over the offers whose capacity is not priced, an offer attaining it, and
+    # each priced offer's own saving (keyed by its index in _Category.offers)
     free: np.ndarray = field(default_factory=lambda: np.zeros(0))
     free_offer: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     capped: dict[int, np.ndarray] = field(default_factory=dict)
@@ -254,15 +254,11 @@ class _Relaxation:
         self.own_limit = np.array([own[o] for o in self.own_orgs], dtype=float)
         at = {o: i for i, o in enumerate(self.own_orgs)}
         caps: list[float] = []
-        scale: list[float] = []
         for cat in self.categories:  # each pair's row in μ; the last (zero) row if none
             cat.own = np.array([at.get(o, len(at)) for o in cat.orgs], dtype=np.int64)
             for index in cat.capped:
                 cat.rows[index] = len(caps)
                 caps.append(cat.offers[index].capacity)
-                scale.append(float(cat.volume.mean()))
-        # capacity rows count volume in the category's mean demand per pair
-        self.scale = np.array(scale, dtype=float)
         self.caps = np.array(caps, dtype=float)
 
     @property
@@ -281,9 +277,7 @@ class _Relaxation:
     def capacity(self) -> np.ndarray:
         """The right-hand sides of the priced rows, in the order of the prices."""
         central = [float(self.limit)] * self.horizon if self.limit is not None else []
-        return np.concatenate(
-            [central, np.repeat(self.own_limit, self.horizon), self.caps / self.scale]
-        )
+        return np.concatenate([central, np.repeat(self.own_limit, self.horizon), self.caps])
 
     def charges(self, prices: np.ndarray) -> Charges:
         """What a lot pays at these prices (``Charges``)."""
@@ -291,8 +285,7 @@ class _Relaxation:
         cum = np.concatenate([[0.0], np.cumsum(nu)])
         own_cum = np.zeros((len(self.own_orgs) + 1, self.horizon + 1))
         own_cum[:-1, 1:] = np.cumsum(mu, axis=1)
-        unit = prices[prices.size - self.caps.size :] / self.scale
-        return Charges(cum, own_cum, unit)
+        return Charges(cum, own_cum, prices[prices.size - self.caps.size :])
 
     def choose(
         self,
@@ -388,7 +381,7 @@ class _Relaxation:
                     pooled = np.cumsum(cat.volume[gains][order])
                     fits = int(np.searchsorted(pooled, self.caps[row], side="right"))
                     unit = float(rate[order][fits]) if fits < len(rate) else 0.0
-                    prices[first + row] = max(unit, 0.0) * self.scale[row]
+                    prices[first + row] = max(unit, 0.0)
         return prices
 
     def evaluate(self, prices: np.ndarray, bridged: bool = False) -> tuple[list[float], np.ndarray]:
@@ -417,7 +410,7 @@ class _Relaxation:
                 row = np.array([cat.rows.get(i, -1) for i in range(len(cat.offers))])
                 on = row[offer[best > 0]]
                 volume = cat.volume[best > 0]
-                np.add.at(pooled, on[on >= 0], volume[on >= 0] / self.scale[on[on >= 0]])
+                np.add.at(pooled, on[on >= 0], volume[on >= 0])
         central = np.cumsum(count)[1 : horizon + 1] if self.limit is not None else np.zeros(0)
         own = np.cumsum(own_count, axis=1)[:-1, 1 : horizon + 1].ravel()
         return terms, np.concatenate([central, own, pooled])
