@@ -141,30 +141,32 @@ def _options(
     available: int,
     savings: dict[int, np.ndarray],
     capped: list[int],
+    best: tuple[np.ndarray, np.ndarray],
 ) -> _Options:
-    """One option from its offers' savings, the capped offers' kept apart."""
-    pairs = len(next(iter(savings.values())))
-    saving, offer = _best(savings, pairs)
+    """One option from its offers' savings and their best (``_best``), the capped
+    offers' kept apart."""
+    pairs = len(best[0])
+    saving, offer = best
     free, free_offer = _best({i: v for i, v in savings.items() if i not in capped}, pairs)
     own = {i: v for i, v in savings.items() if i in capped}
     return _Options(lead, members, fewest, available, saving, offer, free, free_offer, own)
 
 
 def _can_bind(
-    by_level: dict[tuple[int, int, int], dict[int, np.ndarray]],
+    best: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray]],
     capped: list[int],
     size: np.ndarray,
     offers: list[Offer],
 ) -> list[int]:
-    """The offers of `capped` worth a price: the best offer of pairs whose demand
-    exceeds its capacity at some level. Leaving the others' rows unpriced (λ = 0)
-    keeps the bound valid and spares the search their columns (a generated UK
-    instance: 12 of the 76 offers whose capacity is below the demand they serve)."""
+    """The offers of `capped` worth a price: the best offer (`best`: ``_best`` per
+    level) of pairs whose demand exceeds its capacity at some level. Leaving the
+    others' rows unpriced (λ = 0) keeps the bound valid and spares the search their
+    columns (a generated UK instance: 12 of the 76 offers whose capacity is below
+    the demand they serve)."""
     wins = {k: np.zeros(len(size), dtype=bool) for k in capped}
-    for savings in by_level.values():
-        best, which = _best(savings, len(size))
+    for saving, which in best.values():
         for k in capped:
-            wins[k] |= (which == k) & np.isfinite(best)
+            wins[k] |= (which == k) & np.isfinite(saving)
     return [k for k in capped if float(size[wins[k]].sum()) > offers[k].capacity]
 
 
@@ -204,9 +206,10 @@ def _categories(inst: Instance) -> list[_Category]:
                 reachable[(index, lead)] = price
                 saving = np.where(served, size * (baseline - h - price), -math.inf)
                 by_level.setdefault((lead, most, offer.available_from), {})[index] = saving
-        capped = _can_bind(by_level, capped, size, offers)
+        best = {key: _best(savings, len(size)) for key, savings in by_level.items()}
+        capped = _can_bind(best, capped, size, offers)
         options = [
-            _options(lead, n, fewest[lead], a, savings, capped)
+            _options(lead, n, fewest[lead], a, savings, capped, best[(lead, n, a)])
             for (lead, n, a), savings in sorted(by_level.items())
         ]
         if options:
