@@ -1,11 +1,11 @@
 """Connected pricing of the lot generation against enumeration of every member set.
 
 The MIP with lazily separated connectivity cuts (``lots.exact``) must bound every
-connected set in the windows from above, keep its cuts valid for later
-subproblems of the same piece, and return an optimal connected set when it
-finishes; the path heuristic (``lots.connected``) must return connected sets in
-the windows. Graphs, values and windows are random and small enough to list all
-2^n member sets.
+connected set in the windows from above, decide whether one reaches a threshold,
+keep its cuts valid for later subproblems of the same piece, and return an optimal
+connected set when it finishes; the path heuristic (``lots.connected``) must
+return connected sets in the windows. Graphs, values and windows are random and
+small enough to list all 2^n member sets.
 """
 
 from __future__ import annotations
@@ -74,6 +74,16 @@ def test_exact_pricing_bounds_and_finds_the_best_connected_set(chunk: int) -> No
             value, members = pricer.solve(w, window, time_limit=30.0)
             assert screen >= truth - tol, (seed, window)
             assert value >= truth - tol, (seed, window)
+            if np.isfinite(truth):
+                # just above the best: proved none (a bound at the threshold);
+                # just below: a connected set that reaches it (a pricer without
+                # the cuts found so far, which must separate its own)
+                fresh = PieceConnectedPricer(adj, eligible, d)
+                above, none = fresh.decide(w, window, truth + 1.0, time_limit=30.0)
+                assert none is None and above >= truth + 1.0, (seed, window)
+                below, some = fresh.decide(w, window, truth - 1.0, time_limit=30.0)
+                assert some is not None and is_connected(some.tolist(), neighbours)
+                assert float(w[some].sum()) >= truth - 1.0 - tol
             if members is None:
                 assert truth == -np.inf or value >= truth - tol
                 continue

