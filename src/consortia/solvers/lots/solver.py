@@ -21,6 +21,8 @@ import math
 import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from typing import NamedTuple
 
 import numpy as np
@@ -40,6 +42,7 @@ from consortia.solvers.lots.exact import PieceConnectedPricer
 from consortia.solvers.lots.master import LotMaster
 from consortia.solvers.lots.pricing import CategoryPricing, PricingResult
 from consortia.solvers.lots.repair import columns_from_members
+from consortia.solvers.lots.settle import DECIDE_SECONDS, settle, settle_in_helper, start_helper
 from consortia.solvers.lots.subproblems import build_subproblems
 from consortia.solvers.national import national_plan
 from consortia.solvers.options import Progress, SolveOptions
@@ -67,8 +70,8 @@ BOUND_SECONDS = 5.0  # per bound LP (its duals give a valid bound whenever it st
 BOUND_EVERY = 5
 GREEDY_PAIRS = 6000  # demand pairs up to which the greedy start is built
 MAX_COLUMNS_PER_CATEGORY = 100  # repair (plan.price_lot per column) is the cost beyond this
-EXACT_SECONDS = 0.5  # per subproblem; past it the MIP's dual bound is used
-PROOF_SECONDS = 2.0  # per subproblem when settling a bound
+SETTLE_HELPER = True  # settle in a helper process too (two cores or more)
+HELPER_FROM = 6  # subproblems in a batch from which the helper is started (~1 s)
 HEURISTIC_SEEDS = 6  # best members the connected heuristic grows from (after the LP's)
 SCREEN_ALL = 1500  # subproblems LP-screened per round when no more are positive
 SCREEN_FIRST = 300  # else only the best this many
@@ -76,7 +79,7 @@ LP_SEEDS = 3  # the heuristic also grows from the LP screen's largest members
 CONNECTED_COLUMNS = 30  # per category and round, with a graph
 EXACT_MIPS = 8  # connected pricing MIPs per round (where the path heuristic fails)
 PROOF_FROM = 0.55  # of the time limit: with a graph, proving starts (at the latest)
-PROOF_BATCH = 12  # subproblems settled between two bound LPs
+PROOF_BATCH = 24  # subproblems settled between two bound LPs (each LP ~1 s on medium)
 # with a graph, reduced costs below this share of the LP count as zero: the
 # decision MIPs' margin for the solver's tolerances (1e-6 of the values) must fit
 GRAPH_TOL = 1e-6
@@ -210,8 +213,12 @@ def solve_lots(
                 t = time.perf_counter()
                 slack, proved = exact.prove(inst, ubs, results, tol, cg_deadline, deadline)
                 bound = min(bound, dual_obj + slack + 1e-9 * abs(dual_obj + slack))
-                master.add(_columns_of(inst, pricings, proved))
+                columns = _columns_of(inst, pricings, proved)
+                master.add(columns)
                 complete = not any(bool((ub > tol).any()) for ub in ubs)
+                # it settled everything it could and found lots that improve the LP:
+                # with time left, the LP moves and the search goes on from there
+                improving = [out for out, _ in columns if master.reduced_cost(out, y) > tol]
                 laps["proof"] = laps.get("proof", 0.0) + time.perf_counter() - t
                 if _DEBUG:
                     print(
@@ -220,6 +227,8 @@ def solve_lots(
                         f" complete={complete} columns={len(proved)}",
                         file=sys.stderr,
                     )
+            if improving and not _late(cg_deadline):
+                continue
             converged = complete and not improving
             if improving:
                 messages.append("column generation stopped at its time share")
@@ -510,7 +519,7 @@ class _ExactPricing:
                 # the solver's margin counts as settled)
                 threshold = float(pr.last_C[r]) + 0.5 * tol
                 pricer = self._pricer(ci, int(s.piece[r]))
-                value, idx = pricer.decide(w, window, threshold, EXACT_SECONDS)
+                value, idx = pricer.decide(w, window, threshold, DECIDE_SECONDS)
                 self.known[ci][r] = min(self.known[ci][r], value - pr.last_C[r])
                 ubs[ci][r] = min(ubs[ci][r], value - pr.last_C[r])
                 if idx is None or float(w[idx].sum()) - pr.last_C[r] <= 0.5 * tol:
@@ -531,60 +540,84 @@ class _ExactPricing:
     ) -> tuple[float, list[tuple[int, int, np.ndarray]]]:
         """Settle the subproblems the bound rests on, at fixed duals: solve the bound
         LP, take the PROOF_BATCH subproblems with the largest share s_t not yet
-        settled, decide each exactly (``_settle``; ubs lowered in place), repeat
-        until none is left or the deadline. Any duals give a valid bound, so the
-        least slack met is returned, with the improving lots found on the way
-        (for the integer master's pool)."""
+        settled, settle each exactly (``settle.settle``, every other one in a helper
+        process; ubs lowered in place), repeat until none is left or the deadline.
+        Any duals give a valid bound, so the least slack met is returned, with the
+        improving lots found on the way (for the integer master's pool)."""
         settled: set[tuple[int, int]] = set()
         found: list[tuple[int, int, np.ndarray]] = []
         best = math.inf
         values = _member_values(self.pricings, results)
         stop = False
-        while True:
-            slack, shares = slack_shares(
-                inst, self.pricings, ubs, values, _bound_seconds(bound_deadline)
-            )
-            best = min(best, slack)
-            picks = sorted(
-                (
+        helper: ProcessPoolExecutor | None = None
+        try:
+            while True:
+                slack, shares = slack_shares(
+                    inst, self.pricings, ubs, values, _bound_seconds(bound_deadline)
+                )
+                best = min(best, slack)
+                if _DEBUG:
+                    print(f"[lots]   proof slack {slack:,.0f} {len(settled)}", file=sys.stderr)
+                picks = sorted(
                     (-float(share[r]), ci, int(r))
                     for ci, share in enumerate(shares)
                     for r in np.nonzero(share > tol)[0]
                     if (ci, int(r)) not in settled
-                ),
-            )[:PROOF_BATCH]
-            if not picks or stop:
-                return best, found
-            for _, ci, r in picks:
-                stop = _late(deadline)
-                if stop:
-                    break
-                settled.add((ci, r))
-                pr, duals = self.pricings[ci], results[ci]
-                s = pr.subs
-                w = pr.weights(np.array([r]), duals.pi, duals.mu, duals.own)[0]
-                window = (int(s.nlo[r]), int(s.nhi[r]), float(s.vlo[r]), float(s.vhi[r]))
-                t0 = time.perf_counter()
-                rc, idx = _settle(self._pricer(ci, int(s.piece[r])), w, window, pr.last_C[r], tol)
-                if _DEBUG:
-                    print(
-                        f"[lots]   settle {ci}/{r} share={-_:,.0f} rc<={rc:,.0f}"
-                        f" found={idx is not None} {time.perf_counter() - t0:.2f}s",
-                        file=sys.stderr,
-                    )
-                self.known[ci][r] = min(self.known[ci][r], rc)
-                ubs[ci][r] = min(ubs[ci][r], rc)
-                if idx is not None:
-                    found.append((ci, r, idx))
+                )[:PROOF_BATCH]
+                if not picks or stop:
+                    return best, found
+                if helper is None and len(picks) >= HELPER_FROM:
+                    helper = self._helper()
+                # every other pick to the helper, the rest here
+                remote = []
+                for k, (_, ci, r) in enumerate(picks):
+                    stop = _late(deadline)
+                    if stop:
+                        break
+                    settled.add((ci, r))
+                    task = self._task(ci, r, results[ci], tol)
+                    if helper is not None and k % 2 == 1:
+                        remote.append(helper.submit(settle_in_helper, task))
+                        continue
+                    rc, idx = settle(self._pricer(ci, task[2]), *task[3:])
+                    self._settled(ci, r, rc, idx, ubs, found)
+                for future in remote:
+                    self._settled(*future.result(), ubs, found)
+        finally:
+            if helper is not None:
+                helper.shutdown(wait=True, cancel_futures=True)
 
+    def _task(self, ci: int, r: int, duals: _Priced, tol: float):
+        """(category, row, piece, w, window, cost, tol) of subproblem r."""
+        pr = self.pricings[ci]
+        s = pr.subs
+        w = pr.weights(np.array([r]), duals.pi, duals.mu, duals.own)[0]
+        window = (int(s.nlo[r]), int(s.nhi[r]), float(s.vlo[r]), float(s.vhi[r]))
+        return ci, r, int(s.piece[r]), w, window, float(pr.last_C[r]), tol
 
-def _settle(pricer: PieceConnectedPricer, w, window, cost: float, tol: float):
-    """(upper bound on the subproblem's reduced cost, member set with rc > tol/2 or
-    None): decided first (fast when no lot is worth it), optimised if one is."""
-    value, idx = pricer.decide(w, window, cost + 0.5 * tol, EXACT_SECONDS)
-    if idx is not None:
-        value = min(value, pricer.solve(w, window, PROOF_SECONDS)[0])
-    return value - cost, idx
+    def _settled(self, ci: int, r: int, rc: float, idx, ubs, found) -> None:
+        """Record a settled subproblem: its bound, and its lot if it improves."""
+        self.known[ci][r] = min(self.known[ci][r], rc)
+        ubs[ci][r] = min(ubs[ci][r], rc)
+        if idx is not None:
+            found.append((ci, r, idx))
+
+    def _helper(self) -> ProcessPoolExecutor | None:
+        """A helper process for settling (None on a one-core machine)."""
+        if (os.cpu_count() or 1) < 2 or not SETTLE_HELPER:
+            return None
+        eligible = {
+            (ci, j): piece.eligible
+            for ci, pr in enumerate(self.pricings)
+            for j, piece in enumerate(pr.data.pieces)
+        }
+        volumes = [pr.data.d for pr in self.pricings]
+        return ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=get_context("spawn"),
+            initializer=start_helper,
+            initargs=(self.graphs, eligible, volumes),
+        )
 
 
 class LotStrategy:
