@@ -171,24 +171,18 @@ class PieceConnectedPricer:
         wl = self._load(w, window)
         if wl is None:
             return -math.inf, None
-        h = self.h
         started = time.perf_counter()
         slack = self._slack(wl)
         while True:
-            left = time_limit - (time.perf_counter() - started)
-            h.setOptionValue("time_limit", max(0.01, left))
-            run(h)
-            status = h.getModelStatus()
+            status, left = self._run_for(started, time_limit)
             if status == highspy.HighsModelStatus.kInfeasible:
                 return -math.inf, None
-            info = h.getInfo()
-            bound = float(info.mip_dual_bound)
+            bound = float(self.h.getInfo().mip_dual_bound)
             if status != highspy.HighsModelStatus.kOptimal:
                 if not math.isfinite(bound):
                     return math.inf, None
                 return bound + slack, None
-            chosen = np.nonzero(np.asarray(h.getSolution().col_value) > 0.5)[0]
-            parts, label = connected_components(self.graph[chosen][:, chosen], directed=False)
+            chosen, parts, label = self._chosen()
             if parts <= 1:
                 return max(bound, float(wl[chosen].sum())) + slack, self.members[chosen]
             if left <= 0:
@@ -220,10 +214,7 @@ class PieceConnectedPricer:
         slack = self._slack(wl)
         try:
             while True:
-                left = time_limit - (time.perf_counter() - started)
-                h.setOptionValue("time_limit", max(0.01, left))
-                run(h)
-                status = h.getModelStatus()
+                status, left = self._run_for(started, time_limit)
                 if status == highspy.HighsModelStatus.kInfeasible:
                     return threshold + slack, None
                 found = status in (
@@ -235,14 +226,27 @@ class PieceConnectedPricer:
                     if not math.isfinite(bound):
                         return math.inf, None
                     return max(bound, threshold) + slack, None
-                chosen = np.nonzero(np.asarray(h.getSolution().col_value) > 0.5)[0]
-                parts, label = connected_components(self.graph[chosen][:, chosen], directed=False)
+                chosen, parts, label = self._chosen()
                 if parts <= 1:
                     return math.inf, self.members[chosen]
                 self._cut(chosen, label, wl)
         finally:
             h.setOptionValue("mip_max_improving_sols", MAX_SOLUTIONS)
             h.changeRowBounds(self.threshold_row, -np.inf, np.inf)
+
+    def _run_for(self, started: float, time_limit: float):
+        """Re-solve within what is left of `time_limit` since `started`:
+        (model status, seconds that were left)."""
+        left = time_limit - (time.perf_counter() - started)
+        self.h.setOptionValue("time_limit", max(0.01, left))
+        run(self.h)
+        return self.h.getModelStatus(), left
+
+    def _chosen(self) -> tuple[np.ndarray, int, np.ndarray]:
+        """The incumbent's members (local indices) and its components (count, labels)."""
+        chosen = np.nonzero(np.asarray(self.h.getSolution().col_value) > 0.5)[0]
+        parts, label = connected_components(self.graph[chosen][:, chosen], directed=False)
+        return chosen, int(parts), label
 
     def _cut(
         self,
