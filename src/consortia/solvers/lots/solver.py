@@ -555,6 +555,14 @@ class _ExactPricing:
                 slack, shares = slack_shares(
                     inst, self.pricings, ubs, values, _bound_seconds(bound_deadline)
                 )
+                if not math.isfinite(slack):
+                    # the LP with the per-organization rows stopped without duals (its
+                    # time): the aggregate rows alone, or else the bounds themselves
+                    slack, shares = slack_shares(
+                        inst, self.pricings, ubs, None, _bound_seconds(bound_deadline)
+                    )
+                    if not math.isfinite(slack):
+                        shares = [np.where(ub > tol, np.minimum(ub, 1e300), 0.0) for ub in ubs]
                 best = min(best, slack)
                 if _DEBUG:
                     print(f"[lots]   proof slack {slack:,.0f} {len(settled)}", file=sys.stderr)
