@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from consortia.rules.connectivity import is_connected
 from consortia.solvers.lots.connected import grow_connected
 from consortia.solvers.lots.exact import PieceConnectedPricer
+from consortia.solvers.lots.settle import settle
 
 
 def _random_graph(rng: np.random.Generator, n: int) -> tuple[sp.csr_matrix, dict[int, set[int]]]:
@@ -114,3 +115,32 @@ def test_path_heuristic_returns_connected_sets_in_the_windows() -> None:
             assert value == pytest.approx(float(w[members].sum()))
             assert value <= truth + 1e-9
     assert found > 150
+
+
+def test_settling_bounds_the_best_lot_and_returns_only_improving_ones() -> None:
+    """settle(cost, tol): an upper bound on the best sum w - cost, and a member set
+    only if it is connected, in the windows and above tol/2 (the raised thresholds
+    stop at twice the best found, or the optimum)."""
+    settled = improving = 0
+    for seed in range(0, 160, 3):
+        adj, neighbours, eligible, d, subproblems = _cases(seed)
+        pricer = PieceConnectedPricer(adj, eligible, d)
+        for w, window in subproblems:
+            truth = _best_connected(w, d, window, neighbours)
+            if not np.isfinite(truth):
+                continue
+            scale = 1e-6 * (1.0 + float(np.abs(w[np.isfinite(w)]).sum()))
+            for cost in (truth - 5.0, truth + 0.5, truth - 0.01):
+                tol = 0.1
+                rc, members = settle(pricer, w, window, cost, tol)
+                assert rc >= truth - cost - scale, (seed, cost)
+                settled += 1
+                if members is None:
+                    assert truth - cost <= 0.5 * tol + scale
+                    continue
+                improving += 1
+                nlo, nhi, vlo, vhi = window
+                assert is_connected(members.tolist(), neighbours)
+                assert nlo <= len(members) <= nhi
+                assert float(w[members].sum()) - cost >= 0.5 * tol - scale
+    assert settled > 100 and improving > 30

@@ -576,7 +576,7 @@ class _ExactPricing:
                     return best, found
                 if helper is None and len(picks) >= HELPER_FROM:
                     helper = self._helper()
-                # every other pick to the helper, the rest here
+                # every other pick to the helper (the first: a batch of one goes there too)
                 remote = []
                 for k, (_, ci, r) in enumerate(picks):
                     stop = _late(deadline)
@@ -584,7 +584,7 @@ class _ExactPricing:
                         break
                     settled.add((ci, r))
                     task = self._task(ci, r, results[ci], tol)
-                    if helper is not None and k % 2 == 1:
+                    if helper is not None and k % 2 == 0:
                         remote.append(helper.submit(settle_in_helper, task))
                         continue
                     rc, idx = settle(self._pricer(ci, task[2]), *task[3:])
