@@ -384,6 +384,11 @@ def _member_values(pricings: list[CategoryPricing], results: list[_Priced]) -> l
     ]
 
 
+def _window(subs, r: int) -> tuple[int, int, float, float]:
+    """Subproblem r's count and volume windows (n_lo, n_hi, v_lo, v_hi)."""
+    return int(subs.nlo[r]), int(subs.nhi[r]), float(subs.vlo[r]), float(subs.vhi[r])
+
+
 def _feasible(inst: Instance, plan: list[LotOutcome]) -> bool:
     """Whether the judge accepts a plan handed in from outside (a start plan)."""
     return assess_plan(inst, [o.lot for o in plan]).feasible
@@ -425,7 +430,6 @@ class _ExactPricing:
         self.pricers: dict[tuple[int, int], PieceConnectedPricer] = {}
         self.last_queue = self.last_mips = 0
         self.last_screened_all = False
-        self.mip_limit: int | None = EXACT_MIPS
         self.known = [np.full(len(pr.subs), np.inf) for pr in pricings]
         self.beta: list[np.ndarray | None] = [None] * len(pricings)
         self.C: list[np.ndarray | None] = [None] * len(pricings)
@@ -463,7 +467,7 @@ class _ExactPricing:
         """Connected pricing of every subproblem with ub > tol (ubs are lowered in
         place to the bounds found): the LP screen on all of them, best first; then,
         for those still positive, the path heuristic and, where it fails, the MIP
-        (at most `mip_limit` per round, None: until the deadline). Returns (member sets found as
+        (at most EXACT_MIPS per round). Returns (member sets found as
         [(category, row, members)], whether no subproblem is left with ub > tol)."""
         queue = [
             (-float(ub[r]), ci, int(r))
@@ -483,7 +487,7 @@ class _ExactPricing:
             duals = results[ci]
             s = pr.subs
             w = pr.weights(np.array([r]), duals.pi, duals.mu, duals.own)[0]
-            window = (int(s.nlo[r]), int(s.nhi[r]), float(s.vlo[r]), float(s.vhi[r]))
+            window = _window(s, r)
             pricer = self._pricer(ci, int(s.piece[r]))
             ub = pricer.bound(w, window) - pr.last_C[r]
             self.known[ci][r] = ub
@@ -502,7 +506,7 @@ class _ExactPricing:
                 continue
             pr = self.pricings[ci]
             s = pr.subs
-            window = (int(s.nlo[r]), int(s.nhi[r]), float(s.vlo[r]), float(s.vhi[r]))
+            window = _window(s, r)
             graph, d = self.graphs[ci], pr.data.d
             value, idx = grow_connected(graph, w, d, window, seeds=3, first=lp_seeds, prices=(0.0,))
             if idx is None or value - pr.last_C[r] <= tol:
@@ -512,7 +516,7 @@ class _ExactPricing:
                     graph, w, d, window, seeds=HEURISTIC_SEEDS, first=lp_seeds, prices=COUNT_PRICES
                 )
             if idx is None or value - pr.last_C[r] <= tol:
-                if self.mip_limit is not None and self.last_mips >= self.mip_limit:
+                if self.last_mips >= EXACT_MIPS:
                     continue
                 self.last_mips += 1
                 # is any connected lot worth more than tol/2? (a bound of tol/2 plus
@@ -520,8 +524,7 @@ class _ExactPricing:
                 threshold = float(pr.last_C[r]) + 0.5 * tol
                 pricer = self._pricer(ci, int(s.piece[r]))
                 value, idx = pricer.decide(w, window, threshold, DECIDE_SECONDS)
-                self.known[ci][r] = min(self.known[ci][r], value - pr.last_C[r])
-                ubs[ci][r] = min(ubs[ci][r], value - pr.last_C[r])
+                self._settled(ci, r, value - pr.last_C[r], None, ubs, found)
                 if idx is None or float(w[idx].sum()) - pr.last_C[r] <= 0.5 * tol:
                     continue
             found.append((ci, r, idx))
@@ -600,7 +603,7 @@ class _ExactPricing:
         pr = self.pricings[ci]
         s = pr.subs
         w = pr.weights(np.array([r]), duals.pi, duals.mu, duals.own)[0]
-        window = (int(s.nlo[r]), int(s.nhi[r]), float(s.vlo[r]), float(s.vhi[r]))
+        window = _window(s, r)
         return ci, r, int(s.piece[r]), w, window, float(pr.last_C[r]), tol
 
     def _settled(self, ci: int, r: int, rc: float, idx, ubs, found) -> None:
