@@ -105,11 +105,13 @@ def test_the_proof_phase_and_its_helper_keep_the_bound_honest(monkeypatch) -> No
     shared with the helper process: on random tiny instances with a collaboration
     graph the bound stays at or above the brute-force optimum and ``optimal`` is
     claimed only at it."""
+    from consortia.solvers.lots import examine
     from consortia.solvers.lots import solver as lots_solver
 
     monkeypatch.setattr(lots_solver, "EXACT_MIPS", 0)
     monkeypatch.setattr(lots_solver, "HELPER_FROM", 1)
-    monkeypatch.setattr(lots_solver, "grow_connected", lambda *a, **k: (-np.inf, None))
+    monkeypatch.setattr(lots_solver, "HELPER_QUEUE", 10**9)  # the rounds stay here
+    monkeypatch.setattr(examine, "grow_connected", lambda *a, **k: (-np.inf, None))
     monkeypatch.setattr(lots_solver.PieceConnectedPricer, "bound", lambda *a: np.inf)
     calls = {"prove": 0, "settled": 0, "here": 0}
     prove, settled = lots_solver._ExactPricing.prove, lots_solver._ExactPricing._settled
@@ -152,3 +154,41 @@ def test_the_proof_phase_and_its_helper_keep_the_bound_honest(monkeypatch) -> No
     assert checked == 8
     # subproblems settled by the helper process: all those not settled here
     assert calls["prove"] >= 3 and calls["settled"] - calls["here"] >= 3, calls
+
+
+def test_rounds_shared_with_the_helper_keep_the_bound_honest(monkeypatch) -> None:
+    """Screens and searches of every round shared with the helper process from the
+    first subproblem on: on random tiny instances with a collaboration graph the
+    bound stays at or above the brute-force optimum, ``optimal`` only at it, and
+    the helper did part of the work."""
+    from consortia.solvers.lots import solver as lots_solver
+
+    monkeypatch.setattr(lots_solver, "HELPER_QUEUE", 1)
+    by_helper = [0]
+    share_work = lots_solver.share_work
+
+    def counted(*args, **kwargs):
+        done = share_work(*args, **kwargs)
+        by_helper[0] += done
+        return done
+
+    monkeypatch.setattr(lots_solver, "share_work", counted)
+    checked = 0
+    for seed in range(200):
+        tables = random_tiny_tables(seed)
+        if "collaboration" not in tables:
+            continue
+        inst = instance_from_tables(tables)
+        expected, _ = enumerate_optimum(inst)
+        if expected <= 0:
+            continue
+        result = solve(inst, SolveOptions(formulation="lots"))
+        tol = 1e-6 * max(1.0, abs(expected))
+        assert result.best_bound >= expected - tol, seed
+        assert assess_plan(inst, [o.lot for o in result.outcomes]).feasible
+        if result.status == "optimal":
+            assert result.objective == pytest.approx(expected, abs=tol)
+        checked += 1
+        if checked == 6:
+            break
+    assert checked == 6 and by_helper[0] >= 6, by_helper

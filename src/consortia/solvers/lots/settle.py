@@ -3,15 +3,12 @@
 ``settle`` decides whether any connected lot of the subproblem has a reduced cost
 above tol/2 (``PieceConnectedPricer.decide``: fast when none has) and, if one has,
 whether one has twice its reduced cost, and so on. The proof phase of the lot generation settles the
-subproblems its bound rests on two at a time on a two-core machine: one here, one
-in a ``spawn``-started helper (HiGHS keeps threads a forked child would not have)
-that builds its own pricers, with their own cuts, from the graphs it was given.
+subproblems its bound rests on, here and in the helper process (``helper``).
 """
 
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from consortia.solvers.lots.exact import PieceConnectedPricer
 
@@ -40,36 +37,3 @@ def settle(
         best = idx
         threshold = cost + 2.0 * max(float(w[idx].sum()) - cost, 0.5 * tol)
     return pricer.solve(w, window, OPTIMISE_SECONDS)[0] - cost, best
-
-
-# the helper process's state: graphs and eligibility it was started with, and the
-# pricers built from them on first use
-_GRAPHS: list[sp.csr_matrix] = []
-_ELIGIBLE: dict[tuple[int, int], np.ndarray] = {}
-_VOLUMES: list[np.ndarray] = []
-_PRICERS: dict[tuple[int, int], PieceConnectedPricer] = {}
-
-
-def start_helper(
-    graphs: list[sp.csr_matrix],
-    eligible: dict[tuple[int, int], np.ndarray],
-    volumes: list[np.ndarray],
-) -> None:
-    """Initializer of the helper process."""
-    _GRAPHS[:] = graphs
-    _ELIGIBLE.clear()
-    _ELIGIBLE.update(eligible)
-    _VOLUMES[:] = volumes
-
-
-def settle_in_helper(
-    task: tuple[int, int, int, np.ndarray, Window, float, float],
-) -> tuple[int, int, float, np.ndarray | None]:
-    """``settle`` of (category, row, piece, w, window, cost, tol) in the helper;
-    returns (category, row, bound, members)."""
-    ci, row, piece, w, window, cost, tol = task
-    key = (ci, piece)
-    if key not in _PRICERS:
-        _PRICERS[key] = PieceConnectedPricer(_GRAPHS[ci], _ELIGIBLE[key], _VOLUMES[ci])
-    rc, idx = settle(_PRICERS[key], w, window, cost, tol)
-    return ci, row, rc, idx

@@ -21,7 +21,8 @@ import math
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from functools import partial
 from multiprocessing import get_context
 from typing import NamedTuple
 
@@ -36,13 +37,21 @@ from consortia.rules.plan import LotOutcome, assess_plan, total_net
 from consortia.solvers.base import SolveContext, finish
 from consortia.solvers.clock import Timings
 from consortia.solvers.lots.bound import pricing_slack, slack_shares
-from consortia.solvers.lots.connected import COUNT_PRICES, grow_connected
 from consortia.solvers.lots.data import build_category_data
 from consortia.solvers.lots.exact import PieceConnectedPricer
+from consortia.solvers.lots.examine import Searched, screen, search
+from consortia.solvers.lots.helper import (
+    Task,
+    screen_batch,
+    search_batch,
+    settle_batch,
+    start_helper,
+)
 from consortia.solvers.lots.master import LotMaster
 from consortia.solvers.lots.pricing import CategoryPricing, PricingResult
 from consortia.solvers.lots.repair import columns_from_members
-from consortia.solvers.lots.settle import DECIDE_SECONDS, settle, settle_in_helper, start_helper
+from consortia.solvers.lots.settle import settle
+from consortia.solvers.lots.sharing import share_work
 from consortia.solvers.lots.subproblems import build_subproblems
 from consortia.solvers.national import national_plan
 from consortia.solvers.options import Progress, SolveOptions
@@ -70,12 +79,11 @@ BOUND_SECONDS = 5.0  # per bound LP (its duals give a valid bound whenever it st
 BOUND_EVERY = 5
 GREEDY_PAIRS = 6000  # demand pairs up to which the greedy start is built
 MAX_COLUMNS_PER_CATEGORY = 100  # repair (plan.price_lot per column) is the cost beyond this
-SETTLE_HELPER = True  # settle in a helper process too (two cores or more)
-HELPER_FROM = 6  # subproblems in a batch from which the helper is started (~1 s)
-HEURISTIC_SEEDS = 6  # best members the connected heuristic grows from (after the LP's)
+SETTLE_HELPER = True  # price and settle in a helper process too (two cores or more)
+HELPER_FROM = 6  # subproblems in a proof batch from which the helper is started (~1 s)
+HELPER_QUEUE = 100  # subproblems screened in a round from which it is started
 SCREEN_ALL = 1500  # subproblems LP-screened per round when no more are positive
 SCREEN_FIRST = 300  # else only the best this many
-LP_SEEDS = 3  # the heuristic also grows from the LP screen's largest members
 CONNECTED_COLUMNS = 30  # per category and round, with a graph
 EXACT_MIPS = 8  # connected pricing MIPs per round (where the path heuristic fails)
 PROOF_FROM = 0.55  # of the time limit: with a graph, proving starts (at the latest)
@@ -144,178 +152,190 @@ def solve_lots(
     exact = _ExactPricing(pricings, graphs)
     relaxed_lp = None
     phase2_rounds = 0
-    while rounds < MAX_ROUNDS:
-        rounds += 1
-        t = time.perf_counter()
-        lp, y = master.solve_lp(central=graph_mode)
-        laps["lp"] += time.perf_counter() - t
-        last_lp = lp
-        nu = np.zeros(horizon + 1)
-        for p, r in master.form_row.items():
-            nu[p] = y[r]
-        nu_cum = np.cumsum(nu)
-        t = time.perf_counter()
-        results: list[_Priced] = []
-        for pr in pricings:
-            data = pr.data
-            pi = y[data.row_of]
-            mu = np.array(
-                [
-                    y[master.cap_row[od.offer.key]] if od.offer.key in master.cap_row else 0.0
-                    for od in data.offers
-                ]
-            )
-            own = master.own_duals(y, data)
-            results.append(_Priced(pi, mu, own, pr.price(pi, mu, nu_cum, iterations, own)))
-        laps["pricing"] += time.perf_counter() - t
-        tol = 1e-7 * max(1.0, abs(lp))
-        if graph_mode:
-            tol = GRAPH_TOL * max(1.0, abs(lp))
+    try:
+        while rounds < MAX_ROUNDS:
+            rounds += 1
             t = time.perf_counter()
-            ubs = [np.minimum(r.result.ub, k) for r, k in zip(results, exact.bounds(), strict=True)]
-            found, complete = exact.round(ubs, results, tol, proof_at)
-            laps["connected_pricing"] = laps.get("connected_pricing", 0.0) + time.perf_counter() - t
+            lp, y = master.solve_lp(central=graph_mode)
+            laps["lp"] += time.perf_counter() - t
+            last_lp = lp
+            nu = np.zeros(horizon + 1)
+            for p, r in master.form_row.items():
+                nu[p] = y[r]
+            nu_cum = np.cumsum(nu)
             t = time.perf_counter()
-            # the per-organization rows are tighter but cost seconds: for the bound
-            # the search ends with (nothing found, or out of time), and every 5th round
-            last = not found or _late(proof_at)
-            precise = exact.last_screened_all and (last or rounds % BOUND_EVERY == 0)
-            values = _member_values(pricings, results) if precise else None
-            slack = pricing_slack(inst, pricings, ubs, values, _bound_seconds(deadline))
-            dual_obj = master.dual_objective(y)
-            bound = min(bound, dual_obj + slack + 1e-9 * abs(dual_obj + slack))
-            laps["bound"] += time.perf_counter() - t
-            if _DEBUG:
-                print(
-                    f"[lots] round {rounds} t={time.perf_counter() - started:.0f}s lp={lp:,.0f}"
-                    f" queue={exact.last_queue} mips={exact.last_mips} found={len(found)}"
-                    f" bound={dual_obj + slack:,.0f} best={bound:,.0f}",
-                    file=sys.stderr,
+            results: list[_Priced] = []
+            for pr in pricings:
+                data = pr.data
+                pi = y[data.row_of]
+                mu = np.array(
+                    [
+                        y[master.cap_row[od.offer.key]] if od.offer.key in master.cap_row else 0.0
+                        for od in data.offers
+                    ]
                 )
+                own = master.own_duals(y, data)
+                results.append(_Priced(pi, mu, own, pr.price(pi, mu, nu_cum, iterations, own)))
+            laps["pricing"] += time.perf_counter() - t
+            tol = 1e-7 * max(1.0, abs(lp))
+            if graph_mode:
+                tol = GRAPH_TOL * max(1.0, abs(lp))
+                t = time.perf_counter()
+                ubs = [
+                    np.minimum(r.result.ub, k) for r, k in zip(results, exact.bounds(), strict=True)
+                ]
+                found, complete = exact.round(ubs, results, tol, proof_at)
+                laps["connected_pricing"] = (
+                    laps.get("connected_pricing", 0.0) + time.perf_counter() - t
+                )
+                t = time.perf_counter()
+                # the per-organization rows are tighter but cost seconds: for the bound
+                # the search ends with (nothing found, or out of time), and every 5th round
+                last = not found or _late(proof_at)
+                precise = exact.last_screened_all and (last or rounds % BOUND_EVERY == 0)
+                values = _member_values(pricings, results) if precise else None
+                slack = pricing_slack(inst, pricings, ubs, values, _bound_seconds(deadline))
+                dual_obj = master.dual_objective(y)
+                bound = min(bound, dual_obj + slack + 1e-9 * abs(dual_obj + slack))
+                laps["bound"] += time.perf_counter() - t
+                if _DEBUG:
+                    print(
+                        f"[lots] round {rounds} t={time.perf_counter() - started:.0f}s lp={lp:,.0f}"
+                        f" queue={exact.last_queue} mips={exact.last_mips} found={len(found)}"
+                        f" helper={exact.last_by_helper}"
+                        f" bound={dual_obj + slack:,.0f} best={bound:,.0f}",
+                        file=sys.stderr,
+                    )
+                if options.progress is not None:
+                    options.progress(
+                        Progress("lots", time.perf_counter() - started, greedy_value, bound)
+                    )
+                t = time.perf_counter()
+                columns = _columns_of(inst, pricings, found)
+                improving = [out for out, _ in columns if master.reduced_cost(out, y) > tol]
+                added = master.add(columns)
+                laps["repair"] += time.perf_counter() - t
+                if _DEBUG:
+                    print(
+                        f"[lots]   columns {len(columns)} improving {len(improving)} added {added}",
+                        file=sys.stderr,
+                    )
+                if improving and not _late(proof_at):
+                    continue
+                if not complete:
+                    # settle the pricing bounds the slack rests on, at these duals
+                    t = time.perf_counter()
+                    slack, proved = exact.prove(inst, ubs, results, tol, cg_deadline, deadline)
+                    bound = min(bound, dual_obj + slack + 1e-9 * abs(dual_obj + slack))
+                    columns = _columns_of(inst, pricings, proved)
+                    master.add(columns)
+                    complete = not any(bool((ub > tol).any()) for ub in ubs)
+                    # it settled everything it could and found lots that improve the LP:
+                    # with time left, the LP moves and the search goes on from there
+                    improving = [out for out, _ in columns if master.reduced_cost(out, y) > tol]
+                    laps["proof"] = laps.get("proof", 0.0) + time.perf_counter() - t
+                    if _DEBUG:
+                        print(
+                            f"[lots] proof t={time.perf_counter() - started:.0f}s"
+                            f" bound={dual_obj + slack:,.0f} best={bound:,.0f}"
+                            f" complete={complete} columns={len(proved)}",
+                            file=sys.stderr,
+                        )
+                if improving and not _late(cg_deadline):
+                    continue
+                converged = complete and not improving
+                if improving:
+                    messages.append("column generation stopped at its time share")
+                elif not complete:
+                    messages.append(
+                        "connected pricing found no improving lot but could not prove none exists"
+                    )
+                break
+            t = time.perf_counter()
+            positive = sum(int((r.result.ub > tol).sum()) for r in results)
+            slack = math.inf
+            late = _late(cg_deadline)
+            # phase 2 duals are valid too, but give weak bounds; a large bound LP is
+            # solved every BOUND_EVERY rounds only (and whenever the phase may end)
+            if phase == 1 and (positive <= 5000 or rounds % BOUND_EVERY == 1 or late):
+                slack = pricing_slack(inst, pricings, [r.result.ub for r in results])
+                dual_obj = master.dual_objective(y)
+                bound = min(bound, dual_obj + slack + 1e-9 * abs(dual_obj + slack))
+            laps["bound"] += time.perf_counter() - t
             if options.progress is not None:
                 options.progress(
                     Progress("lots", time.perf_counter() - started, greedy_value, bound)
                 )
-            t = time.perf_counter()
-            columns = _columns_of(inst, pricings, found)
-            improving = [out for out, _ in columns if master.reduced_cost(out, y) > tol]
-            added = master.add(columns)
-            laps["repair"] += time.perf_counter() - t
-            if _DEBUG:
-                print(
-                    f"[lots]   columns {len(columns)} improving {len(improving)} added {added}",
-                    file=sys.stderr,
-                )
-            if improving and not _late(proof_at):
-                continue
-            if not complete:
-                # settle the pricing bounds the slack rests on, at these duals
-                t = time.perf_counter()
-                slack, proved = exact.prove(inst, ubs, results, tol, cg_deadline, deadline)
-                bound = min(bound, dual_obj + slack + 1e-9 * abs(dual_obj + slack))
-                columns = _columns_of(inst, pricings, proved)
-                master.add(columns)
-                complete = not any(bool((ub > tol).any()) for ub in ubs)
-                # it settled everything it could and found lots that improve the LP:
-                # with time left, the LP moves and the search goes on from there
-                improving = [out for out, _ in columns if master.reduced_cost(out, y) > tol]
-                laps["proof"] = laps.get("proof", 0.0) + time.perf_counter() - t
-                if _DEBUG:
-                    print(
-                        f"[lots] proof t={time.perf_counter() - started:.0f}s"
-                        f" bound={dual_obj + slack:,.0f} best={bound:,.0f}"
-                        f" complete={complete} columns={len(proved)}",
-                        file=sys.stderr,
-                    )
-            if improving and not _late(cg_deadline):
-                continue
-            converged = complete and not improving
-            if improving:
-                messages.append("column generation stopped at its time share")
-            elif not complete:
-                messages.append(
-                    "connected pricing found no improving lot but could not prove none exists"
-                )
-            break
-        t = time.perf_counter()
-        positive = sum(int((r.result.ub > tol).sum()) for r in results)
-        slack = math.inf
-        late = _late(cg_deadline)
-        # phase 2 duals are valid too, but give weak bounds; a large bound LP is
-        # solved every BOUND_EVERY rounds only (and whenever the phase may end)
-        if phase == 1 and (positive <= 5000 or rounds % BOUND_EVERY == 1 or late):
-            slack = pricing_slack(inst, pricings, [r.result.ub for r in results])
-            dual_obj = master.dual_objective(y)
-            bound = min(bound, dual_obj + slack + 1e-9 * abs(dual_obj + slack))
-        laps["bound"] += time.perf_counter() - t
-        if options.progress is not None:
-            options.progress(Progress("lots", time.perf_counter() - started, greedy_value, bound))
 
-        t = time.perf_counter()
-        new: list[tuple[LotOutcome, bool]] = []
-        for pr, (pi, mu, own, res) in zip(pricings, results, strict=True):
-            rows = np.nonzero(res.lb > tol)[0].tolist()
-            if not rows:
-                continue
-            per_category = min(MAX_COLUMNS_PER_CATEGORY, max(COLUMNS_PER_CATEGORY, pr.data.n // 8))
-            picked = np.array(rows)[np.argsort(-res.lb[rows], kind="stable")]
-            picked = picked[: 4 * per_category]
-            sets = pr.members(picked, res.theta[picked], pi, mu, own)
-            seen: set[tuple] = set()
-            taken = 0
-            for r, idx in zip(picked.tolist(), sets, strict=True):
-                off = int(pr.subs.offer[r])
-                key = (off, frozenset(idx.tolist()))
-                if key in seen:
+            t = time.perf_counter()
+            new: list[tuple[LotOutcome, bool]] = []
+            for pr, (pi, mu, own, res) in zip(pricings, results, strict=True):
+                rows = np.nonzero(res.lb > tol)[0].tolist()
+                if not rows:
                     continue
-                seen.add(key)
-                members = [pr.data.orgs[i] for i in idx]
-                sigma = int(pr.subs.sigma[r])
-                cols, bad = columns_from_members(
-                    inst,
-                    pr.data.cat_id,
-                    pr.data.offers[off].offer.supplier_id,
-                    members,
-                    sigma,
+                per_category = min(
+                    MAX_COLUMNS_PER_CATEGORY, max(COLUMNS_PER_CATEGORY, pr.data.n // 8)
                 )
-                defects += bad
-                new += cols
-                taken += 1
-                if taken >= per_category:
-                    break
-        real_before = sum(master.real)
-        added = master.add(new)
-        real_added = sum(master.real) - real_before
-        laps["repair"] += time.perf_counter() - t
-        if _late(cg_deadline):
-            messages.append(f"column generation stopped at its time share (phase {phase})")
-            break
-        if phase == 1:
-            stuck = added == 0 and iterations < THOROUGH_ITERATIONS
-            if stuck:
-                iterations = THOROUGH_ITERATIONS
-                continue
-            if added == 0 and not math.isfinite(slack):
-                t = time.perf_counter()
-                slack = pricing_slack(inst, pricings, [r.result.ub for r in results])
-                dual_obj = master.dual_objective(y)
-                bound = min(bound, dual_obj + slack + 1e-9 * abs(dual_obj + slack))
-                laps["bound"] += time.perf_counter() - t
-            if slack <= tol or added == 0:
-                converged = slack <= tol
-                if not converged:
-                    messages.append(
-                        "pricing found no improving column but could not prove none exists"
+                picked = np.array(rows)[np.argsort(-res.lb[rows], kind="stable")]
+                picked = picked[: 4 * per_category]
+                sets = pr.members(picked, res.theta[picked], pi, mu, own)
+                seen: set[tuple] = set()
+                taken = 0
+                for r, idx in zip(picked.tolist(), sets, strict=True):
+                    off = int(pr.subs.offer[r])
+                    key = (off, frozenset(idx.tolist()))
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    members = [pr.data.orgs[i] for i in idx]
+                    sigma = int(pr.subs.sigma[r])
+                    cols, bad = columns_from_members(
+                        inst,
+                        pr.data.cat_id,
+                        pr.data.offers[off].offer.supplier_id,
+                        members,
+                        sigma,
                     )
-                relaxed_lp = lp
-                if master.real.count(False) == 0:
-                    break
-                phase = 2
-                master.allow_relaxed(False)
-        else:
-            phase2_rounds += 1
-            if real_added == 0:
+                    defects += bad
+                    new += cols
+                    taken += 1
+                    if taken >= per_category:
+                        break
+            real_before = sum(master.real)
+            added = master.add(new)
+            real_added = sum(master.real) - real_before
+            laps["repair"] += time.perf_counter() - t
+            if _late(cg_deadline):
+                messages.append(f"column generation stopped at its time share (phase {phase})")
                 break
+            if phase == 1:
+                stuck = added == 0 and iterations < THOROUGH_ITERATIONS
+                if stuck:
+                    iterations = THOROUGH_ITERATIONS
+                    continue
+                if added == 0 and not math.isfinite(slack):
+                    t = time.perf_counter()
+                    slack = pricing_slack(inst, pricings, [r.result.ub for r in results])
+                    dual_obj = master.dual_objective(y)
+                    bound = min(bound, dual_obj + slack + 1e-9 * abs(dual_obj + slack))
+                    laps["bound"] += time.perf_counter() - t
+                if slack <= tol or added == 0:
+                    converged = slack <= tol
+                    if not converged:
+                        messages.append(
+                            "pricing found no improving column but could not prove none exists"
+                        )
+                    relaxed_lp = lp
+                    if master.real.count(False) == 0:
+                        break
+                    phase = 2
+                    master.allow_relaxed(False)
+            else:
+                phase2_rounds += 1
+                if real_added == 0:
+                    break
+    finally:
+        exact.close()
     # the last LP duals of the formation rows: what one more slot is worth there
     slot_values = {p: float(y[r]) for p, r in master.form_row.items() if rounds and y[r] > 1e-9}
     if defects:
@@ -376,6 +396,16 @@ def _late(deadline: float | None) -> bool:
     return stop_requested() or (deadline is not None and time.perf_counter() > deadline)
 
 
+def _submit(helper: ProcessPoolExecutor, fn, chunk: list, **kwargs) -> Future:
+    """Submit fn(chunk, **kwargs) to the helper process."""
+    return helper.submit(fn, chunk, **kwargs)
+
+
+def _wall(deadline: float | None) -> float:
+    """A perf_counter deadline as ``time.time()``, which the helper process reads."""
+    return math.inf if deadline is None else time.time() + (deadline - time.perf_counter())
+
+
 def _member_values(pricings: list[CategoryPricing], results: list[_Priced]) -> list:
     """Per category: subproblem rows -> member values w at the duals just priced."""
     return [
@@ -428,7 +458,8 @@ class _ExactPricing:
         self.pricings = pricings
         self.graphs = graphs
         self.pricers: dict[tuple[int, int], PieceConnectedPricer] = {}
-        self.last_queue = self.last_mips = 0
+        self.last_queue = self.last_mips = self.last_by_helper = 0
+        self.helper: ProcessPoolExecutor | None = None
         self.last_screened_all = False
         self.known = [np.full(len(pr.subs), np.inf) for pr in pricings]
         self.beta: list[np.ndarray | None] = [None] * len(pricings)
@@ -467,8 +498,10 @@ class _ExactPricing:
         """Connected pricing of every subproblem with ub > tol (ubs are lowered in
         place to the bounds found): the LP screen on all of them, best first; then,
         for those still positive, the path heuristic and, where it fails, the MIP
-        (at most EXACT_MIPS per round). Returns (member sets found as
-        [(category, row, members)], whether no subproblem is left with ub > tol)."""
+        (at most EXACT_MIPS per round here and as many in the helper). Both steps
+        are shared with the helper process from HELPER_QUEUE subproblems on.
+        Returns (member sets found as [(category, row, members)], whether no
+        subproblem is left with ub > tol)."""
         queue = [
             (-float(ub[r]), ci, int(r))
             for ci, ub in enumerate(ubs)
@@ -476,59 +509,75 @@ class _ExactPricing:
         ]
         queue.sort()
         self.last_queue, self.last_mips = len(queue), 0
-        positive: list[tuple[float, int, int, np.ndarray, np.ndarray | None]] = []
         # early rounds leave thousands of subproblems positive: screen the best only
         screened = queue if len(queue) <= SCREEN_ALL else queue[:SCREEN_FIRST]
         self.last_screened_all = len(screened) == len(queue)
-        for _, ci, r in screened:
-            if _late(deadline):
-                return [], False
-            pr = self.pricings[ci]
-            duals = results[ci]
-            s = pr.subs
-            w = pr.weights(np.array([r]), duals.pi, duals.mu, duals.own)[0]
-            window = _window(s, r)
-            pricer = self._pricer(ci, int(s.piece[r]))
-            ub = pricer.bound(w, window) - pr.last_C[r]
-            self.known[ci][r] = ub
+        helper = self._helper(len(screened), HELPER_QUEUE)
+        stop_at = _wall(deadline)
+        tasks = [self._task(ci, r, results[ci]) for _, ci, r in screened]
+        positive: list[tuple[float, Task, np.ndarray | None]] = []
+
+        def screened_one(task: Task, answer: tuple[float, np.ndarray | None]) -> None:
+            ci, r = task[0], task[1]
+            ub, seeds = answer
+            self.known[ci][r] = min(self.known[ci][r], ub)
             ubs[ci][r] = min(ubs[ci][r], ub)
             if ubs[ci][r] > tol:
-                seeds = None
-                if pricer.last_lp_point is not None:
-                    members, x = pricer.last_lp_point
-                    seeds = members[np.argsort(-x, kind="stable")[:LP_SEEDS]]
-                positive.append((-float(ubs[ci][r]), ci, r, w, seeds))
+                positive.append((-float(ubs[ci][r]), task, seeds))
+
+        self.last_by_helper = share_work(
+            tasks,
+            lambda task: screen(self._pricer(task[0], task[2]), *task[3:]),
+            None if helper is None else lambda chunk: helper.submit(screen_batch, chunk, stop_at),
+            screened_one,
+            stop=lambda: _late(deadline),
+        )
+        if _late(deadline):
+            return [], False
         positive.sort(key=lambda p: p[0])
         found: list[tuple[int, int, np.ndarray]] = []
         per_category = [0] * len(ubs)
-        for _, ci, r, w, lp_seeds in positive:
-            if per_category[ci] >= CONNECTED_COLUMNS or _late(deadline):
-                continue
+        mips_here = [0]
+
+        def search_here(item: tuple[Task, np.ndarray | None]) -> Searched:
+            (ci, r, piece, w, window, cost), seeds = item
             pr = self.pricings[ci]
-            s = pr.subs
-            window = _window(s, r)
-            graph, d = self.graphs[ci], pr.data.d
-            value, idx = grow_connected(graph, w, d, window, seeds=3, first=lp_seeds, prices=(0.0,))
-            if idx is None or value - pr.last_C[r] <= tol:
-                # late rounds: most members are worth something and the count window
-                # decides; the count-priced growth finds most of what a MIP would
-                value, idx = grow_connected(
-                    graph, w, d, window, seeds=HEURISTIC_SEEDS, first=lp_seeds, prices=COUNT_PRICES
-                )
-            if idx is None or value - pr.last_C[r] <= tol:
-                if self.last_mips >= EXACT_MIPS:
-                    continue
-                self.last_mips += 1
-                # is any connected lot worth more than tol/2? (a bound of tol/2 plus
-                # the solver's margin counts as settled)
-                threshold = float(pr.last_C[r]) + 0.5 * tol
-                pricer = self._pricer(ci, int(s.piece[r]))
-                value, idx = pricer.decide(w, window, threshold, DECIDE_SECONDS)
-                self._settled(ci, r, value - pr.last_C[r], None, ubs, found)
-                if idx is None or float(w[idx].sum()) - pr.last_C[r] <= 0.5 * tol:
-                    continue
-            found.append((ci, r, idx))
-            per_category[ci] += 1
+            out = search(
+                self._pricer(ci, piece),
+                self.graphs[ci],
+                pr.data.d,
+                w,
+                window,
+                cost,
+                tol,
+                seeds,
+                mips_here[0] < EXACT_MIPS,
+            )
+            mips_here[0] += int(out.used_mip)
+            return out
+
+        def search_there(chunk: list[tuple[Task, np.ndarray | None]]):
+            assert helper is not None
+            budget = EXACT_MIPS - (self.last_mips - mips_here[0])
+            return helper.submit(search_batch, chunk, tol, budget, stop_at)
+
+        def searched(item: tuple[Task, np.ndarray | None], out: Searched) -> None:
+            ci, r = item[0][0], item[0][1]
+            self.last_mips += int(out.used_mip)
+            if out.bound is not None:
+                self._settled(ci, r, out.bound, None, ubs, found)
+            if out.members is not None:
+                found.append((ci, r, out.members))
+                per_category[ci] += 1
+
+        self.last_by_helper += share_work(
+            [(task, seeds) for _, task, seeds in positive],
+            search_here,
+            None if helper is None else search_there,
+            searched,
+            wanted=lambda item: per_category[item[0][0]] < CONNECTED_COLUMNS,
+            stop=lambda: _late(deadline),
+        )
         left = any(bool((ub > tol).any()) for ub in ubs)
         return found, not left and len(screened) == len(queue)
 
@@ -543,7 +592,7 @@ class _ExactPricing:
     ) -> tuple[float, list[tuple[int, int, np.ndarray]]]:
         """Settle the subproblems the bound rests on, at fixed duals: solve the bound
         LP, take the PROOF_BATCH subproblems with the largest share s_t not yet
-        settled, settle each exactly (``settle.settle``, every other one in a helper
+        settled, settle each exactly (``settle.settle``, shared with the helper
         process; ubs lowered in place), repeat until none is left or the deadline.
         Any duals give a valid bound, so the least slack met is returned, with the
         improving lots found on the way (for the integer master's pool)."""
@@ -551,60 +600,54 @@ class _ExactPricing:
         found: list[tuple[int, int, np.ndarray]] = []
         best = math.inf
         values = _member_values(self.pricings, results)
-        stop = False
-        helper: ProcessPoolExecutor | None = None
-        try:
-            while True:
+        stop_at = _wall(deadline)
+        while True:
+            slack, shares = slack_shares(
+                inst, self.pricings, ubs, values, _bound_seconds(bound_deadline)
+            )
+            if not math.isfinite(slack):
+                # the LP with the per-organization rows stopped without duals (its
+                # time): the aggregate rows alone, or else the bounds themselves
                 slack, shares = slack_shares(
-                    inst, self.pricings, ubs, values, _bound_seconds(bound_deadline)
+                    inst, self.pricings, ubs, None, _bound_seconds(bound_deadline)
                 )
                 if not math.isfinite(slack):
-                    # the LP with the per-organization rows stopped without duals (its
-                    # time): the aggregate rows alone, or else the bounds themselves
-                    slack, shares = slack_shares(
-                        inst, self.pricings, ubs, None, _bound_seconds(bound_deadline)
-                    )
-                    if not math.isfinite(slack):
-                        shares = [np.where(ub > tol, np.minimum(ub, 1e300), 0.0) for ub in ubs]
-                best = min(best, slack)
-                if _DEBUG:
-                    print(f"[lots]   proof slack {slack:,.0f} {len(settled)}", file=sys.stderr)
-                picks = sorted(
-                    (-float(share[r]), ci, int(r))
-                    for ci, share in enumerate(shares)
-                    for r in np.nonzero(share > tol)[0]
-                    if (ci, int(r)) not in settled
-                )[:PROOF_BATCH]
-                if not picks or stop:
-                    return best, found
-                if helper is None and len(picks) >= HELPER_FROM:
-                    helper = self._helper()
-                # every other pick to the helper (the first: a batch of one goes there too)
-                remote = []
-                for k, (_, ci, r) in enumerate(picks):
-                    stop = _late(deadline)
-                    if stop:
-                        break
-                    settled.add((ci, r))
-                    task = self._task(ci, r, results[ci], tol)
-                    if helper is not None and k % 2 == 0:
-                        remote.append(helper.submit(settle_in_helper, task))
-                        continue
-                    rc, idx = settle(self._pricer(ci, task[2]), *task[3:])
-                    self._settled(ci, r, rc, idx, ubs, found)
-                for future in remote:
-                    self._settled(*future.result(), ubs, found)
-        finally:
-            if helper is not None:
-                helper.shutdown(wait=True, cancel_futures=True)
+                    shares = [np.where(ub > tol, np.minimum(ub, 1e300), 0.0) for ub in ubs]
+            best = min(best, slack)
+            if _DEBUG:
+                print(f"[lots]   proof slack {slack:,.0f} {len(settled)}", file=sys.stderr)
+            picks = sorted(
+                (-float(share[r]), ci, int(r))
+                for ci, share in enumerate(shares)
+                for r in np.nonzero(share > tol)[0]
+                if (ci, int(r)) not in settled
+            )[:PROOF_BATCH]
+            if not picks or _late(deadline):
+                return best, found
+            settled.update((ci, r) for _, ci, r in picks)
+            helper = self._helper(len(picks), HELPER_FROM)
 
-    def _task(self, ci: int, r: int, duals: _Priced, tol: float):
-        """(category, row, piece, w, window, cost, tol) of subproblem r."""
+            def settled_one(task: Task, answer: tuple[float, np.ndarray | None] | None) -> None:
+                if answer is not None:  # None: the helper stopped at the deadline
+                    self._settled(task[0], task[1], *answer, ubs, found)
+
+            there = None
+            if helper is not None:
+                there = partial(_submit, helper, settle_batch, tol=tol, stop_at=stop_at)
+            self.last_by_helper = share_work(
+                [self._task(ci, r, results[ci]) for _, ci, r in picks],
+                lambda task: settle(self._pricer(task[0], task[2]), *task[3:], tol),
+                there,
+                settled_one,
+                stop=lambda: _late(deadline),
+            )
+
+    def _task(self, ci: int, r: int, duals: _Priced) -> Task:
+        """(category, row, piece, w, window, cost) of subproblem r."""
         pr = self.pricings[ci]
         s = pr.subs
         w = pr.weights(np.array([r]), duals.pi, duals.mu, duals.own)[0]
-        window = _window(s, r)
-        return ci, r, int(s.piece[r]), w, window, float(pr.last_C[r]), tol
+        return ci, r, int(s.piece[r]), w, _window(s, r), float(pr.last_C[r])
 
     def _settled(self, ci: int, r: int, rc: float, idx, ubs, found) -> None:
         """Record a settled subproblem: its bound, and its lot if it improves."""
@@ -613,8 +656,14 @@ class _ExactPricing:
         if idx is not None:
             found.append((ci, r, idx))
 
-    def _helper(self) -> ProcessPoolExecutor | None:
-        """A helper process for settling (None on a one-core machine)."""
+    def _helper(self, work: int, least: int) -> ProcessPoolExecutor | None:
+        """The helper process for `work` subproblems: None below `least` (not worth
+        sharing; its start costs about a second) or on a one-core machine; started
+        on first use, then kept until ``close``."""
+        if work < least:
+            return None
+        if self.helper is not None:
+            return self.helper
         if (os.cpu_count() or 1) < 2 or not SETTLE_HELPER:
             return None
         eligible = {
@@ -623,12 +672,19 @@ class _ExactPricing:
             for j, piece in enumerate(pr.data.pieces)
         }
         volumes = [pr.data.d for pr in self.pricings]
-        return ProcessPoolExecutor(
+        self.helper = ProcessPoolExecutor(
             max_workers=1,
             mp_context=get_context("spawn"),
             initializer=start_helper,
             initargs=(self.graphs, eligible, volumes),
         )
+        return self.helper
+
+    def close(self) -> None:
+        """Stop the helper process, if one was started."""
+        if self.helper is not None:
+            self.helper.shutdown(wait=True, cancel_futures=True)
+            self.helper = None
 
 
 class LotStrategy:
