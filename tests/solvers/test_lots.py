@@ -132,26 +132,7 @@ def test_the_proof_phase_and_its_helper_keep_the_bound_honest(monkeypatch) -> No
     monkeypatch.setattr(lots_solver._ExactPricing, "prove", counted_prove)
     monkeypatch.setattr(lots_solver._ExactPricing, "_settled", counted_settled)
     monkeypatch.setattr(lots_solver, "settle", counted_settle)
-    checked = 0
-    for seed in range(200):
-        tables = random_tiny_tables(seed)
-        if "collaboration" not in tables:
-            continue
-        inst = instance_from_tables(tables)
-        expected, _ = enumerate_optimum(inst)
-        if expected <= 0:
-            continue  # nothing to prove
-        result = solve(inst, SolveOptions(formulation="lots"))
-        tol = 1e-6 * max(1.0, abs(expected))
-        assert result.best_bound >= expected - tol, seed
-        assert result.objective <= expected + tol, seed
-        assert assess_plan(inst, [o.lot for o in result.outcomes]).feasible
-        if result.status == "optimal":
-            assert result.objective == pytest.approx(expected, abs=tol)
-        checked += 1
-        if checked == 8:
-            break
-    assert checked == 8
+    assert _lots_honest_on_tiny_graphs(8) == 8
     # subproblems settled by the helper process: all those not settled here
     assert calls["prove"] >= 3 and calls["settled"] - calls["here"] >= 3, calls
 
@@ -173,6 +154,14 @@ def test_rounds_shared_with_the_helper_keep_the_bound_honest(monkeypatch) -> Non
         return done
 
     monkeypatch.setattr(lots_solver, "share_work", counted)
+    assert _lots_honest_on_tiny_graphs(6) == 6
+    assert by_helper[0] >= 6, by_helper
+
+
+def _lots_honest_on_tiny_graphs(count: int) -> int:
+    """Solve the first `count` random tiny instances with a collaboration graph and
+    a positive optimum with ``lots``: bound at or above the brute-force optimum,
+    plan feasible and at most it, ``optimal`` only at it. Returns how many."""
     checked = 0
     for seed in range(200):
         tables = random_tiny_tables(seed)
@@ -181,14 +170,15 @@ def test_rounds_shared_with_the_helper_keep_the_bound_honest(monkeypatch) -> Non
         inst = instance_from_tables(tables)
         expected, _ = enumerate_optimum(inst)
         if expected <= 0:
-            continue
+            continue  # nothing to prove
         result = solve(inst, SolveOptions(formulation="lots"))
         tol = 1e-6 * max(1.0, abs(expected))
         assert result.best_bound >= expected - tol, seed
+        assert result.objective <= expected + tol, seed
         assert assess_plan(inst, [o.lot for o in result.outcomes]).feasible
         if result.status == "optimal":
             assert result.objective == pytest.approx(expected, abs=tol)
         checked += 1
-        if checked == 6:
+        if checked == count:
             break
-    assert checked == 6 and by_helper[0] >= 6, by_helper
+    return checked
