@@ -100,7 +100,7 @@ def test_pricing_bounds_every_enumerated_lot_under_random_duals() -> None:
 
 
 def test_the_proof_phase_and_its_helper_keep_the_bound_honest(monkeypatch) -> None:
-    """With the connected heuristic, the LP screen and the round's MIPs switched off,
+    """With the connected heuristic and the LP screen switched off,
     every connected lot and every proof comes from the proof phase, each batch
     shared with the helper process: on random tiny instances with a collaboration
     graph the bound stays at or above the brute-force optimum and ``optimal`` is
@@ -108,7 +108,6 @@ def test_the_proof_phase_and_its_helper_keep_the_bound_honest(monkeypatch) -> No
     from consortia.solvers.lots import examine
     from consortia.solvers.lots import solver as lots_solver
 
-    monkeypatch.setattr(lots_solver, "EXACT_MIPS", 0)
     monkeypatch.setattr(lots_solver, "HELPER_FROM", 1)
     monkeypatch.setattr(lots_solver, "HELPER_QUEUE", 10**9)  # the rounds stay here
     monkeypatch.setattr(examine, "grow_connected", lambda *a, **k: (-np.inf, None))

@@ -49,8 +49,8 @@ def test_share_work_gives_every_wanted_item_to_one_side_and_every_result_back() 
 
 def test_the_helper_screens_searches_and_settles_honestly() -> None:
     """In a spawned helper: screens bound the best connected lot from above, found
-    lots are connected, in the windows and above tol, decisions and settlements
-    bound the best lot from above."""
+    lots are connected, in the windows and above tol, settlements bound the best
+    lot from above."""
     graphs, eligible, volumes, tasks, truths, neighbours = [], {}, [], [], [], []
     for ci, seed in enumerate(range(0, 120, 5)):
         adj, nbrs, ok, d, subproblems = _cases(seed)
@@ -72,32 +72,25 @@ def test_the_helper_screens_searches_and_settles_honestly() -> None:
         initargs=(graphs, eligible, volumes),
     ) as helper:
         screened = helper.submit(screen_batch, tasks, far).result()
-        searched = helper.submit(
-            search_batch, [(t, None) for t in tasks], tol, len(tasks), far
-        ).result()
+        searched = helper.submit(search_batch, [(t, None) for t in tasks], tol, far).result()
         settled = helper.submit(settle_batch, tasks, tol, far).result()
         late = helper.submit(settle_batch, tasks[:3], tol, time.time() - 1).result()
     assert late == [None, None, None]  # past its time: nothing settled, nothing claimed
-    found = decided = 0
-    for task, truth, (ub, _), out, answer in zip(
+    found = 0
+    for task, truth, (ub, _), members, answer in zip(
         tasks, truths, screened, searched, settled, strict=True
     ):
         ci, _, _, w, (nlo, nhi, vlo, vhi), cost = task
         scale = 1e-6 * (1.0 + float(np.abs(w[np.isfinite(w)]).sum()))
         assert ub >= truth - cost - scale
-        if out.bound is not None:
-            decided += 1
-            assert out.bound >= truth - cost - scale
-        if out.members is not None:
+        if members is not None:
             found += 1
-            members = out.members.tolist()
-            assert is_connected(members, neighbours[ci])
-            assert nlo <= len(members) <= nhi
-            assert vlo - 1e-9 <= float(volumes[ci][members].sum()) <= vhi + 1e-9
-            assert float(w[members].sum()) - cost > 0.5 * tol
-        else:
-            assert out.bound is not None  # the heuristic failed, so the MIP decided
+            chosen = members.tolist()
+            assert is_connected(chosen, neighbours[ci])
+            assert nlo <= len(chosen) <= nhi
+            assert vlo - 1e-9 <= float(volumes[ci][chosen].sum()) <= vhi + 1e-9
+            assert float(w[chosen].sum()) - cost > tol
         assert answer is not None
-        rc, members = answer
+        rc, _ = answer
         assert rc >= truth - cost - scale
-    assert found > 20 and decided > 10
+    assert found > 20

@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from consortia.solvers.lots.exact import PieceConnectedPricer
-from consortia.solvers.lots.examine import Searched, screen, search
+from consortia.solvers.lots.examine import screen, search
 from consortia.solvers.lots.settle import Window, settle
 
 # (category, subproblem row, piece, member values w, windows, constant C)
@@ -62,19 +62,15 @@ def screen_batch(tasks: list[Task], stop_at: float) -> list[tuple[float, np.ndar
 
 
 def search_batch(
-    tasks: list[tuple[Task, np.ndarray | None]], tol: float, mips: int, stop_at: float
-) -> list[Searched]:
-    """``examine.search`` of each (task, seeds), at most `mips` decision MIPs."""
-    out: list[Searched] = []
-    for (ci, _, piece, w, window, cost), seeds in tasks:
+    tasks: list[tuple[Task, np.ndarray | None]], tol: float, stop_at: float
+) -> list[np.ndarray | None]:
+    """``examine.search`` of each (task, seeds)."""
+    out: list[np.ndarray | None] = []
+    for (ci, _, _, w, window, cost), seeds in tasks:
         if time.time() > stop_at:
-            out.append(Searched(None, None, False))
+            out.append(None)
             continue
-        found = search(
-            _pricer(ci, piece), _GRAPHS[ci], _VOLUMES[ci], w, window, cost, tol, seeds, mips > 0
-        )
-        mips -= int(found.used_mip)
-        out.append(found)
+        out.append(search(_GRAPHS[ci], _VOLUMES[ci], w, window, cost, tol, seeds))
     return out
 
 
@@ -87,5 +83,5 @@ def settle_batch(
         if time.time() > stop_at:
             out.append(None)
             continue
-        out.append(settle(_pricer(ci, piece), w, window, cost, tol))
+        out.append(settle(_pricer(ci, piece), w, window, cost, tol, stop_at))
     return out

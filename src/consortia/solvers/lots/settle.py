@@ -8,6 +8,9 @@ subproblems its bound rests on, here and in the helper process (``helper``).
 
 from __future__ import annotations
 
+import math
+import time
+
 import numpy as np
 
 from consortia.solvers.lots.exact import PieceConnectedPricer
@@ -20,20 +23,33 @@ Window = tuple[int, int, float, float]
 
 
 def settle(
-    pricer: PieceConnectedPricer, w: np.ndarray, window: Window, cost: float, tol: float
+    pricer: PieceConnectedPricer,
+    w: np.ndarray,
+    window: Window,
+    cost: float,
+    tol: float,
+    stop_at: float = math.inf,
 ) -> tuple[float, np.ndarray | None]:
     """(upper bound on the subproblem's reduced cost max_G sum_{o in G} w_o - cost
     over connected G in the windows, a member set with reduced cost > tol/2 or
     None). Decided at tol/2 first; where a lot reaches it, decided again at twice
     the reduced cost found (RAISES times), so the bound is at most twice the best
     lot's or, when the raises keep finding lots, the optimum by a time-limited MIP.
+    No decision runs past `stop_at` (``time.time()``): a bound of +inf then says
+    nothing was proved.
     A decision that finds nothing is fast; proving an exact optimum is not."""
     threshold = cost + 0.5 * tol
     best: np.ndarray | None = None
     for _ in range(RAISES):
-        bound, idx = pricer.decide(w, window, threshold, DECIDE_SECONDS)
+        left = stop_at - time.time()
+        if left <= 0:
+            return math.inf, best
+        bound, idx = pricer.decide(w, window, threshold, min(DECIDE_SECONDS, left))
         if idx is None:
             return bound - cost, best
         best = idx
         threshold = cost + 2.0 * max(float(w[idx].sum()) - cost, 0.5 * tol)
-    return pricer.solve(w, window, OPTIMISE_SECONDS)[0] - cost, best
+    left = stop_at - time.time()
+    if left <= 0:
+        return math.inf, best
+    return pricer.solve(w, window, min(OPTIMISE_SECONDS, left))[0] - cost, best

@@ -39,7 +39,7 @@ from consortia.solvers.clock import Timings
 from consortia.solvers.lots.bound import pricing_slack, slack_shares
 from consortia.solvers.lots.data import build_category_data
 from consortia.solvers.lots.exact import PieceConnectedPricer
-from consortia.solvers.lots.examine import Searched, screen, search
+from consortia.solvers.lots.examine import screen, search
 from consortia.solvers.lots.helper import (
     Task,
     screen_batch,
@@ -85,7 +85,6 @@ HELPER_QUEUE = 100  # subproblems screened in a round from which it is started
 SCREEN_ALL = 1500  # subproblems LP-screened per round when no more are positive
 SCREEN_FIRST = 300  # else only the best this many
 CONNECTED_COLUMNS = 30  # per category and round, with a graph
-EXACT_MIPS = 8  # connected pricing MIPs per round (where the path heuristic fails)
 PROOF_FROM = 0.55  # of the time limit: with a graph, proving starts (at the latest)
 PROOF_BATCH = 24  # subproblems settled between two bound LPs (each LP ~1 s on medium)
 # with a graph, reduced costs below this share of the LP count as zero: the
@@ -159,23 +158,8 @@ def solve_lots(
             lp, y = master.solve_lp(central=graph_mode)
             laps["lp"] += time.perf_counter() - t
             last_lp = lp
-            nu = np.zeros(horizon + 1)
-            for p, r in master.form_row.items():
-                nu[p] = y[r]
-            nu_cum = np.cumsum(nu)
             t = time.perf_counter()
-            results: list[_Priced] = []
-            for pr in pricings:
-                data = pr.data
-                pi = y[data.row_of]
-                mu = np.array(
-                    [
-                        y[master.cap_row[od.offer.key]] if od.offer.key in master.cap_row else 0.0
-                        for od in data.offers
-                    ]
-                )
-                own = master.own_duals(y, data)
-                results.append(_Priced(pi, mu, own, pr.price(pi, mu, nu_cum, iterations, own)))
+            results = _price_all(master, pricings, y, horizon, iterations)
             laps["pricing"] += time.perf_counter() - t
             tol = 1e-7 * max(1.0, abs(lp))
             if graph_mode:
@@ -201,7 +185,7 @@ def solve_lots(
                 if _DEBUG:
                     print(
                         f"[lots] round {rounds} t={time.perf_counter() - started:.0f}s lp={lp:,.0f}"
-                        f" queue={exact.last_queue} mips={exact.last_mips} found={len(found)}"
+                        f" queue={exact.last_queue} found={len(found)}"
                         f" helper={exact.last_by_helper}"
                         f" bound={dual_obj + slack:,.0f} best={bound:,.0f}",
                         file=sys.stderr,
@@ -384,6 +368,29 @@ def solve_lots(
     )
 
 
+def _price_all(
+    master: LotMaster, pricings: list[CategoryPricing], y: np.ndarray, horizon: int, iterations: int
+) -> list[_Priced]:
+    """Every category priced at the master duals y (the pricings remember them)."""
+    nu = np.zeros(horizon + 1)
+    for p, r in master.form_row.items():
+        nu[p] = y[r]
+    nu_cum = np.cumsum(nu)
+    results: list[_Priced] = []
+    for pr in pricings:
+        data = pr.data
+        pi = y[data.row_of]
+        mu = np.array(
+            [
+                y[master.cap_row[od.offer.key]] if od.offer.key in master.cap_row else 0.0
+                for od in data.offers
+            ]
+        )
+        own = master.own_duals(y, data)
+        results.append(_Priced(pi, mu, own, pr.price(pi, mu, nu_cum, iterations, own)))
+    return results
+
+
 def _bound_seconds(deadline: float | None) -> float:
     """Time for one bound LP: a few seconds, never past the deadline."""
     if deadline is None:
@@ -458,7 +465,7 @@ class _ExactPricing:
         self.pricings = pricings
         self.graphs = graphs
         self.pricers: dict[tuple[int, int], PieceConnectedPricer] = {}
-        self.last_queue = self.last_mips = self.last_by_helper = 0
+        self.last_queue = self.last_by_helper = 0
         self.helper: ProcessPoolExecutor | None = None
         self.last_screened_all = False
         self.known = [np.full(len(pr.subs), np.inf) for pr in pricings]
@@ -497,9 +504,9 @@ class _ExactPricing:
     ):
         """Connected pricing of every subproblem with ub > tol (ubs are lowered in
         place to the bounds found): the LP screen on all of them, best first; then,
-        for those still positive, the path heuristic and, where it fails, the MIP
-        (at most EXACT_MIPS per round here and as many in the helper). Both steps
-        are shared with the helper process from HELPER_QUEUE subproblems on.
+        for those still positive, the path heuristic (deciding where it fails is
+        the proof phase's). Both steps are shared with the helper process from
+        HELPER_QUEUE subproblems on.
         Returns (member sets found as [(category, row, members)], whether no
         subproblem is left with ub > tol)."""
         queue = [
@@ -508,7 +515,7 @@ class _ExactPricing:
             for r in np.nonzero(ub > tol)[0]
         ]
         queue.sort()
-        self.last_queue, self.last_mips = len(queue), 0
+        self.last_queue = len(queue)
         # early rounds leave thousands of subproblems positive: screen the best only
         screened = queue if len(queue) <= SCREEN_ALL else queue[:SCREEN_FIRST]
         self.last_screened_all = len(screened) == len(queue)
@@ -537,43 +544,23 @@ class _ExactPricing:
         positive.sort(key=lambda p: p[0])
         found: list[tuple[int, int, np.ndarray]] = []
         per_category = [0] * len(ubs)
-        mips_here = [0]
 
-        def search_here(item: tuple[Task, np.ndarray | None]) -> Searched:
-            (ci, r, piece, w, window, cost), seeds = item
-            pr = self.pricings[ci]
-            out = search(
-                self._pricer(ci, piece),
-                self.graphs[ci],
-                pr.data.d,
-                w,
-                window,
-                cost,
-                tol,
-                seeds,
-                mips_here[0] < EXACT_MIPS,
-            )
-            mips_here[0] += int(out.used_mip)
-            return out
+        def search_here(item: tuple[Task, np.ndarray | None]) -> np.ndarray | None:
+            (ci, _, _, w, window, cost), seeds = item
+            return search(self.graphs[ci], self.pricings[ci].data.d, w, window, cost, tol, seeds)
 
-        def search_there(chunk: list[tuple[Task, np.ndarray | None]]):
-            assert helper is not None
-            budget = EXACT_MIPS - (self.last_mips - mips_here[0])
-            return helper.submit(search_batch, chunk, tol, budget, stop_at)
-
-        def searched(item: tuple[Task, np.ndarray | None], out: Searched) -> None:
+        def searched(item: tuple[Task, np.ndarray | None], members: np.ndarray | None) -> None:
             ci, r = item[0][0], item[0][1]
-            self.last_mips += int(out.used_mip)
-            if out.bound is not None:
-                self._settled(ci, r, out.bound, None, ubs, found)
-            if out.members is not None:
-                found.append((ci, r, out.members))
+            if members is not None:
+                found.append((ci, r, members))
                 per_category[ci] += 1
 
         self.last_by_helper += share_work(
             [(task, seeds) for _, task, seeds in positive],
             search_here,
-            None if helper is None else search_there,
+            None
+            if helper is None
+            else lambda chunk: helper.submit(search_batch, chunk, tol, stop_at),
             searched,
             wanted=lambda item: per_category[item[0][0]] < CONNECTED_COLUMNS,
             stop=lambda: _late(deadline),
@@ -631,12 +618,16 @@ class _ExactPricing:
                 if answer is not None:  # None: the helper stopped at the deadline
                     self._settled(task[0], task[1], *answer, ubs, found)
 
+            def settle_here(task: Task) -> tuple[float, np.ndarray | None]:
+                ci, _, piece, w, window, cost = task
+                return settle(self._pricer(ci, piece), w, window, cost, tol, stop_at)
+
             there = None
             if helper is not None:
                 there = partial(_submit, helper, settle_batch, tol=tol, stop_at=stop_at)
             self.last_by_helper = share_work(
                 [self._task(ci, r, results[ci]) for _, ci, r in picks],
-                lambda task: settle(self._pricer(task[0], task[2]), *task[3:], tol),
+                settle_here,
                 there,
                 settled_one,
                 stop=lambda: _late(deadline),
