@@ -11,8 +11,10 @@
    the plan: price-and-branch, ``optimal`` only when plan and bound meet.
 
 With a collaboration graph, step 3 prices connected lots only (``_ExactPricing``:
-LP screen with connectivity cuts, path heuristic, MIP; ``exact``, ``connected``)
-with interior-point duals, and the bound LP gets per-organization rows.
+LP screen with connectivity cuts and the growth heuristic in the rounds, decision
+MIPs in the proof phase; ``examine``, ``exact``, ``connected``, ``settle``; shared
+with a helper process, ``helper``) with interior-point duals, and the bound LP
+gets per-organization rows.
 """
 
 from __future__ import annotations
