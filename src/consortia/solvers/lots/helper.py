@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -23,6 +25,10 @@ from consortia.solvers.lots.settle import Window, settle
 
 # (category, subproblem row, piece, member values w, windows, constant C)
 Task = tuple[int, int, int, np.ndarray, Window, float]
+
+T = TypeVar("T")
+R = TypeVar("R")
+L = TypeVar("L")
 
 _GRAPHS: list[sp.csr_matrix] = []
 _ELIGIBLE: dict[tuple[int, int], np.ndarray] = {}
@@ -50,38 +56,40 @@ def _pricer(ci: int, piece: int) -> PieceConnectedPricer:
     return _PRICERS[key]
 
 
+def _until(stop_at: float, items: list[T], work: Callable[[T], R], late: L) -> list[R | L]:
+    """work(item) for each item, `late` for every item once past stop_at."""
+    return [late if time.time() > stop_at else work(item) for item in items]
+
+
 def screen_batch(tasks: list[Task], stop_at: float) -> list[tuple[float, np.ndarray | None]]:
     """``examine.screen`` of each task (+inf and no seeds once past stop_at)."""
-    out: list[tuple[float, np.ndarray | None]] = []
-    for ci, _, piece, w, window, cost in tasks:
-        if time.time() > stop_at:
-            out.append((math.inf, None))
-            continue
-        out.append(screen(_pricer(ci, piece), w, window, cost))
-    return out
+    return _until(
+        stop_at,
+        tasks,
+        lambda t: screen(_pricer(t[0], t[2]), t[3], t[4], t[5]),
+        (math.inf, None),
+    )
 
 
 def search_batch(
     tasks: list[tuple[Task, np.ndarray | None]], tol: float, stop_at: float
 ) -> list[np.ndarray | None]:
-    """``examine.search`` of each (task, seeds)."""
-    out: list[np.ndarray | None] = []
-    for (ci, _, _, w, window, cost), seeds in tasks:
-        if time.time() > stop_at:
-            out.append(None)
-            continue
-        out.append(search(_GRAPHS[ci], _VOLUMES[ci], w, window, cost, tol, seeds))
-    return out
+    """``examine.search`` of each (task, seeds) (None once past stop_at)."""
+
+    def one(item: tuple[Task, np.ndarray | None]) -> np.ndarray | None:
+        (ci, _, _, w, window, cost), seeds = item
+        return search(_GRAPHS[ci], _VOLUMES[ci], w, window, cost, tol, seeds)
+
+    return _until(stop_at, tasks, one, None)
 
 
 def settle_batch(
     tasks: list[Task], tol: float, stop_at: float
 ) -> list[tuple[float, np.ndarray | None] | None]:
     """``settle.settle`` of each task (None once past stop_at: not settled)."""
-    out: list[tuple[float, np.ndarray | None] | None] = []
-    for ci, _, piece, w, window, cost in tasks:
-        if time.time() > stop_at:
-            out.append(None)
-            continue
-        out.append(settle(_pricer(ci, piece), w, window, cost, tol, stop_at))
-    return out
+    return _until(
+        stop_at,
+        tasks,
+        lambda t: settle(_pricer(t[0], t[2]), t[3], t[4], t[5], tol, stop_at),
+        None,
+    )

@@ -406,7 +406,8 @@ def _late(deadline: float | None) -> bool:
 
 
 def _submit(helper: ProcessPoolExecutor, fn, chunk: list, **kwargs) -> Future:
-    """Submit fn(chunk, **kwargs) to the helper process."""
+    """Submit fn(chunk, **kwargs) to the helper process (``share_work``'s `there`,
+    bound with ``functools.partial``)."""
     return helper.submit(fn, chunk, **kwargs)
 
 
@@ -523,6 +524,7 @@ class _ExactPricing:
         self.last_screened_all = len(screened) == len(queue)
         helper = self._helper(len(screened), HELPER_QUEUE)
         stop_at = _wall(deadline)
+        there = partial(_submit, helper) if helper is not None else None
         tasks = [self._task(ci, r, results[ci]) for _, ci, r in screened]
         positive: list[tuple[float, Task, np.ndarray | None]] = []
 
@@ -537,7 +539,7 @@ class _ExactPricing:
         self.last_by_helper = share_work(
             tasks,
             lambda task: screen(self._pricer(task[0], task[2]), *task[3:]),
-            None if helper is None else lambda chunk: helper.submit(screen_batch, chunk, stop_at),
+            None if there is None else partial(there, screen_batch, stop_at=stop_at),
             screened_one,
             stop=lambda: _late(deadline),
         )
@@ -560,9 +562,7 @@ class _ExactPricing:
         self.last_by_helper += share_work(
             [(task, seeds) for _, task, seeds in positive],
             search_here,
-            None
-            if helper is None
-            else lambda chunk: helper.submit(search_batch, chunk, tol, stop_at),
+            None if there is None else partial(there, search_batch, tol=tol, stop_at=stop_at),
             searched,
             wanted=lambda item: per_category[item[0][0]] < CONNECTED_COLUMNS,
             stop=lambda: _late(deadline),
@@ -624,13 +624,12 @@ class _ExactPricing:
                 ci, _, piece, w, window, cost = task
                 return settle(self._pricer(ci, piece), w, window, cost, tol, stop_at)
 
-            there = None
-            if helper is not None:
-                there = partial(_submit, helper, settle_batch, tol=tol, stop_at=stop_at)
             self.last_by_helper = share_work(
                 [self._task(ci, r, results[ci]) for _, ci, r in picks],
                 settle_here,
-                there,
+                None
+                if helper is None
+                else partial(_submit, helper, settle_batch, tol=tol, stop_at=stop_at),
                 settled_one,
                 stop=lambda: _late(deadline),
             )
