@@ -114,7 +114,7 @@ def test_the_proof_phase_and_its_helper_keep_the_bound_honest(monkeypatch) -> No
     monkeypatch.setattr(lots_solver.PieceConnectedPricer, "bound", lambda *a: np.inf)
     calls = {"prove": 0, "settled": 0, "here": 0}
     prove, settled = lots_solver._ExactPricing.prove, lots_solver._ExactPricing._settled
-    settle_here = lots_solver.settle
+    resolve_here = lots_solver.resolve
 
     def counted_prove(self, *args):
         calls["prove"] += 1
@@ -124,13 +124,13 @@ def test_the_proof_phase_and_its_helper_keep_the_bound_honest(monkeypatch) -> No
         calls["settled"] += 1
         return settled(self, *args)
 
-    def counted_settle(*args):
+    def counted_resolve(*args):
         calls["here"] += 1
-        return settle_here(*args)
+        return resolve_here(*args)
 
     monkeypatch.setattr(lots_solver._ExactPricing, "prove", counted_prove)
     monkeypatch.setattr(lots_solver._ExactPricing, "_settled", counted_settled)
-    monkeypatch.setattr(lots_solver, "settle", counted_settle)
+    monkeypatch.setattr(lots_solver, "resolve", counted_resolve)
     assert _lots_honest_on_tiny_graphs(8) == 8
     # subproblems settled by the helper process: all those not settled here
     assert calls["prove"] >= 3 and calls["settled"] - calls["here"] >= 3, calls

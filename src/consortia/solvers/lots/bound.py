@@ -256,6 +256,7 @@ def _member_rows(
             np.column_stack((np.ones(k), -np.ones(k))).ravel(),
             np.zeros(k),
         )
+        _size_rows(rows, pr, keep, w, pos_t, pos_o, z, t_global)
         # sum_t z_ot <= 1 per organization
         orgs, which = np.unique(pos_o, return_inverse=True)
         rows.add_many(which, z, np.ones(k), np.ones(len(orgs)))
@@ -265,6 +266,59 @@ def _member_rows(
         t0 += len(keep)
     _own_limit_rows(inst, rows, limited)
     return n
+
+
+def _size_rows(
+    rows: _Rows,
+    pr: CategoryPricing,
+    keep: np.ndarray,
+    w: np.ndarray,
+    pos_t: np.ndarray,
+    pos_o: np.ndarray,
+    z: np.ndarray,
+    t_global: np.ndarray,
+) -> None:
+    """How many members a lot with rc > 0 holds, per subproblem t:
+    k_t x_t <= sum_o z_ot <= n_hi(t) x_t and sum_o d_o z_ot <= v_hi(t) x_t.
+
+    A lot G of t with rc > 0 has sum_{o in G} w_ot > C_t, so it holds at least k_t
+    members of positive value, k_t the fewest of t's largest positive values whose
+    sum reaches C_t (all of them if none do: then no lot of t has rc > 0 and
+    x_t = 0 in every plan). It holds at most n_hi members and volume v_hi. Summed
+    over t's lots (z_ot counts only members of positive value) the rows hold for
+    every plan. With sum_t z_ot <= 1 they stop the subproblems that each need a
+    dozen of the same large buyers from all being credited."""
+    nt = len(keep)
+    c_t = pr.last_C[keep]
+    positive = np.where(w > 0, w, 0.0)
+    ranked = -np.sort(-positive, axis=1)
+    reach = np.cumsum(ranked, axis=1) >= c_t[:, None] * (1.0 - 1e-9) - 1e-9
+    npos = (w > 0).sum(axis=1)
+    least = np.where(reach.any(axis=1), reach.argmax(axis=1) + 1, npos).astype(float)
+    # a constant below 0 would let a lot of no positive member have rc > 0
+    least = np.where(c_t < 0, 0.0, np.maximum(least, 1.0))
+    nhi = pr.subs.nhi[keep].astype(float)
+    vhi = pr.subs.vhi[keep]
+    ones = np.ones(len(z))
+    # k_t x_t - sum_o z_ot <= 0 and sum_o z_ot - n_hi x_t <= 0
+    for sign, size in ((-1.0, least), (1.0, nhi)):
+        rows.add_many(
+            np.concatenate((np.arange(nt), pos_t)),
+            np.concatenate((t_global, z)),
+            np.concatenate((-sign * size, sign * ones)),
+            np.zeros(nt),
+        )
+    capped = np.isfinite(vhi)
+    if capped.any():
+        number = np.full(nt, -1)
+        number[capped] = np.arange(int(capped.sum()))
+        sel = capped[pos_t]
+        rows.add_many(
+            np.concatenate((number[capped], number[pos_t[sel]])),
+            np.concatenate((t_global[capped], z[sel])),
+            np.concatenate((-vhi[capped], pr.data.d[pos_o[sel]])),
+            np.zeros(int(capped.sum())),
+        )
 
 
 def _limited_entries(

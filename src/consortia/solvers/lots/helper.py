@@ -20,8 +20,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from consortia.solvers.lots.exact import PieceConnectedPricer
-from consortia.solvers.lots.examine import screen, search
-from consortia.solvers.lots.settle import Window, settle
+from consortia.solvers.lots.examine import resolve, screen, search
+from consortia.solvers.lots.settle import Window
 
 # (category, subproblem row, piece, member values w, windows, constant C)
 Task = tuple[int, int, int, np.ndarray, Window, float]
@@ -86,10 +86,10 @@ def search_batch(
 def settle_batch(
     tasks: list[Task], tol: float, stop_at: float
 ) -> list[tuple[float, np.ndarray | None] | None]:
-    """``settle.settle`` of each task (None once past stop_at: not settled)."""
+    """``examine.resolve`` of each task (None once past stop_at: not settled)."""
     return _until(
         stop_at,
         tasks,
-        lambda t: settle(_pricer(t[0], t[2]), t[3], t[4], t[5], tol, stop_at),
+        lambda t: resolve(_pricer(t[0], t[2]), t[3], t[4], t[5], tol, stop_at),
         None,
     )

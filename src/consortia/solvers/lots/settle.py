@@ -29,6 +29,7 @@ def settle(
     cost: float,
     tol: float,
     stop_at: float = math.inf,
+    lot: np.ndarray | None = None,
 ) -> tuple[float, np.ndarray | None]:
     """(upper bound on the subproblem's reduced cost max_G sum_{o in G} w_o - cost
     over connected G in the windows, a member set with reduced cost > tol/2 or
@@ -36,11 +37,17 @@ def settle(
     the reduced cost found (RAISES times), so the bound is at most twice the best
     lot's or, when the raises keep finding lots, the optimum by a time-limited MIP.
     No decision runs past `stop_at` (``time.time()``): a bound of +inf then says
-    nothing was proved.
+    nothing was proved. A `lot` already known (member indices, reduced cost above
+    tol/2) takes the place of the first decision's.
     A decision that finds nothing is fast; proving an exact optimum is not."""
     threshold = cost + 0.5 * tol
     best: np.ndarray | None = None
-    for _ in range(RAISES):
+    rounds = RAISES
+    if lot is not None and float(w[lot].sum()) - cost > 0.5 * tol:
+        best = lot
+        threshold = cost + 2.0 * (float(w[lot].sum()) - cost)
+        rounds -= 1
+    for _ in range(rounds):
         left = stop_at - time.time()
         if left <= 0:
             return math.inf, best

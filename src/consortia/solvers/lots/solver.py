@@ -41,7 +41,7 @@ from consortia.solvers.clock import Timings
 from consortia.solvers.lots.bound import pricing_slack, slack_shares
 from consortia.solvers.lots.data import build_category_data
 from consortia.solvers.lots.exact import PieceConnectedPricer
-from consortia.solvers.lots.examine import screen, search
+from consortia.solvers.lots.examine import resolve, screen, search
 from consortia.solvers.lots.helper import (
     Task,
     screen_batch,
@@ -52,7 +52,6 @@ from consortia.solvers.lots.helper import (
 from consortia.solvers.lots.master import LotMaster
 from consortia.solvers.lots.pricing import CategoryPricing, PricingResult
 from consortia.solvers.lots.repair import columns_from_members
-from consortia.solvers.lots.settle import settle
 from consortia.solvers.lots.sharing import share_work
 from consortia.solvers.lots.subproblems import build_subproblems
 from consortia.solvers.national import national_plan
@@ -581,10 +580,11 @@ class _ExactPricing:
     ) -> tuple[float, list[tuple[int, int, np.ndarray]]]:
         """Settle the subproblems the bound rests on, at fixed duals: solve the bound
         LP, take the PROOF_BATCH subproblems with the largest share s_t not yet
-        settled, settle each exactly (``settle.settle``, shared with the helper
-        process; ubs lowered in place), repeat until none is left or the deadline.
-        Any duals give a valid bound, so the least slack met is returned, with the
-        improving lots found on the way (for the integer master's pool)."""
+        settled, and settle each exactly after a thorough search for a lot
+        (``examine.resolve``, shared with the helper process; ubs lowered in
+        place), repeat until none is left or the deadline. Any duals give a valid
+        bound, so the least slack met is returned, with the improving lots found on
+        the way (column generation resumes from them, with time left)."""
         settled: set[tuple[int, int]] = set()
         found: list[tuple[int, int, np.ndarray]] = []
         best = math.inf
@@ -622,7 +622,7 @@ class _ExactPricing:
 
             def settle_here(task: Task) -> tuple[float, np.ndarray | None]:
                 ci, _, piece, w, window, cost = task
-                return settle(self._pricer(ci, piece), w, window, cost, tol, stop_at)
+                return resolve(self._pricer(ci, piece), w, window, cost, tol, stop_at)
 
             self.last_by_helper = share_work(
                 [self._task(ci, r, results[ci]) for _, ci, r in picks],
