@@ -88,6 +88,8 @@ SCREEN_FIRST = 300  # else only the best this many
 CONNECTED_COLUMNS = 30  # per category and round, with a graph
 PROOF_FROM = 0.55  # of the time limit: with a graph, proving starts (at the latest)
 PROOF_BATCH = 24  # subproblems settled between two bound LPs (each LP ~1 s on medium)
+# a proof pass that found lots ends when its slack fell by less than 2% over 2 LPs
+STALL, STALL_LPS = 0.98, 2
 # with a graph, reduced costs below this share of the LP count as zero: the
 # decision MIPs' margin for the solver's tolerances (1e-6 of the values) must fit
 GRAPH_TOL = 1e-6
@@ -174,14 +176,19 @@ def solve_lots(
                     laps.get("connected_pricing", 0.0) + time.perf_counter() - t
                 )
                 t = time.perf_counter()
-                # the per-organization rows are tighter but cost seconds: for the bound
-                # the search ends with (nothing found, or out of time), and every 5th round
-                last = not found or _late(proof_at)
-                precise = exact.last_screened_all and (last or rounds % BOUND_EVERY == 0)
-                values = _member_values(pricings, results) if precise else None
-                slack = pricing_slack(inst, pricings, ubs, values, _bound_seconds(deadline))
+                # a round's bound LP costs ~0.5 s on medium (a fifth of a round) and,
+                # while lots are still found, bounds far above the proof phase's: it is
+                # solved for the round the search ends with (nothing found, out of
+                # time, or every bound settled) and every 5th round, with the
+                # per-organization rows when every positive subproblem was screened
+                last = not found or complete or _late(proof_at)
                 dual_obj = master.dual_objective(y)
-                bound = min(bound, dual_obj + slack + 1e-9 * abs(dual_obj + slack))
+                slack = math.inf
+                if last or rounds % BOUND_EVERY == 0:
+                    precise = exact.last_screened_all
+                    values = _member_values(pricings, results) if precise else None
+                    slack = pricing_slack(inst, pricings, ubs, values, _bound_seconds(deadline))
+                    bound = min(bound, dual_obj + slack + 1e-9 * abs(dual_obj + slack))
                 laps["bound"] += time.perf_counter() - t
                 if _DEBUG:
                     print(
@@ -588,6 +595,7 @@ class _ExactPricing:
         settled: set[tuple[int, int]] = set()
         found: list[tuple[int, int, np.ndarray]] = []
         best = math.inf
+        history: list[float] = []
         values = _member_values(self.pricings, results)
         stop_at = _wall(deadline)
         while True:
@@ -603,8 +611,13 @@ class _ExactPricing:
                 if not math.isfinite(slack):
                     shares = [np.where(ub > tol, np.minimum(ub, 1e300), 0.0) for ub in ubs]
             best = min(best, slack)
+            history.append(best)
             if _DEBUG:
                 print(f"[lots]   proof slack {slack:,.0f} {len(settled)}", file=sys.stderr)
+            # the rest rests on subproblems the decisions could not settle in time or
+            # that hold lots: with lots found, column generation moves on from them
+            if found and len(history) > STALL_LPS and history[-1] > STALL * history[-1 - STALL_LPS]:
+                return best, found
             picks = sorted(
                 (-float(share[r]), ci, int(r))
                 for ci, share in enumerate(shares)
@@ -613,6 +626,15 @@ class _ExactPricing:
             )[:PROOF_BATCH]
             if not picks or _late(deadline):
                 return best, found
+            # late batches hold a few subproblems and the bound LP (~1 s) would
+            # leave the two processes idle: fill them with the largest other bounds
+            taken = {(ci, r) for _, ci, r in picks}
+            picks += sorted(
+                (-float(ub[r]), ci, int(r))
+                for ci, ub in enumerate(ubs)
+                for r in np.nonzero(ub > tol)[0]
+                if (ci, int(r)) not in settled and (ci, int(r)) not in taken
+            )[: PROOF_BATCH - len(picks)]
             settled.update((ci, r) for _, ci, r in picks)
             helper = self._helper(len(picks), HELPER_FROM)
 
