@@ -10,13 +10,13 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from tiny_random import random_coupled_tables, random_tiny_tables
 
 from consortia.data.reader import instance_from_tables
 from consortia.solvers.lots.bound import pricing_slack
 from consortia.solvers.lots.data import build_category_data
 from consortia.solvers.lots.pricing import CategoryPricing
 from consortia.solvers.lots.subproblems import build_subproblems
+from tiny_random import random_coupled_tables, random_tiny_tables
 
 
 def _lots(w: np.ndarray, d: np.ndarray, window: tuple[int, int, float, float], cost: float):

@@ -43,6 +43,16 @@ def _best_connected(w, d, window, neighbours) -> float:
     return best
 
 
+def _assert_found_set(members, value, w, d, window, neighbours) -> None:
+    """A set a heuristic returns: connected, in both windows, eligible, worth `value`."""
+    nlo, nhi, vlo, vhi = window
+    assert is_connected(members.tolist(), neighbours), members
+    assert nlo <= len(members) <= nhi
+    assert vlo <= d[members].sum() <= vhi
+    assert np.isfinite(w[members]).all()
+    assert value == pytest.approx(float(w[members].sum()))
+
+
 def _cases(seed: int):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(4, 12))
@@ -107,12 +117,7 @@ def test_path_heuristic_returns_connected_sets_in_the_windows() -> None:
             if members is None:
                 continue
             found += 1
-            nlo, nhi, vlo, vhi = window
-            assert is_connected(members.tolist(), neighbours), seed
-            assert nlo <= len(members) <= nhi
-            assert vlo <= d[members].sum() <= vhi
-            assert np.isfinite(w[members]).all()
-            assert value == pytest.approx(float(w[members].sum()))
+            _assert_found_set(members, value, w, d, window, neighbours)
             assert value <= truth + 1e-9
     assert found > 150
 

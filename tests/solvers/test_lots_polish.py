@@ -12,9 +12,8 @@ import networkx as nx
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from test_lots_connected import _best_connected, _cases, _random_graph
+from test_lots_connected import _assert_found_set, _best_connected, _cases, _random_graph
 
-from consortia.rules.connectivity import is_connected
 from consortia.solvers.lots.connected import grow_connected
 from consortia.solvers.lots.polish import cut_vertices, polish
 
@@ -47,12 +46,7 @@ def test_polish_keeps_connected_sets_in_the_windows_and_never_loses() -> None:
             truth = _best_connected(w, d, window, neighbours)
             value, members = polish(adj, w, d, window, start)
             polished += 1
-            nlo, nhi, vlo, vhi = window
-            assert is_connected(members.tolist(), neighbours), seed
-            assert nlo <= len(members) <= nhi
-            assert vlo <= d[members].sum() <= vhi
-            assert np.isfinite(w[members]).all()
-            assert value == pytest.approx(float(w[members].sum()))
+            _assert_found_set(members, value, w, d, window, neighbours)
             assert start_value - 1e-9 <= value <= truth + 1e-9
             improved += value > start_value + 1e-9
     assert polished > 150 and improved > 5
