@@ -256,7 +256,7 @@ def _member_rows(
             np.column_stack((np.ones(k), -np.ones(k))).ravel(),
             np.zeros(k),
         )
-        _size_rows(rows, pr, keep, w, pos_t, pos_o, z, t_global)
+        _size_rows(rows, pr, keep, w, c_t, pos_t, pos_o, z, t_global)
         # sum_t z_ot <= 1 per organization
         orgs, which = np.unique(pos_o, return_inverse=True)
         rows.add_many(which, z, np.ones(k), np.ones(len(orgs)))
@@ -273,6 +273,7 @@ def _size_rows(
     pr: CategoryPricing,
     keep: np.ndarray,
     w: np.ndarray,
+    c_t: np.ndarray,
     pos_t: np.ndarray,
     pos_o: np.ndarray,
     z: np.ndarray,
@@ -289,7 +290,6 @@ def _size_rows(
     every plan. With sum_t z_ot <= 1 they stop the subproblems that each need a
     dozen of the same large buyers from all being credited."""
     nt = len(keep)
-    c_t = pr.last_C[keep]
     positive = np.where(w > 0, w, 0.0)
     ranked = -np.sort(-positive, axis=1)
     reach = np.cumsum(ranked, axis=1) >= c_t[:, None] * (1.0 - 1e-9) - 1e-9

@@ -78,7 +78,8 @@ def cut_vertices(neighbours: list[list[int]], members: list[int]) -> set[int]:
 
 
 class _Search:
-    """The local search on one subproblem (local indices 0..m-1)."""
+    """The local search on one subproblem: the eligible members only (local
+    indices 0..m-1, every value finite)."""
 
     def __init__(self, graph: sp.csr_matrix, w: np.ndarray, d: np.ndarray, window: Window):
         self.graph, self.w, self.d, self.window = graph, w, d, window
@@ -86,8 +87,7 @@ class _Search:
             graph.indices[graph.indptr[i] : graph.indptr[i + 1]].tolist()
             for i in range(graph.shape[0])
         ]
-        finite = w[np.isfinite(w)]
-        self.eps = 1e-9 * max(1.0, float(np.abs(finite).max()) if len(finite) else 1.0)
+        self.eps = 1e-9 * max(1.0, float(np.abs(w).max()) if len(w) else 1.0)
 
     def fits(self, inside: np.ndarray) -> bool:
         nlo, nhi, vlo, vhi = self.window
@@ -101,10 +101,9 @@ class _Search:
         members = np.nonzero(inside)[0].tolist()
         count, volume = len(members), float(d[inside].sum())
         touching = self.graph @ inside.astype(np.float64)
-        allowed = np.isfinite(w)
         gain, move = self.eps, None
         if count < nhi:
-            cand = np.nonzero(~inside & (touching > 0) & allowed & (volume + d <= vhi))[0]
+            cand = np.nonzero(~inside & (touching > 0) & (volume + d <= vhi))[0]
             if len(cand):
                 v = int(cand[np.argmax(w[cand])])
                 if w[v] > gain:
@@ -119,9 +118,7 @@ class _Search:
                 near = touching.copy()
                 near[self.neighbours[u]] -= 1.0
                 left = volume - d[u]
-                cand = np.nonzero(
-                    ~inside & (near > 0.5) & allowed & (left + d >= vlo) & (left + d <= vhi)
-                )[0]
+                cand = np.nonzero(~inside & (near > 0.5) & (left + d >= vlo) & (left + d <= vhi))[0]
                 if len(cand):
                     v = int(cand[np.argmax(w[cand])])
                     if w[v] - w[u] > gain:
@@ -153,7 +150,7 @@ class _Search:
             reached = []
             for u in frontier:
                 for v in self.neighbours[u]:
-                    if step[v] == -1 and np.isfinite(w[v]):
+                    if step[v] == -1:
                         step[v], pred[v] = k, u
                         reached.append(v)
                     elif step[v] == k and w[u] > w[pred[v]]:
@@ -217,9 +214,7 @@ class _Search:
         while int(out.sum()) < nhi:
             touching = self.graph @ out.astype(np.float64)
             volume = float(self.d[out].sum())
-            cand = np.nonzero(
-                ~out & (touching > 0) & np.isfinite(self.w) & (volume + self.d <= vhi)
-            )[0]
+            cand = np.nonzero(~out & (touching > 0) & (volume + self.d <= vhi))[0]
             if not len(cand):
                 break
             top = cand[np.argsort(-self.w[cand], kind="stable")][:REFILL_CHOICES]
