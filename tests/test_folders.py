@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,8 @@ from consortia.cli import main
 
 # a two-facility, four-customer OR-Library file (capacity, fixed cost; demand, costs)
 CFLP_TEXT = "2 4\n50. 100.\n60. 120.\n10 1.0 2.0\n20 2.0 1.0\n15 1.5 1.5\n5 3.0 1.0\n"
+# the set that bench solves: the files it writes are the same for one instance or many
+BENCH_SET = ["capacity"]
 
 
 def run(*args: object) -> tuple[int, str]:
@@ -38,6 +41,8 @@ def plan_dir(tmp_path: Path) -> Path:
     code, output = run("solve", FIXTURES / "pooling", "--out", out, "--quiet")
     assert code == 0, output
     (tmp_path / "cap.txt").write_text(CFLP_TEXT)
+    for name in BENCH_SET:
+        shutil.copytree(INSTANCES / "tiny" / name, tmp_path / "bench-set" / name)
     return out
 
 
@@ -54,7 +59,7 @@ def _commands(target: Path, plan: Path) -> dict[str, list[object]]:
             target,
             "--quiet",
         ],
-        "bench": ["bench", INSTANCES / "tiny", "--out", target, "--time-limit", "5"],
+        "bench": ["bench", plan.parent / "bench-set", "--out", target, "--time-limit", "5"],
         "generate": ["generate", target, "--orgs", "6"],
         "import": ["import", "cflp", plan.parent / "cap.txt", target, "--format", "orlib"],
     }

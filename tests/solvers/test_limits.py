@@ -12,6 +12,7 @@ from consortia import SolveOptions, read_instance
 from consortia.errors import ModelTooLarge
 from consortia.outputs.terminal import plan_table
 from consortia.solvers.registry import solve
+from consortia.solvers.result import Result
 
 
 def test_compact_refused_when_it_does_not_fit_in_memory() -> None:
@@ -29,9 +30,10 @@ def test_compact_without_time_returns_the_known_plan_without_a_bound() -> None:
     assert "none proven" in plan_table(result) and "not built" in plan_table(result)
 
 
-def test_auto_skips_the_compact_finish_that_does_not_fit_and_says_so() -> None:
-    inst = read_instance(INSTANCES / "small" / "s20-seed4")
-    result = solve(inst, SolveOptions(time_limit=20, memory_limit=1e-6))
+def test_auto_skips_the_compact_finish_that_does_not_fit_and_says_so(
+    auto_without_memory: Result,
+) -> None:
+    result = auto_without_memory
     assert result.formulation == "columns"
     assert any("compact finish skipped" in m and "GiB" in m for m in result.messages)
     assert result.best_bound >= result.objective

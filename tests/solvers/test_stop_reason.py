@@ -20,6 +20,7 @@ from consortia.formulations import pool
 from consortia.solvers.base import SolveContext, finish
 from consortia.solvers.options import Progress
 from consortia.solvers.registry import solve
+from consortia.solvers.result import Result
 
 
 def test_a_tiny_instance_solved_to_optimality_says_so() -> None:
@@ -124,9 +125,10 @@ def test_finish_words_time_and_the_missing_bound() -> None:
     )
 
 
-def test_auto_restates_the_reason_when_the_compact_finish_does_not_fit() -> None:
-    inst = read_instance(INSTANCES / "small" / "s20-seed4")
-    result = solve(inst, SolveOptions(time_limit=20, memory_limit=1e-6))
+def test_auto_restates_the_reason_when_the_compact_finish_does_not_fit(
+    auto_without_memory: Result,
+) -> None:
+    result = auto_without_memory
     assert any("compact finish skipped" in m for m in result.messages)
     assert result.stop_reason.startswith("memory limit: a model that did not fit was left out")
 
