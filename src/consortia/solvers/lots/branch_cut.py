@@ -61,7 +61,6 @@ class _Connected(Conshdlr):
 
     def __init__(self, graph: sp.csr_matrix, w: np.ndarray, at: dict[int, Variable]) -> None:
         self.graph, self.w, self.at = graph, w, at
-        self.allowed = np.isfinite(w)
         self.index = np.array(list(at), dtype=np.int64)
         self.kept: list[tuple[int, int, np.ndarray]] = []  # cuts at integral points
 
@@ -78,7 +77,7 @@ class _Connected(Conshdlr):
         """``x_i + x_j - 1 <= x(N(inside))``; `keep`: reported in the outcome, with
         N over every member of the graph (members excluded here, x = 0, included:
         the cut then holds for any values, as a later subproblem of the piece needs)."""
-        mask = np.zeros(len(self.allowed), dtype=bool)
+        mask = np.zeros(len(self.w), dtype=bool)
         mask[inside] = True
         near = np.unique(self.graph[inside].indices)
         border = near[~mask[near]]
@@ -117,8 +116,7 @@ class _Connected(Conshdlr):
         return {"result": SCIP_RESULT.CONSADDED if cut else SCIP_RESULT.FEASIBLE}
 
     def consenfops(self, constraints, nusefulconss, solinfeasible, objinfeasible):
-        cut = self._split(self._point())
-        return {"result": SCIP_RESULT.CONSADDED if cut else SCIP_RESULT.FEASIBLE}
+        return self.consenfolp(constraints, nusefulconss, solinfeasible)
 
     def conssepalp(self, constraints, nusefulconss):
         values = self._point()
