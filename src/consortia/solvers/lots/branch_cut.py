@@ -19,7 +19,8 @@ re-solves:
 The cuts only remove disconnected sets, so infeasibility of ``sum_o w_o x_o >=
 threshold`` proves that no connected set reaches the threshold, and SCIP's dual
 bound is an upper bound on every connected set. Every variable is locked in both
-directions, so SCIP makes no dual reduction that connectivity could break.
+directions, so SCIP makes no dual reduction that connectivity could break, and
+symmetry handling is off.
 
 Why SCIP here: HiGHS has no working lazy-constraint callback (``exact`` re-solves
 the MIP after each disconnected incumbent, ~0.2-1.2 s a re-solve on a 21-member
@@ -200,6 +201,9 @@ def branch_and_cut(
     model.addPyCons(connected)
     model.setPresolve(SCIP_PARAMSETTING.OFF)
     model.setSeparating(SCIP_PARAMSETTING.OFF)
+    # symmetries found from the linear rows alone need not be symmetries of the
+    # connectivity handler: no symmetry handling, so that no connected set is cut off
+    model.setParam("misc/usesymmetry", 0)
     model.setParam("limits/time", max(0.01, time_limit))
     model.setParam("limits/gap", gap)
     model.setParam("randomization/randomseedshift", 0)
