@@ -78,12 +78,10 @@ class PieceConnectedPricer:
         """Set the subproblem into the model; its local values (None: no member set)."""
         nlo, nhi, vlo, vhi = window
         m, h = self.m, self.h
-        if not m:
+        wl = self._values(w, window)
+        if wl is None:
             return None
-        wl = w[self.members]
         allowed = np.isfinite(wl)
-        if int(allowed.sum()) < nlo:
-            return None
         idx = np.arange(m, dtype=np.int32)
         h.changeColsCost(m, idx, np.where(allowed, wl, 0.0))
         h.changeColsBounds(m, idx, np.zeros(m), allowed.astype(float))
@@ -92,6 +90,14 @@ class PieceConnectedPricer:
         upper = 0.0 if nlo >= 2 else np.inf
         rows = np.arange(2, 2 + m, dtype=np.int32)
         h.changeRowsBounds(m, rows, np.full(m, -np.inf), np.full(m, upper))  # type: ignore[attr-defined]
+        return wl
+
+    def _values(self, w: np.ndarray, window: tuple[int, int, float, float]) -> np.ndarray | None:
+        """The piece's values of w (local indices); None when too few members are
+        eligible to fill the count window (no member set at all)."""
+        wl = w[self.members]
+        if not self.m or int(np.isfinite(wl).sum()) < window[0]:
+            return None
         return wl
 
     @staticmethod
@@ -137,8 +143,8 @@ class PieceConnectedPricer:
         """(upper bound on sum w over connected sets in the windows, best connected
         set found as category indices or None; exact when the search finished). w is
         over the category's organizations, -inf where a member may not be chosen."""
-        wl = w[self.members]
-        if not self.m or int(np.isfinite(wl).sum()) < window[0]:
+        wl = self._values(w, window)
+        if wl is None:
             return -math.inf, None
         out = self._search(wl, window, time_limit)
         if not math.isfinite(out.bound):
@@ -159,8 +165,8 @@ class PieceConnectedPricer:
         threshold; stopped by the time limit, the larger of the threshold and the
         dual bound (+inf without one). Decided by branch-and-cut
         (``branch_cut``), not by this model's loop of re-solves."""
-        wl = w[self.members]
-        if not self.m or int(np.isfinite(wl).sum()) < window[0]:
+        wl = self._values(w, window)
+        if wl is None:
             return -math.inf, None
         out = self._search(wl, window, time_limit, threshold)
         if out.found is not None and float(wl[out.found].sum()) >= threshold:
