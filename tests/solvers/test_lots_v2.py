@@ -207,3 +207,95 @@ def test_medium_instance_with_own_limits_gives_a_feasible_plan() -> None:
     assert plan.feasible, plan.violations[:3]
     assert plan.objective == pytest.approx(result.objective)
     assert result.best_bound >= result.objective
+
+
+def _random_duals(rng, inst: Instance, data) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    """(pi, mu, cumulative nu, rho) at random for one category, rule-8b rows included."""
+    horizon = inst.settings.horizon
+    nu = np.concatenate(([0.0], rng.choice([0.0, 0.0, 1.0, 5.0], size=horizon)))
+    rho = {
+        (o, p): float(rng.choice([0.0, 0.0, 2.0, 15.0, 60.0]))
+        for o in inst.binding_org_capacity
+        for p in range(1, horizon + 1)
+    }
+    pi = rng.choice([0.0, 0.0, 3.0, 20.0], size=data.n)
+    mu = rng.choice([0.0, 0.0, 0.05, 0.3], size=len(data.offers))
+    return pi, mu, np.cumsum(nu), rho
+
+
+def _own_cumulative(data, rho: dict, horizon: int) -> np.ndarray | None:
+    own = np.zeros((len(data.capped), horizon + 1))
+    for k, i in enumerate(data.capped.tolist()):
+        for p in range(1, horizon + 1):
+            own[k, p] = rho[(data.orgs[i], p)]
+    return np.cumsum(own, axis=1) if own.size else None
+
+
+def test_exact_bounds_carried_to_new_duals_bound_every_enumerated_lot() -> None:
+    """A subproblem's exact bound at one set of duals, carried to another
+    (``_ExactPricing.bounds``: the n_hi largest rises of the members' values and of
+    their rule-8b charges, less the rise of the constant), is at least the reduced
+    cost at the new duals of every lot brute force lists for that subproblem."""
+    from consortia.solvers.lots.solver import _ExactPricing
+
+    rng = np.random.default_rng(5)
+    checked = 0
+    for seed in range(60):
+        inst = instance_from_tables(random_v2_tables(seed))
+        horizon = inst.settings.horizon
+        for data in build_category_data(inst):
+            pr = CategoryPricing(data, build_subproblems(inst, data))
+            subs = pr.subs
+            if not len(subs):
+                continue
+            exact = _ExactPricing([pr], [None])
+            lots = [
+                out
+                for out in profitable_lots(inst, data.cat_id)
+                if out.volume
+                <= inst.offer[(out.lot.supplier_id, data.cat_id)].capacity * (1 + 1e-9)
+            ]
+            pos = {o: i for i, o in enumerate(data.orgs)}
+            offer_of = {od.offer.supplier_id: j for j, od in enumerate(data.offers)}
+
+            def rows_of(out):
+                n, j = len(out.lot.members), offer_of[out.lot.supplier_id]
+                return np.nonzero(
+                    (subs.offer == j)
+                    & (subs.sigma == out.lot.start)
+                    & (subs.nlo <= n)
+                    & (subs.nhi >= n)
+                    & (subs.vlo <= out.volume)
+                    & (subs.vhi >= out.volume)
+                )[0]
+
+            def reduced_cost(out, pi, mu, nu_cum, rho):
+                charge = sum(rho.get((o, p), 0.0) for o in out.lot.members for p in out.forming)
+                formation = sum(nu_cum[p] - nu_cum[p - 1] for p in out.forming)
+                return (
+                    out.net
+                    - sum(pi[pos[o]] for o in out.lot.members)
+                    - mu[offer_of[out.lot.supplier_id]] * out.volume
+                    - formation
+                    - charge
+                )
+
+            before = _random_duals(rng, inst, data)
+            pi, mu, nu_cum, rho = before
+            pr.price(pi, mu, nu_cum, iterations=10, own=_own_cumulative(data, rho, horizon))
+            exact.bounds()
+            known = np.full(len(subs), -np.inf)
+            for out in lots:
+                for r in rows_of(out):
+                    known[r] = max(known[r], reduced_cost(out, *before))
+            exact.known[0] = known.copy()
+            after = _random_duals(rng, inst, data)
+            pi, mu, nu_cum, rho = after
+            pr.price(pi, mu, nu_cum, iterations=10, own=_own_cumulative(data, rho, horizon))
+            carried = exact.bounds()[0]
+            for out in lots:
+                rc = reduced_cost(out, *after)
+                for r in rows_of(out):
+                    assert carried[r] >= rc - 1e-6 * max(1.0, abs(out.net)), (seed, out.lot)
+                    checked += 1
+    assert checked > 100

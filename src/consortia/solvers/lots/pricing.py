@@ -302,9 +302,10 @@ class CategoryPricing:
         self.theta_hint[rows] = np.where(np.isnan(feasible_theta), t, feasible_theta)
 
     def own_fall(self, before: np.ndarray | None, after: np.ndarray | None) -> np.ndarray:
-        """Per subproblem: sum over the piece's eligible limited organizations of
-        max(0, r_before - r_after), the positive parts of the fall of their rule-8b
-        charges between two sets of duals (``own`` arrays; None: all 0)."""
+        """Per subproblem: the sum of the n_hi largest of max(0, r_before - r_after)
+        over the piece's eligible limited organizations, the positive parts of the
+        fall of their rule-8b charges between two sets of duals (``own`` arrays;
+        None: all 0): a lot has at most n_hi members."""
         s, data = self.subs, self.data
         out = np.zeros(len(s))
         if before is None or not len(data.capped):
@@ -317,7 +318,7 @@ class CategoryPricing:
             if after is not None:
                 fall = fall - self.own_charge(rows, after)
             elig = self.elig[s.piece[rows]][:, capped]
-            out[rows] = np.where(elig, np.maximum(fall, 0.0), 0.0).sum(axis=1)
+            out[rows] = top_sums(np.where(elig, np.maximum(fall, 0.0), 0.0), s.nhi[rows])
         return out
 
     def _beta(self, pi: np.ndarray, mu: np.ndarray) -> np.ndarray:
@@ -354,3 +355,15 @@ class CategoryPricing:
             for k, i in enumerate(np.nonzero(rest)[0]):
                 out[i] = order[k, : n[k]].copy()
         return out
+
+
+def top_sums(values: np.ndarray, most: np.ndarray) -> np.ndarray:
+    """Per row of `values` (rows x entries, all >= 0; one row is shared by all): the
+    sum of its `most[row]` largest entries."""
+    most = np.asarray(most, dtype=np.int64)
+    if values.shape[1] == 0:
+        return np.zeros(len(most))
+    ranked = -np.sort(-values, axis=1)
+    running = np.concatenate([np.zeros((values.shape[0], 1)), np.cumsum(ranked, axis=1)], axis=1)
+    row = np.zeros(len(most), dtype=np.int64) if values.shape[0] == 1 else np.arange(len(most))
+    return running[row, np.minimum(most, values.shape[1])]

@@ -50,7 +50,7 @@ from consortia.solvers.lots.helper import (
     start_helper,
 )
 from consortia.solvers.lots.master import LotMaster
-from consortia.solvers.lots.pricing import CategoryPricing, PricingResult
+from consortia.solvers.lots.pricing import CategoryPricing, PricingResult, top_sums
 from consortia.solvers.lots.repair import columns_from_members
 from consortia.solvers.lots.sharing import share_work
 from consortia.solvers.lots.subproblems import build_subproblems
@@ -465,10 +465,11 @@ class _ExactPricing:
     w_o = M v_o - beta_o - r_o (r_o the rule-8b charge of the subproblem's forming
     periods) and constant C, a change of duals moves the reduced cost of any member
     set G by sum_{o in G} (beta_o - beta'_o + r_o - r'_o) - (C' - C), which is at
-    most the sum of the positive parts of beta - beta' and of r - r' over the
-    piece's eligible organizations minus (C' - C) (max(0, a + b) <= max(0, a) +
-    max(0, b)). So a subproblem priced exactly once keeps a valid bound that is
-    usually far below the one that ignores the graph."""
+    most the sum of the n_hi largest positive parts of beta - beta' and of the n_hi
+    largest of r - r' over the piece's eligible organizations, minus (C' - C)
+    (max(0, a + b) <= max(0, a) + max(0, b); G has at most n_hi members). So a
+    subproblem priced exactly once keeps a valid bound that is usually far below
+    the one that ignores the graph."""
 
     def __init__(self, pricings: list[CategoryPricing], graphs: list) -> None:
         self.pricings = pricings
@@ -493,15 +494,22 @@ class _ExactPricing:
 
     def bounds(self) -> list[np.ndarray]:
         """Carry the exact bounds to the duals of the last pricing; the valid upper
-        bound of every subproblem (the smaller of the two)."""
+        bound of every subproblem (the smaller of the two). A member's value rises by
+        at most the fall of its beta and of its own charge, and a lot of subproblem t
+        has at most n_hi(t) members: its reduced cost rises by at most the n_hi(t)
+        largest of each, plus the fall of the constant C_t."""
         out = []
         for ci, pr in enumerate(self.pricings):
             beta, C = pr.last_beta, pr.last_C
             if self.beta[ci] is not None:
                 rise = np.maximum(self.beta[ci] - beta, 0.0)  # offers x N
-                pieces = pr.data.pieces
-                shift = np.array([float(rise[p.offer][p.eligible].sum()) for p in pieces])
-                shift = shift[pr.subs.piece] + pr.own_fall(self.own[ci], pr.last_own)
+                subs = pr.subs
+                shift = np.zeros(len(subs))
+                for j, p in enumerate(pr.data.pieces):
+                    rows = np.nonzero(subs.piece == j)[0]
+                    if len(rows):
+                        shift[rows] = top_sums(rise[p.offer][p.eligible][None, :], subs.nhi[rows])
+                shift += pr.own_fall(self.own[ci], pr.last_own)
                 self.known[ci] += shift - (C - self.C[ci])
             self.beta[ci], self.C[ci] = beta.copy(), C.copy()
             self.own[ci] = pr.last_own
