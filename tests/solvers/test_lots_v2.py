@@ -231,11 +231,38 @@ def _own_cumulative(data, rho: dict, horizon: int) -> np.ndarray | None:
     return np.cumsum(own, axis=1) if own.size else None
 
 
+def _rows_of(subs, offer_of: dict, out) -> np.ndarray:
+    """The subproblems (rows) that hold the lot of `out`."""
+    n, j = len(out.lot.members), offer_of[out.lot.supplier_id]
+    return np.nonzero(
+        (subs.offer == j)
+        & (subs.sigma == out.lot.start)
+        & (subs.nlo <= n)
+        & (subs.nhi >= n)
+        & (subs.vlo <= out.volume)
+        & (subs.vhi >= out.volume)
+    )[0]
+
+
+def _reduced_cost(out, pos: dict, offer_of: dict, pi, mu, nu_cum, rho) -> float:
+    """The lot's reduced cost at these duals, formation and rule-8b rows included."""
+    charge = sum(rho.get((o, p), 0.0) for o in out.lot.members for p in out.forming)
+    formation = sum(nu_cum[p] - nu_cum[p - 1] for p in out.forming)
+    return float(
+        out.net
+        - sum(pi[pos[o]] for o in out.lot.members)
+        - mu[offer_of[out.lot.supplier_id]] * out.volume
+        - formation
+        - charge
+    )
+
+
 def test_exact_bounds_carried_to_new_duals_bound_every_enumerated_lot() -> None:
     """A subproblem's exact bound at one set of duals, carried to another
     (``_ExactPricing.bounds``: the n_hi largest rises of the members' values and of
     their rule-8b charges, less the rise of the constant), is at least the reduced
-    cost at the new duals of every lot brute force lists for that subproblem."""
+    cost at the new duals of every lot brute force lists for that subproblem; so is
+    a saved state carried to a third set (``carried``, the smaller of two carries)."""
     from consortia.solvers.lots.solver import _ExactPricing
 
     rng = np.random.default_rng(5)
@@ -258,44 +285,31 @@ def test_exact_bounds_carried_to_new_duals_bound_every_enumerated_lot() -> None:
             pos = {o: i for i, o in enumerate(data.orgs)}
             offer_of = {od.offer.supplier_id: j for j, od in enumerate(data.offers)}
 
-            def rows_of(out):
-                n, j = len(out.lot.members), offer_of[out.lot.supplier_id]
-                return np.nonzero(
-                    (subs.offer == j)
-                    & (subs.sigma == out.lot.start)
-                    & (subs.nlo <= n)
-                    & (subs.nhi >= n)
-                    & (subs.vlo <= out.volume)
-                    & (subs.vhi >= out.volume)
-                )[0]
-
-            def reduced_cost(out, pi, mu, nu_cum, rho):
-                charge = sum(rho.get((o, p), 0.0) for o in out.lot.members for p in out.forming)
-                formation = sum(nu_cum[p] - nu_cum[p - 1] for p in out.forming)
-                return (
-                    out.net
-                    - sum(pi[pos[o]] for o in out.lot.members)
-                    - mu[offer_of[out.lot.supplier_id]] * out.volume
-                    - formation
-                    - charge
-                )
-
             before = _random_duals(rng, inst, data)
             pi, mu, nu_cum, rho = before
             pr.price(pi, mu, nu_cum, iterations=10, own=_own_cumulative(data, rho, horizon))
             exact.bounds()
             known = np.full(len(subs), -np.inf)
             for out in lots:
-                for r in rows_of(out):
-                    known[r] = max(known[r], reduced_cost(out, *before))
+                for r in _rows_of(subs, offer_of, out):
+                    known[r] = max(known[r], _reduced_cost(out, pos, offer_of, *before))
             exact.known[0] = known.copy()
+            first = exact.state()
             after = _random_duals(rng, inst, data)
             pi, mu, nu_cum, rho = after
             pr.price(pi, mu, nu_cum, iterations=10, own=_own_cumulative(data, rho, horizon))
             carried = exact.bounds()[0]
+            # and from the first duals straight to a third set, past the second
+            third = _random_duals(rng, inst, data)
+            pi, mu, nu_cum, rho = third
+            pr.price(pi, mu, nu_cum, iterations=10, own=_own_cumulative(data, rho, horizon))
+            straight = exact.carried(first)[0]
             for out in lots:
-                rc = reduced_cost(out, *after)
-                for r in rows_of(out):
-                    assert carried[r] >= rc - 1e-6 * max(1.0, abs(out.net)), (seed, out.lot)
+                tol = 1e-6 * max(1.0, abs(out.net))
+                rc_after = _reduced_cost(out, pos, offer_of, *after) - tol
+                rc_third = _reduced_cost(out, pos, offer_of, *third) - tol
+                for r in _rows_of(subs, offer_of, out):
+                    assert carried[r] >= rc_after, (seed, out.lot)
+                    assert straight[r] >= rc_third, (seed, out.lot)
                     checked += 1
     assert checked > 100

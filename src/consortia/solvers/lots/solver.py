@@ -90,9 +90,20 @@ PROOF_FROM = 0.55  # of the time limit: with a graph, proving starts (at the lat
 PROOF_BATCH = 24  # subproblems settled between two bound LPs (each LP ~1 s on medium)
 # a proof pass that found lots ends when its slack fell by less than 2% over 2 LPs
 STALL, STALL_LPS = 0.98, 2
+SMOOTHING = 0.5  # weight of the centre in the duals of the proofs after the first
 # with a graph, reduced costs below this share of the LP count as zero: the
 # decision MIPs' margin for the solver's tolerances (1e-6 of the values) must fit
 GRAPH_TOL = 1e-6
+
+
+class _Carry(NamedTuple):
+    """Exact subproblem bounds and the duals they hold at, per category: the betas,
+    constants and own charges of the pricing they were found at."""
+
+    known: list[np.ndarray]
+    beta: list[np.ndarray | None]
+    C: list[np.ndarray | None]
+    own: list[np.ndarray | None]
 
 
 class _Priced(NamedTuple):
@@ -154,6 +165,9 @@ def solve_lots(
     exact = _ExactPricing(pricings, graphs)
     relaxed_lp = None
     phase2_rounds = 0
+    centre: np.ndarray | None = None  # the duals of the best proved bound
+    centre_bounds: _Carry | None = None  # the exact bounds there
+    smooth = True  # whether the next proof is at smoothed duals
     try:
         while rounds < MAX_ROUNDS:
             rounds += 1
@@ -214,14 +228,41 @@ def solve_lots(
                     )
                 if improving and not _late(proof_at):
                     continue
+                smoothed = False
                 if not complete:
-                    # settle the pricing bounds the slack rests on, at these duals
+                    # settle the pricing bounds the slack rests on, at these duals or,
+                    # after a first proof, halfway from the duals of the best bound
+                    # proved (the centre) to these: every dual vector gives a valid
+                    # bound, and the Lagrangian is convex in it
                     t = time.perf_counter()
-                    slack, proved = exact.prove(inst, ubs, results, tol, cg_deadline, deadline)
-                    bound = min(bound, dual_obj + slack + 1e-9 * abs(dual_obj + slack))
+                    at, at_results, at_ubs, at_obj = y, results, ubs, dual_obj
+                    if smooth and centre is not None and centre_bounds is not None:
+                        smoothed = True
+                        at = SMOOTHING * centre + (1.0 - SMOOTHING) * y
+                        at_results = _price_all(master, pricings, at, horizon, iterations)
+                        # the centre's bounds carried straight to `at`: half the way
+                        at_known = exact.carried(centre_bounds)
+                        exact.bounds()
+                        exact.known = at_known
+                        at_ubs = [
+                            np.minimum(r.result.ub, k)
+                            for r, k in zip(at_results, at_known, strict=True)
+                        ]
+                        at_obj = master.dual_objective(at)
+                    slack, proved = exact.prove(
+                        inst, at_ubs, at_results, tol, cg_deadline, deadline
+                    )
+                    value = at_obj + slack + 1e-9 * abs(at_obj + slack)
+                    improved = value < bound
+                    if centre is None or improved:
+                        centre, centre_bounds = at, exact.state()
+                    # a smoothed proof that did not lower the bound: the next one is
+                    # at the LP's duals (which end the search as before)
+                    smooth = improved or not smoothed
+                    bound = min(bound, value)
                     columns = _columns_of(inst, pricings, proved)
                     master.add(columns)
-                    complete = not any(bool((ub > tol).any()) for ub in ubs)
+                    complete = not smoothed and not any(bool((ub > tol).any()) for ub in ubs)
                     # it settled everything it could and found lots that improve the LP:
                     # with time left, the LP moves and the search goes on from there
                     improving = [out for out, _ in columns if master.reduced_cost(out, y) > tol]
@@ -229,11 +270,13 @@ def solve_lots(
                     if _DEBUG:
                         print(
                             f"[lots] proof t={time.perf_counter() - started:.0f}s"
-                            f" bound={dual_obj + slack:,.0f} best={bound:,.0f}"
+                            f" bound={at_obj + slack:,.0f} best={bound:,.0f}"
+                            f" smoothed={smoothed}"
                             f" complete={complete} columns={len(proved)}",
                             file=sys.stderr,
                         )
-                if improving and not _late(cg_deadline):
+                # after a smoothed proof comes another, nearer the LP's duals
+                if (improving or smoothed) and not _late(cg_deadline):
                     continue
                 converged = complete and not improving
                 if improving:
@@ -494,26 +537,44 @@ class _ExactPricing:
 
     def bounds(self) -> list[np.ndarray]:
         """Carry the exact bounds to the duals of the last pricing; the valid upper
-        bound of every subproblem (the smaller of the two). A member's value rises by
-        at most the fall of its beta and of its own charge, and a lot of subproblem t
-        has at most n_hi(t) members: its reduced cost rises by at most the n_hi(t)
-        largest of each, plus the fall of the constant C_t."""
+        bound of every subproblem (the smaller of the two)."""
+        self.known = self._carried(self.state())
+        for ci, pr in enumerate(self.pricings):
+            self.beta[ci], self.C[ci] = pr.last_beta.copy(), pr.last_C.copy()
+            self.own[ci] = pr.last_own
+        return self.known
+
+    def state(self) -> _Carry:
+        """The exact bounds and the duals they hold at (to carry them later)."""
+        return _Carry([k.copy() for k in self.known], list(self.beta), list(self.C), list(self.own))
+
+    def carried(self, state: _Carry) -> list[np.ndarray]:
+        """The bounds of `state` carried to the duals of the last pricing, the
+        smaller of them and the current ones' carried."""
+        ours = self._carried(self.state())
+        theirs = self._carried(state)
+        return [np.minimum(a, b) for a, b in zip(ours, theirs, strict=True)]
+
+    def _carried(self, state: _Carry) -> list[np.ndarray]:
+        """A member's value rises by at most the fall of its beta and of its own
+        charge, and a lot of subproblem t has at most n_hi(t) members: its reduced
+        cost rises by at most the n_hi(t) largest of each, plus the fall of the
+        constant C_t."""
         out = []
         for ci, pr in enumerate(self.pricings):
-            beta, C = pr.last_beta, pr.last_C
-            if self.beta[ci] is not None:
-                rise = np.maximum(self.beta[ci] - beta, 0.0)  # offers x N
+            known = state.known[ci]
+            before = state.beta[ci]
+            if before is not None:
+                rise = np.maximum(before - pr.last_beta, 0.0)  # offers x N
                 subs = pr.subs
                 shift = np.zeros(len(subs))
                 for j, p in enumerate(pr.data.pieces):
                     rows = np.nonzero(subs.piece == j)[0]
                     if len(rows):
                         shift[rows] = top_sums(rise[p.offer][p.eligible][None, :], subs.nhi[rows])
-                shift += pr.own_fall(self.own[ci], pr.last_own)
-                self.known[ci] += shift - (C - self.C[ci])
-            self.beta[ci], self.C[ci] = beta.copy(), C.copy()
-            self.own[ci] = pr.last_own
-            out.append(self.known[ci])
+                shift += pr.own_fall(state.own[ci], pr.last_own)
+                known = known + shift - (pr.last_C - state.C[ci])
+            out.append(known)
         return out
 
     def round(
