@@ -20,6 +20,8 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+MIP_TOLERANCE_RETRY = 0.1  # a MIP ending in a solve error reruns at this times its tolerance
+
 
 @dataclass
 class SolverModel:
@@ -207,8 +209,25 @@ def watch_mip(
 def run(h: highspy.Highs) -> None:
     """Run HiGHS; a refused run is an internal error, never a silent empty answer
     (unless a stop was requested: an interrupted run may end in an error state,
-    and the caller then finds no solution and keeps what it had)."""
+    and the caller then finds no solution and keeps what it had).
+
+    HiGHS 1.16 can end a MIP in a solve error when the optimum it found breaks a
+    row by its own feasibility tolerance (seen on a pricing MIP with lazy cuts:
+    "claims optimality, but with … primal infeasibilities" of 1e-6); such a run is
+    repeated once with MIP_TOLERANCE_RETRY times that tolerance, which solves it."""
     status = h.run()
+    if (
+        status == highspy.HighsStatus.kError
+        and h.getModelStatus() == highspy.HighsModelStatus.kSolveError
+        and not stop_requested()
+    ):
+        got = h.getOptionValue("mip_feasibility_tolerance")
+        tolerance = float(got[1] if isinstance(got, tuple) else got)
+        h.setOptionValue("mip_feasibility_tolerance", tolerance * MIP_TOLERANCE_RETRY)
+        try:
+            status = h.run()
+        finally:
+            h.setOptionValue("mip_feasibility_tolerance", tolerance)
     if status == highspy.HighsStatus.kError and not stop_requested():
         raise RuntimeError(f"HiGHS refused to solve (model status {h.getModelStatus()})")
 
