@@ -147,18 +147,33 @@ def test_proofs_at_smoothed_duals_keep_the_bound_honest(monkeypatch) -> None:
 
     monkeypatch.setattr(lots_solver, "SMOOTHING", 0.8)
     monkeypatch.setattr(lots_solver, "PROOF_BATCH", 2)
+    # proving from the start of a timed solve: the rounds between smoothed proofs
+    # then go straight to them (no screens, no heuristics)
+    monkeypatch.setattr(lots_solver, "PROOF_FROM", 0.0)
     monkeypatch.setattr(examine, "grow_connected", lambda *a, **k: (-np.inf, None))
     monkeypatch.setattr(lots_solver.PieceConnectedPricer, "bound", lambda *a: np.inf)
-    smoothed = [0]
-    carried = lots_solver._ExactPricing.carried
+    calls = {"carry": 0, "bounds": 0, "round": 0, "lp": 0}
 
-    def counted(self, *args):
-        smoothed[0] += 1
-        return carried(self, *args)
+    def counted(name, method):
+        def wrapper(self, *args, **kwargs):
+            calls[name] += 1
+            return method(self, *args, **kwargs)
 
-    monkeypatch.setattr(lots_solver._ExactPricing, "carried", counted)
-    assert _lots_honest_on_tiny_graphs(10) == 10
-    assert smoothed[0] >= 3, smoothed
+        return wrapper
+
+    exact = lots_solver._ExactPricing
+    for name in ("carry", "bounds", "round"):
+        monkeypatch.setattr(exact, name, counted(name, getattr(exact, name)))
+    monkeypatch.setattr(
+        lots_solver.LotMaster, "solve_lp", counted("lp", lots_solver.LotMaster.solve_lp)
+    )
+    assert _lots_honest_on_tiny_graphs(10, time_limit=60.0) == 10
+    # bounds carries once; a smoothed proof carries the centre's bounds once more
+    smoothed = calls["carry"] - calls["bounds"]
+    # one LP a round (and one for the integer master of each solve); a round that
+    # goes straight to a smoothed proof screens nothing
+    straight = calls["lp"] - 10 - calls["round"]
+    assert smoothed >= 3 and straight >= 3, calls
 
 
 def test_rounds_shared_with_the_helper_keep_the_bound_honest(monkeypatch) -> None:
@@ -182,7 +197,7 @@ def test_rounds_shared_with_the_helper_keep_the_bound_honest(monkeypatch) -> Non
     assert by_helper[0] >= 6, by_helper
 
 
-def _lots_honest_on_tiny_graphs(count: int) -> int:
+def _lots_honest_on_tiny_graphs(count: int, time_limit: float | None = None) -> int:
     """Solve the first `count` random tiny instances with a collaboration graph and
     a positive optimum with ``lots``: bound (the reported one and the lot
     generation's own) at or above the brute-force optimum, plan feasible and at
@@ -196,7 +211,7 @@ def _lots_honest_on_tiny_graphs(count: int) -> int:
         expected, _ = enumerate_optimum(inst)
         if expected <= 0:
             continue  # nothing to prove
-        result = solve(inst, SolveOptions(formulation="lots"))
+        result = solve(inst, SolveOptions(time_limit=time_limit, formulation="lots"))
         tol = 1e-6 * max(1.0, abs(expected))
         assert result.best_bound >= expected - tol, seed
         # the lot generation's own bound, before the plan's value can hide it

@@ -262,7 +262,7 @@ def test_exact_bounds_carried_to_new_duals_bound_every_enumerated_lot() -> None:
     (``_ExactPricing.bounds``: the n_hi largest rises of the members' values and of
     their rule-8b charges, less the rise of the constant), is at least the reduced
     cost at the new duals of every lot brute force lists for that subproblem; so is
-    a saved state carried to a third set (``carried``, the smaller of two carries)."""
+    a saved state carried to a third set (``carry``)."""
     from consortia.solvers.lots.solver import _ExactPricing
 
     rng = np.random.default_rng(5)
@@ -303,7 +303,7 @@ def test_exact_bounds_carried_to_new_duals_bound_every_enumerated_lot() -> None:
             third = _random_duals(rng, inst, data)
             pi, mu, nu_cum, rho = third
             pr.price(pi, mu, nu_cum, iterations=10, own=_own_cumulative(data, rho, horizon))
-            straight = exact.carried(first)[0]
+            straight = exact.carry(first)[0]
             for out in lots:
                 tol = 1e-6 * max(1.0, abs(out.net))
                 rc_after = _reduced_cost(out, pos, offer_of, *after) - tol

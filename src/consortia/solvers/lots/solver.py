@@ -185,7 +185,13 @@ def solve_lots(
                 ubs = [
                     np.minimum(r.result.ub, k) for r, k in zip(results, exact.bounds(), strict=True)
                 ]
-                found, complete = exact.round(ubs, results, tol, proof_at)
+                # a smoothed proof comes next: it settles at its own duals, and late
+                # rounds' screens and heuristics at these find nothing (m200-seed2:
+                # 5 s a round, 0 lots)
+                straight = smooth and centre is not None and _late(proof_at)
+                found, complete = (
+                    ([], False) if straight else exact.round(ubs, results, tol, proof_at)
+                )
                 laps["connected_pricing"] = (
                     laps.get("connected_pricing", 0.0) + time.perf_counter() - t
                 )
@@ -198,7 +204,7 @@ def solve_lots(
                 last = not found or complete or _late(proof_at)
                 dual_obj = master.dual_objective(y)
                 slack = math.inf
-                if last or rounds % BOUND_EVERY == 0:
+                if (last or rounds % BOUND_EVERY == 0) and not straight:
                     precise = exact.last_screened_all
                     values = _member_values(pricings, results) if precise else None
                     slack = pricing_slack(inst, pricings, ubs, values, _bound_seconds(deadline))
@@ -240,13 +246,14 @@ def solve_lots(
                         smoothed = True
                         at = SMOOTHING * centre + (1.0 - SMOOTHING) * y
                         at_results = _price_all(master, pricings, at, horizon, iterations)
-                        # the centre's bounds carried straight to `at`: half the way
-                        at_known = exact.carried(centre_bounds)
-                        exact.bounds()
-                        exact.known = at_known
+                        # the centre's bounds carried straight to `at` (half the way),
+                        # or the current ones carried on, whichever is smaller
+                        ours = exact.bounds()
+                        theirs = exact.carry(centre_bounds)
+                        exact.known = [np.minimum(a, b) for a, b in zip(ours, theirs, strict=True)]
                         at_ubs = [
                             np.minimum(r.result.ub, k)
-                            for r, k in zip(at_results, at_known, strict=True)
+                            for r, k in zip(at_results, exact.known, strict=True)
                         ]
                         at_obj = master.dual_objective(at)
                     slack, proved = exact.prove(
@@ -538,7 +545,7 @@ class _ExactPricing:
     def bounds(self) -> list[np.ndarray]:
         """Carry the exact bounds to the duals of the last pricing; the valid upper
         bound of every subproblem (the smaller of the two)."""
-        self.known = self._carried(self.state())
+        self.known = self.carry(self.state())
         for ci, pr in enumerate(self.pricings):
             self.beta[ci], self.C[ci] = pr.last_beta.copy(), pr.last_C.copy()
             self.own[ci] = pr.last_own
@@ -548,18 +555,11 @@ class _ExactPricing:
         """The exact bounds and the duals they hold at (to carry them later)."""
         return _Carry([k.copy() for k in self.known], list(self.beta), list(self.C), list(self.own))
 
-    def carried(self, state: _Carry) -> list[np.ndarray]:
-        """The bounds of `state` carried to the duals of the last pricing, the
-        smaller of them and the current ones' carried."""
-        ours = self._carried(self.state())
-        theirs = self._carried(state)
-        return [np.minimum(a, b) for a, b in zip(ours, theirs, strict=True)]
-
-    def _carried(self, state: _Carry) -> list[np.ndarray]:
-        """A member's value rises by at most the fall of its beta and of its own
-        charge, and a lot of subproblem t has at most n_hi(t) members: its reduced
-        cost rises by at most the n_hi(t) largest of each, plus the fall of the
-        constant C_t."""
+    def carry(self, state: _Carry) -> list[np.ndarray]:
+        """The bounds of `state` carried to the duals of the last pricing. A member's
+        value rises by at most the fall of its beta and of its own charge, and a lot
+        of subproblem t has at most n_hi(t) members: its reduced cost rises by at
+        most the n_hi(t) largest of each, plus the fall of the constant C_t."""
         out = []
         for ci, pr in enumerate(self.pricings):
             known = state.known[ci]
