@@ -301,6 +301,16 @@ class CategoryPricing:
         theta_out[rows] = best_theta
         self.theta_hint[rows] = np.where(np.isnan(feasible_theta), t, feasible_theta)
 
+    def beta_fall(self, before: np.ndarray) -> np.ndarray:
+        """Per subproblem: the sum of the n_hi largest of max(0, beta_before -
+        beta_last) over the piece's eligible organizations (``_beta`` arrays, offers
+        x organizations; beta_last that of the last pricing): a lot has at most n_hi
+        members."""
+        pieces = self.data.pieces
+        offer = np.array([p.offer for p in pieces], dtype=np.int64)
+        rise = np.maximum(before - self.last_beta, 0.0)[offer]  # pieces x N
+        return top_sums(np.where(self.elig, rise, 0.0), self.subs.nhi, self.subs.piece)
+
     def own_fall(self, before: np.ndarray | None, after: np.ndarray | None) -> np.ndarray:
         """Per subproblem: the sum of the n_hi largest of max(0, r_before - r_after)
         over the piece's eligible limited organizations, the positive parts of the
@@ -357,13 +367,13 @@ class CategoryPricing:
         return out
 
 
-def top_sums(values: np.ndarray, most: np.ndarray) -> np.ndarray:
-    """Per row of `values` (rows x entries, all >= 0; one row is shared by all): the
-    sum of its `most[row]` largest entries."""
+def top_sums(values: np.ndarray, most: np.ndarray, row: np.ndarray | None = None) -> np.ndarray:
+    """Per k: the sum of the `most[k]` largest entries of row `row[k]` of `values`
+    (rows x entries, all >= 0; `row` None: row k)."""
     most = np.asarray(most, dtype=np.int64)
     if values.shape[1] == 0:
         return np.zeros(len(most))
     ranked = -np.sort(-values, axis=1)
     running = np.concatenate([np.zeros((values.shape[0], 1)), np.cumsum(ranked, axis=1)], axis=1)
-    row = np.zeros(len(most), dtype=np.int64) if values.shape[0] == 1 else np.arange(len(most))
-    return running[row, np.minimum(most, values.shape[1])]
+    at = np.arange(len(most)) if row is None else row
+    return running[at, np.minimum(most, values.shape[1])]

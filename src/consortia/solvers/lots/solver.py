@@ -50,7 +50,7 @@ from consortia.solvers.lots.helper import (
     start_helper,
 )
 from consortia.solvers.lots.master import LotMaster
-from consortia.solvers.lots.pricing import CategoryPricing, PricingResult, top_sums
+from consortia.solvers.lots.pricing import CategoryPricing, PricingResult
 from consortia.solvers.lots.repair import columns_from_members
 from consortia.solvers.lots.sharing import share_work
 from consortia.solvers.lots.subproblems import build_subproblems
@@ -565,14 +565,7 @@ class _ExactPricing:
             known = state.known[ci]
             before = state.beta[ci]
             if before is not None:
-                rise = np.maximum(before - pr.last_beta, 0.0)  # offers x N
-                subs = pr.subs
-                shift = np.zeros(len(subs))
-                for j, p in enumerate(pr.data.pieces):
-                    rows = np.nonzero(subs.piece == j)[0]
-                    if len(rows):
-                        shift[rows] = top_sums(rise[p.offer][p.eligible][None, :], subs.nhi[rows])
-                shift += pr.own_fall(state.own[ci], pr.last_own)
+                shift = pr.beta_fall(before) + pr.own_fall(state.own[ci], pr.last_own)
                 known = known + shift - (pr.last_C - state.C[ci])
             out.append(known)
         return out
