@@ -63,7 +63,9 @@ COLUMNS_PER_CATEGORY = 12  # at least; a category of n organizations gets n // 8
 QUICK_ITERATIONS = 8
 THOROUGH_ITERATIONS = 40
 CG_SHARE = 0.75  # of the time limit, for column generation; the rest for the integer master
-CG_SHARE_GRAPH = 0.9  # with a graph the pool is small and its integer master fast
+CG_SHARE_GRAPH = 0.95  # with a graph the pool is small and its integer master fast
+# (medium: 0.4-2.7 s), but the master and the finish keep these seconds at least
+GRAPH_RESERVE = 6.0
 # unless organizations' own limits bind (rule 8b): lots of one organization must
 # then be staggered, and the integer master needs seconds to close on the LP
 # (m200-seed1 with k = 1 on a third: 422 M after 2.4 s, 458 M after 12 s; LP 472-500 M)
@@ -128,7 +130,12 @@ def solve_lots(
     share = CG_SHARE
     if inst.neighbours is not None:
         share = CG_SHARE_OWN_LIMITS if inst.binding_org_capacity else CG_SHARE_GRAPH
-    cg_deadline = None if limit is None else started + share * limit
+    cg_deadline = None
+    if limit is not None:
+        cg_seconds = share * limit
+        if share == CG_SHARE_GRAPH:
+            cg_seconds = max(0.5 * limit, min(cg_seconds, limit - GRAPH_RESERVE))
+        cg_deadline = started + cg_seconds
     # with a graph, column generation stops here and the rest of its share goes to
     # settling the pricing bounds at the last duals (``_ExactPricing.prove``)
     proof_at = None if limit is None else started + PROOF_FROM * limit
