@@ -56,6 +56,8 @@ class _Growth:
 
     def attach_paths(self, costs: sp.csr_matrix, nhi: int, vhi: float) -> None:
         w, d = self.w, self.d
+        # paths are a few members long: Python floats beat numpy calls on them
+        values, volumes = w.tolist(), d.tolist()
         while self.count < nhi:
             sources = np.nonzero(self.inside)[0]
             dist, pred, _ = dijkstra(
@@ -66,13 +68,15 @@ class _Growth:
                 return
             # the path cost counts the target's own epsilon only: rank by w - dist
             cand = cand[np.argsort(-(w[cand] - dist[cand]), kind="stable")][:PATHS_TRIED]
+            inside, before = self.inside.tolist(), pred.tolist()
             best: tuple[float, list[int], float] | None = None
             for v in cand.tolist():
-                path, u = [], v
-                while u >= 0 and not self.inside[u]:
+                path, u, gain, extra = [], v, 0.0, 0.0
+                while u >= 0 and not inside[u]:
                     path.append(u)
-                    u = int(pred[u])
-                gain, extra = float(w[path].sum()), float(d[path].sum())
+                    gain += values[u]
+                    extra += volumes[u]
+                    u = before[u]
                 if self.count + len(path) > nhi or self.volume + extra > vhi:
                     continue
                 if best is None or gain > best[0]:
