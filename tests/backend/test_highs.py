@@ -50,3 +50,41 @@ def test_the_retry_restores_the_tolerance(monkeypatch) -> None:
     assert abs(tried[1] - 3e-7) < 1e-18  # the second run at a tenth
     got = h.getOptionValue("mip_feasibility_tolerance")
     assert abs((got[1] if isinstance(got, tuple) else got) - 3e-6) < 1e-15
+
+
+def _lp(h: highspy.Highs, n: int = 400) -> None:
+    """max sum x over a dense-ish random packing LP (a few hundred iterations)."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    h.addVars(n, np.zeros(n), np.ones(n))
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), rng.random(n) + 1.0)
+    for _ in range(n // 2):
+        cols = np.sort(rng.choice(n, size=20, replace=False)).astype(np.int32)
+        h.addRow(-np.inf, 1.0 + rng.random(), len(cols), cols, rng.random(20) + 0.1)
+
+
+def test_a_kept_object_gets_the_time_limit_it_is_given_for_each_run() -> None:
+    """HiGHS 1.16 compares ``time_limit`` with an object's run time summed over
+    all its runs: a limit below what a kept object has run stops its next run at
+    once. ``set_time_limit`` (and ``Deadline.apply``) give the next run its own."""
+    from consortia.solvers.clock import Deadline
+
+    h = backend.new_highs()
+    _lp(h)
+    for _ in range(6):
+        h.clearSolver()
+        backend.run(h)
+        assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    ran = h.getRunTime()  # six runs: half of it is three runs' time
+    h.clearSolver()
+    h.setOptionValue("time_limit", ran / 2)  # plain: counted from the first run
+    backend.run(h)
+    assert h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
+    h.clearSolver()
+    backend.set_time_limit(h, ran / 2)
+    backend.run(h)
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    Deadline(30.0).apply(h)
+    assert h.getOptionValue("time_limit")[1] >= h.getRunTime() + 29.0

@@ -171,6 +171,14 @@ def new_highs() -> highspy.Highs:
     return h
 
 
+def set_time_limit(h: highspy.Highs, seconds: float) -> None:
+    """Give the next run of `h` `seconds` (inf: none). HiGHS 1.16 compares its
+    ``time_limit`` with the object's run time summed over every run so far, so a
+    kept object (a master re-solved each round, a screen re-solved per subproblem)
+    that has run for longer than a plain limit would stop its next run at once."""
+    h.setOptionValue("time_limit", h.getRunTime() + seconds)
+
+
 # Seconds between two progress reports of one phase (``solvers.options.Phase``).
 REPORT_SECONDS = 2.0
 

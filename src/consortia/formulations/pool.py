@@ -10,7 +10,7 @@ from contextvars import ContextVar
 import highspy
 import numpy as np
 
-from consortia.backend.highs import REPORT_SECONDS, run, watch_mip
+from consortia.backend.highs import REPORT_SECONDS, run, set_time_limit, watch_mip
 from consortia.rules.plan import LotOutcome, total_net
 
 REPORT_EVERY = REPORT_SECONDS  # seconds between two reports of one integer master
@@ -50,7 +50,7 @@ def solve_pool(
     h.changeColsIntegrality(
         n, np.arange(first, first + n, dtype=np.int32), np.full(n, highspy.HighsVarType.kInteger)
     )
-    h.setOptionValue("time_limit", time_limit)
+    set_time_limit(h, time_limit)
     h.setOptionValue("mip_rel_gap", gap)
     chosen = {o.lot for o in start}
     picked = [first + j for j, col in enumerate(columns) if col.lot in chosen]

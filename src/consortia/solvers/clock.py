@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import highspy
 
-from consortia.backend.highs import stop_requested
+from consortia.backend.highs import set_time_limit, stop_requested
 
 
 class Deadline:
@@ -48,7 +48,7 @@ class Deadline:
         """Give a HiGHS model the time that is left (nothing without a limit)."""
         left = self.limit(floor)
         if left is not None:
-            highs.setOptionValue("time_limit", left)
+            set_time_limit(highs, left)
 
     def share(self, fraction: float) -> Deadline:
         """A deadline that ends after `fraction` of the time now left."""

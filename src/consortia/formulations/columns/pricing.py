@@ -46,7 +46,7 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 
-from consortia.backend.highs import SolverModel, add_row, run, to_highs
+from consortia.backend.highs import SolverModel, add_row, run, set_time_limit, to_highs
 from consortia.data.instance import Instance
 from consortia.formulations.candidates import Candidates, lead_levels_of
 from consortia.formulations.forced_lots import losses_possible
@@ -384,7 +384,7 @@ class PricingProblem:
         bound = math.inf
         deadline = time.perf_counter() + time_limit
         for _ in range(50):
-            h.setOptionValue("time_limit", max(0.05, deadline - time.perf_counter()))
+            set_time_limit(h, max(0.05, deadline - time.perf_counter()))
             run(h)
             info = h.getInfo()
             dual = float(info.mip_dual_bound)

@@ -47,7 +47,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from consortia.backend.highs import new_highs, run
+from consortia.backend.highs import new_highs, run, set_time_limit
 from consortia.data.instance import Instance
 from consortia.solvers.lots.pricing import CategoryPricing
 
@@ -100,7 +100,7 @@ def _solve_bound(
     h.addVars(n, np.zeros(n), upper)
     h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
     if time_limit is not None:
-        h.setOptionValue("time_limit", max(0.05, time_limit))
+        set_time_limit(h, max(0.05, time_limit))
     csr = a.tocsr()
     h.addRows(
         len(rhs),

@@ -37,7 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from consortia.backend.highs import new_highs, run
+from consortia.backend.highs import new_highs, run, set_time_limit
 from consortia.solvers.lots.branch_cut import Outcome, branch_and_cut
 
 LP_ROUNDS = 15
@@ -59,7 +59,6 @@ class PieceConnectedPricer:
         self.last_lp_point: tuple[np.ndarray, np.ndarray] | None = None
         h = new_highs()
         h.setOptionValue("presolve", "off")  # re-solved after every cut: measured 25% faster
-        h.setOptionValue("time_limit", LP_SECONDS)
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         idx = np.arange(m, dtype=np.int32)
         h.addVars(m, np.zeros(m), np.ones(m))
@@ -115,6 +114,7 @@ class PieceConnectedPricer:
         h = self.h
         value = math.inf
         for _ in range(LP_ROUNDS):
+            set_time_limit(h, LP_SECONDS)
             run(h)
             status = h.getModelStatus()
             if status == highspy.HighsModelStatus.kInfeasible:
