@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.sparse.csgraph import connected_components
 from test_optima import TINY
 
 from conftest import INSTANCES
@@ -138,10 +139,12 @@ def test_the_proof_phase_and_its_helper_keep_the_bound_honest(monkeypatch) -> No
 
 def test_proofs_at_smoothed_duals_keep_the_bound_honest(monkeypatch) -> None:
     """With the connected heuristic and the LP screen switched off every lot comes
-    from a proof, so proofs follow one another, those after the first at duals
-    between the centre and the LP's (with a weight of 0.8 on the centre, far from
-    the LP's duals): on random tiny instances with a collaboration graph the bound
-    stays at or above the brute-force optimum and ``optimal`` is claimed only at it."""
+    from a proof (or from polishing a proof's lots again at the next duals, which
+    must give connected, improving lots in their windows), so proofs follow one
+    another, those after the first at duals between the centre and the LP's (with
+    a weight of 0.8 on the centre, far from the LP's duals): on random tiny
+    instances with a collaboration graph the bound stays at or above the
+    brute-force optimum and ``optimal`` is claimed only at it."""
     from consortia.solvers.lots import examine
     from consortia.solvers.lots import solver as lots_solver
 
@@ -167,7 +170,27 @@ def test_proofs_at_smoothed_duals_keep_the_bound_honest(monkeypatch) -> None:
     monkeypatch.setattr(
         lots_solver.LotMaster, "solve_lp", counted("lp", lots_solver.LotMaster.solve_lp)
     )
+    revisited: list[int] = []
+    revisit = exact.revisit
+
+    def checked_revisit(self, ubs, results, tol):
+        """A proof's lots polished again: each connected, in its windows, improving."""
+        out = revisit(self, ubs, results, tol)
+        for ci, r, idx in out:
+            pr, at = self.pricings[ci], results[ci]
+            w = pr.weights(np.array([r]), at.pi, at.mu, at.own)[0]
+            nlo, nhi, vlo, vhi = lots_solver._window(pr.subs, r)
+            volume = float(pr.data.d[idx].sum())
+            assert nlo <= len(idx) <= nhi and vlo <= volume <= vhi
+            graph = self.graphs[ci][idx][:, idx]
+            assert connected_components(graph, directed=False)[0] == 1
+            assert float(w[idx].sum()) - float(pr.last_C[r]) > tol
+        revisited.append(len(out))
+        return out
+
+    monkeypatch.setattr(exact, "revisit", checked_revisit)
     assert _lots_honest_on_tiny_graphs(10, time_limit=60.0) == 10
+    assert sum(revisited) >= 1, revisited
     # bounds carries once; a smoothed proof carries the centre's bounds once more
     smoothed = calls["carry"] - calls["bounds"]
     # one LP a round (and one for the integer master of each solve); a round that

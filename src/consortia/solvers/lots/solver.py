@@ -50,6 +50,7 @@ from consortia.solvers.lots.helper import (
     start_helper,
 )
 from consortia.solvers.lots.master import LotMaster
+from consortia.solvers.lots.polish import polish
 from consortia.solvers.lots.pricing import CategoryPricing, PricingResult
 from consortia.solvers.lots.repair import columns_from_members
 from consortia.solvers.lots.sharing import share_work
@@ -196,9 +197,15 @@ def solve_lots(
                 # rounds' screens and heuristics at these find nothing (m200-seed2:
                 # 5 s a round, 0 lots)
                 straight = smooth and centre is not None and _late(proof_at)
-                found, complete = (
-                    ([], False) if straight else exact.round(ubs, results, tol, proof_at)
-                )
+                # lots a proof pass found are polished again at the duals they moved
+                # (cheap, where the screens and growth of a round find nothing)
+                revisit = straight and bool(exact.recent)
+                if revisit:
+                    found, complete = exact.revisit(ubs, results, tol), False
+                else:
+                    found, complete = (
+                        ([], False) if straight else exact.round(ubs, results, tol, proof_at)
+                    )
                 laps["connected_pricing"] = (
                     laps.get("connected_pricing", 0.0) + time.perf_counter() - t
                 )
@@ -239,7 +246,7 @@ def solve_lots(
                         f"[lots]   columns {len(columns)} improving {len(improving)} added {added}",
                         file=sys.stderr,
                     )
-                if improving and not _late(proof_at):
+                if improving and (revisit or not _late(proof_at)):
                     continue
                 smoothed = False
                 if not complete:
@@ -276,6 +283,7 @@ def solve_lots(
                     bound = min(bound, value)
                     columns = _columns_of(inst, pricings, proved)
                     master.add(columns)
+                    exact.recent = {(ci, r): idx for ci, r, idx in proved}
                     complete = not smoothed and not any(bool((ub > tol).any()) for ub in ubs)
                     # it settled everything it could and found lots that improve the LP:
                     # with time left, the LP moves and the search goes on from there
@@ -535,6 +543,8 @@ class _ExactPricing:
         self.last_queue = self.last_by_helper = 0
         self.helper: ProcessPoolExecutor | None = None
         self.last_screened_all = False
+        # the improving lots the last proof pass (or revisit) found, by subproblem
+        self.recent: dict[tuple[int, int], np.ndarray] = {}
         self.known = [np.full(len(pr.subs), np.inf) for pr in pricings]
         self.beta: list[np.ndarray | None] = [None] * len(pricings)
         self.C: list[np.ndarray | None] = [None] * len(pricings)
@@ -644,6 +654,25 @@ class _ExactPricing:
         )
         left = any(bool((ub > tol).any()) for ub in ubs)
         return found, not left and len(screened) == len(queue)
+
+    def revisit(
+        self, ubs: list[np.ndarray], results: list[_Priced], tol: float
+    ) -> list[tuple[int, int, np.ndarray]]:
+        """Each lot of ``recent`` improved by local search (``polish``) at the duals
+        just priced, where its subproblem's bound is still positive: the member sets
+        with reduced cost > tol, which are then the ones to revisit."""
+        found: list[tuple[int, int, np.ndarray]] = []
+        for (ci, r), lot in self.recent.items():
+            if not ubs[ci][r] > tol:
+                continue
+            _, _, piece, w, window, cost = self._task(ci, r, results[ci])
+            pricer = self._pricer(ci, piece)
+            start = np.searchsorted(pricer.members, lot)
+            value, idx = polish(pricer.graph, w[pricer.members], pricer.d, window, start)
+            if value - cost > tol:
+                found.append((ci, r, pricer.members[idx]))
+        self.recent = {(ci, r): idx for ci, r, idx in found}
+        return found
 
     def prove(
         self,
