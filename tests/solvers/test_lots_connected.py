@@ -127,7 +127,7 @@ def test_settling_bounds_the_best_lot_and_returns_only_improving_ones() -> None:
     only if it is connected, in the windows and above tol/2; where one is, the
     subproblem is optimised (these small ones within the time): the bound and the
     lot are the best."""
-    settled = improving = with_lot = 0
+    settled = improving = with_lot = extra = 0
     for seed in range(0, 160, 3):
         adj, neighbours, eligible, d, subproblems = _cases(seed)
         pricer = PieceConnectedPricer(adj, eligible, d)
@@ -138,9 +138,18 @@ def test_settling_bounds_the_best_lot_and_returns_only_improving_ones() -> None:
             scale = 1e-6 * (1.0 + float(np.abs(w[np.isfinite(w)]).sum()))
             for cost in (truth - 5.0, truth + 0.5, truth - 0.01):
                 tol = 0.1
-                rc, members = settle(pricer, w, window, cost, tol)
+                rc, members, others = settle(pricer, w, window, cost, tol)
                 assert rc >= truth - cost - scale, (seed, cost)
                 settled += 1
+                # the other lots the optimisation met: columns as good as their word
+                for other in others:
+                    assert is_connected(other.tolist(), neighbours)
+                    assert window[0] <= len(other) <= window[1]
+                    assert window[2] <= float(d[other].sum()) <= window[3]
+                    assert float(w[other].sum()) - cost >= 0.5 * tol - scale
+                    assert float(w[other].sum()) <= truth + scale
+                    assert members is not None and not np.array_equal(other, members)
+                    extra += 1
                 if members is None:
                     assert truth - cost <= 0.5 * tol + scale
                     continue
@@ -152,8 +161,9 @@ def test_settling_bounds_the_best_lot_and_returns_only_improving_ones() -> None:
                 assert float(w[members].sum()) == pytest.approx(truth, abs=scale)
                 assert rc == pytest.approx(truth - cost, abs=2 * scale)
                 # a lot known beforehand stands for the first decision: same contract
-                again, kept = settle(pricer, w, window, cost, tol, lot=members)
+                again, kept, _ = settle(pricer, w, window, cost, tol, lot=members)
                 assert again >= truth - cost - scale and kept is not None
                 assert float(w[kept].sum()) == pytest.approx(truth, abs=scale)
                 with_lot += 1
     assert settled > 100 and improving > 30 and with_lot == improving
+    assert extra > 10, extra

@@ -91,6 +91,6 @@ def test_the_helper_screens_searches_and_settles_honestly() -> None:
             assert vlo - 1e-9 <= float(volumes[ci][chosen].sum()) <= vhi + 1e-9
             assert float(w[chosen].sum()) - cost > tol
         assert answer is not None
-        rc, _ = answer
+        rc, _, _ = answer
         assert rc >= truth - cost - scale
     assert found > 20

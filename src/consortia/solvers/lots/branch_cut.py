@@ -41,6 +41,7 @@ import scipy.sparse as sp
 from pyscipopt import SCIP_PARAMSETTING, SCIP_RESULT, Conshdlr, Model, Variable, quicksum
 
 INTEGRAL = 0.5  # an integral point's value of a chosen member is above this
+OTHERS = 4  # other solutions an optimisation reports, best first
 SUPPORT = 1e-6  # a fractional point's support
 
 
@@ -54,6 +55,8 @@ class Outcome:
     bound: float
     found: np.ndarray | None
     cuts: list[tuple[int, int, np.ndarray]] = field(default_factory=list)
+    # without a threshold: up to OTHERS other connected sets met, best first
+    others: list[np.ndarray] = field(default_factory=list)
 
 
 class _Connected(Conshdlr):
@@ -229,10 +232,19 @@ def branch_and_cut(
     model.optimize()
     status = model.getStatus()
     found = None
+    others: list[np.ndarray] = []
     if model.getNSols() > 0:
-        best = model.getBestSol()
-        chosen = np.array([model.getSolVal(best, x) > INTEGRAL for x in xs])
-        found = index[chosen]
+        # every stored solution passed the handler's check: each is connected
+        sets = [
+            index[np.array([model.getSolVal(sol, x) > INTEGRAL for x in xs])]
+            for sol in (model.getSols() if threshold is None else [model.getBestSol()])
+        ]
+        found = sets[0]
+        seen = {found.tobytes()}
+        for other in sets[1:]:
+            if len(others) < OTHERS and other.tobytes() not in seen:
+                seen.add(other.tobytes())
+                others.append(other)
     if status == "infeasible":
         bound = -math.inf if threshold is None else threshold
     elif status == "optimal" and found is not None:
@@ -244,4 +256,4 @@ def branch_and_cut(
         elif threshold is not None:
             bound = max(bound, threshold)
     model.freeProb()
-    return Outcome(bound, found, handler.kept)
+    return Outcome(bound, found, handler.kept, others)

@@ -54,6 +54,7 @@ class PieceConnectedPricer:
         self.graph = adj[self.members][:, self.members].tocsr()
         self.d = d[self.members]
         self.cuts = 0
+        self.last_others: list[np.ndarray] = []  # `solve`'s other sets (category indices)
         # the last LP solution of `bound` (category indices, values): it points
         # the heuristic at the members a connected set would likely hold
         self.last_lp_point: tuple[np.ndarray, np.ndarray] | None = None
@@ -147,6 +148,7 @@ class PieceConnectedPricer:
         if wl is None:
             return -math.inf, None
         out = self._search(wl, window, time_limit)
+        self.last_others = [self.members[o] for o in out.others]
         if not math.isfinite(out.bound):
             return out.bound, None
         found = None if out.found is None else self.members[out.found]

@@ -74,9 +74,9 @@ def resolve(
     cost: float,
     tol: float,
     stop_at: float,
-) -> tuple[float, np.ndarray | None]:
+) -> tuple[float, np.ndarray | None, list[np.ndarray]]:
     """The proof phase's question about one subproblem: (upper bound on its reduced
-    cost, a lot with reduced cost > tol/2 or None), by ``settle`` after the
+    cost, a lot with reduced cost > tol/2 or None, other such lots), by ``settle`` after the
     thorough search (0.05 s): a lot it finds takes the place of settle's first
     decision, which goes straight to optimising the subproblem."""
     found = search(pricer.graph, pricer.d, w[pricer.members], window, cost, tol, None, True)

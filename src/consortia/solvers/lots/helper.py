@@ -85,7 +85,7 @@ def search_batch(
 
 def settle_batch(
     tasks: list[Task], tol: float, stop_at: float
-) -> list[tuple[float, np.ndarray | None] | None]:
+) -> list[tuple[float, np.ndarray | None, list[np.ndarray]] | None]:
     """``examine.resolve`` of each task (None once past stop_at: not settled)."""
     return _until(
         stop_at,

@@ -31,32 +31,41 @@ def settle(
     tol: float,
     stop_at: float = math.inf,
     lot: np.ndarray | None = None,
-) -> tuple[float, np.ndarray | None]:
+) -> tuple[float, np.ndarray | None, list[np.ndarray]]:
     """(upper bound on the subproblem's reduced cost max_G sum_{o in G} w_o - cost
     over connected G in the windows, a member set with reduced cost > tol/2 or
-    None). Decided at tol/2 first; where a lot reaches it — or a `lot` is already
-    known (member indices, reduced cost above tol/2), which takes the decision's
-    place — the subproblem is optimised, so its bound is the best lot's reduced
-    cost when the search finishes within OPTIMISE_SECONDS (by branch-and-cut it did
-    for 61 of 67 hard subproblems of `m200-seed2` in 2 s each), its dual bound
-    otherwise, and the lot returned is the best found. Raising the threshold to
-    twice the lot found instead, three times, left bounds up to twice the best
-    lot's. No decision runs past `stop_at` (``time.time()``): a bound of +inf then
-    says nothing was proved."""
+    None, the other sets with reduced cost > tol/2 the optimisation met: up to
+    ``branch_cut.OTHERS`` more columns for the master). Decided at tol/2 first;
+    where a lot reaches it — or a `lot` is already known (member indices, reduced
+    cost above tol/2), which takes the decision's place — the subproblem is
+    optimised, so its bound is the best lot's reduced cost when the search
+    finishes within OPTIMISE_SECONDS (by branch-and-cut it did for 61 of 67 hard
+    subproblems of `m200-seed2` in 2 s each), its dual bound otherwise, and the
+    lot returned is the best found. Raising the threshold to twice the lot found
+    instead, three times, left bounds up to twice the best lot's. No decision runs
+    past `stop_at` (``time.time()``): a bound of +inf then says nothing was
+    proved."""
     best: np.ndarray | None = None
     if lot is not None and float(w[lot].sum()) - cost > 0.5 * tol:
         best = lot
     else:
         left = stop_at - time.time()
         if left <= 0:
-            return math.inf, None
+            return math.inf, None, []
         bound, best = pricer.decide(w, window, cost + 0.5 * tol, min(DECIDE_SECONDS, left))
         if best is None:
-            return bound - cost, None
+            return bound - cost, None, []
     left = stop_at - time.time()
     if left <= 0:
-        return math.inf, best
+        return math.inf, best, []
     bound, found = pricer.solve(w, window, min(OPTIMISE_SECONDS, left))
     if found is not None and float(w[found].sum()) > float(w[best].sum()):
         best = found
-    return bound - cost, best
+    others = [
+        other
+        for other in [found, *pricer.last_others]
+        if other is not None
+        and not np.array_equal(other, best)
+        and float(w[other].sum()) - cost > 0.5 * tol
+    ]
+    return bound - cost, best, others

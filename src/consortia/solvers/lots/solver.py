@@ -109,6 +109,10 @@ class _Carry(NamedTuple):
     own: list[np.ndarray | None]
 
 
+# what settling one subproblem returns (``settle.settle``)
+Settled = tuple[float, np.ndarray | None, list[np.ndarray]]
+
+
 class _Priced(NamedTuple):
     """A category's duals at one round and its pricing at them."""
 
@@ -736,11 +740,11 @@ class _ExactPricing:
             settled.update((ci, r) for _, ci, r in picks)
             helper = self._helper(len(picks), HELPER_FROM)
 
-            def settled_one(task: Task, answer: tuple[float, np.ndarray | None] | None) -> None:
+            def settled_one(task: Task, answer: Settled | None) -> None:
                 if answer is not None:  # None: the helper stopped at the deadline
                     self._settled(task[0], task[1], *answer, ubs, found)
 
-            def settle_here(task: Task) -> tuple[float, np.ndarray | None]:
+            def settle_here(task: Task) -> Settled:
                 ci, _, piece, w, window, cost = task
                 return resolve(self._pricer(ci, piece), w, window, cost, tol, stop_at)
 
@@ -761,10 +765,13 @@ class _ExactPricing:
         w = pr.weights(np.array([r]), duals.pi, duals.mu, duals.own)[0]
         return ci, r, int(s.piece[r]), w, _window(s, r), float(pr.last_C[r])
 
-    def _settled(self, ci: int, r: int, rc: float, idx, ubs, found) -> None:
-        """Record a settled subproblem: its bound, and its lot if it improves."""
+    def _settled(self, ci: int, r: int, rc: float, idx, others, ubs, found) -> None:
+        """Record a settled subproblem: its bound, and its lots if they improve (the
+        best first: ``recent`` keeps the last per subproblem)."""
         self.known[ci][r] = min(self.known[ci][r], rc)
         ubs[ci][r] = min(ubs[ci][r], rc)
+        for lot in others:
+            found.append((ci, r, lot))
         if idx is not None:
             found.append((ci, r, idx))
 
