@@ -266,7 +266,8 @@ def solve_lots(
                     if smooth and centre is not None and centre_bounds is not None:
                         smoothed = True
                         at = SMOOTHING * centre + (1.0 - SMOOTHING) * y
-                        at_results = _price_all(master, pricings, at, horizon, iterations)
+                        if SMOOTHING:  # else `at` is y, priced already
+                            at_results = _price_all(master, pricings, at, horizon, iterations)
                         # the centre's bounds carried straight to `at`, or the
                         # current ones carried on, whichever is smaller
                         ours = exact.bounds()
