@@ -253,7 +253,7 @@ def solve_lots(
                         f"[lots]   columns {len(columns)} improving {len(improving)} added {added}",
                         file=sys.stderr,
                     )
-                if improving and (revisit or not _late(proof_at)):
+                if improving and (revisit or not _late(proof_at)) and not _late(cg_deadline):
                     continue
                 smoothed = False
                 if not complete:
@@ -408,8 +408,9 @@ def solve_lots(
     root_bound = bound
 
     t = time.perf_counter()
-    # HiGHS overshoots its limit on large pools (presolve): keep a margin
-    remaining = 1e9 if deadline is None else max(0.5, 0.85 * (deadline - time.perf_counter()))
+    # HiGHS overshoots its limit on large pools (presolve; a medium instance with
+    # own limits: 24 s for a limit of 18 s): keep a margin
+    remaining = 1e9 if deadline is None else max(0.5, 0.7 * (deadline - time.perf_counter()))
     plan, _ = master.solve_ip(remaining, greedy)
     laps["integer_master"] = time.perf_counter() - t
     assessment = assess_plan(inst, [o.lot for o in plan])
@@ -679,7 +680,9 @@ class _ExactPricing:
             value, idx = polish(pricer.graph, w[pricer.members], pricer.d, window, start)
             if value - cost > tol:
                 found.append((ci, r, pricer.members[idx]))
-        self.recent = {(ci, r): idx for ci, r, idx in found}
+        # a revisit that finds only a lot or two is the last (a medium instance with
+        # own limits: 15 rounds of one lot each, +0.05 M, 0.7 s a round)
+        self.recent = {(ci, r): idx for ci, r, idx in found} if len(found) > 2 else {}
         return found
 
     def prove(
