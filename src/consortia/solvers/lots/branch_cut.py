@@ -235,9 +235,10 @@ def branch_and_cut(
     others: list[np.ndarray] = []
     if model.getNSols() > 0:
         # every stored solution passed the handler's check: each is connected
+        best = model.getBestSol()
         sets = [
             index[np.array([model.getSolVal(sol, x) > INTEGRAL for x in xs])]
-            for sol in (model.getSols() if threshold is None else [model.getBestSol()])
+            for sol in [best, *(model.getSols() if threshold is None else [])]
         ]
         found = sets[0]
         seen = {found.tobytes()}
