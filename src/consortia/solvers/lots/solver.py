@@ -64,9 +64,9 @@ COLUMNS_PER_CATEGORY = 12  # at least; a category of n organizations gets n // 8
 QUICK_ITERATIONS = 8
 THOROUGH_ITERATIONS = 40
 CG_SHARE = 0.75  # of the time limit, for column generation; the rest for the integer master
-CG_SHARE_GRAPH = 0.95  # with a graph the pool is small and its integer master fast
-# (medium: 0.4-2.7 s), but the master and the finish keep these seconds at least
-GRAPH_RESERVE = 6.0
+CG_SHARE_GRAPH = 0.9  # with a graph the pool is small and its integer master fast
+# (medium: 0.4-2.7 s): up to 95% of the time when that leaves these seconds
+CG_SHARE_GRAPH_MOST, GRAPH_RESERVE = 0.95, 6.0
 # unless organizations' own limits bind (rule 8b): lots of one organization must
 # then be staggered, and the integer master needs seconds to close on the LP
 # (m200-seed1 with k = 1 on a third: 422 M after 2.4 s, 458 M after 12 s; LP 472-500 M)
@@ -136,13 +136,15 @@ def solve_lots(
     limit = options.time_limit
     deadline = None if limit is None else started + limit
     share = CG_SHARE
+    graph_only = inst.neighbours is not None and not inst.binding_org_capacity
     if inst.neighbours is not None:
-        share = CG_SHARE_OWN_LIMITS if inst.binding_org_capacity else CG_SHARE_GRAPH
+        share = CG_SHARE_GRAPH if graph_only else CG_SHARE_OWN_LIMITS
     cg_deadline = None
     if limit is not None:
         cg_seconds = share * limit
-        if share == CG_SHARE_GRAPH:
-            cg_seconds = max(0.5 * limit, min(cg_seconds, limit - GRAPH_RESERVE))
+        if graph_only:
+            most = min(CG_SHARE_GRAPH_MOST * limit, limit - GRAPH_RESERVE)
+            cg_seconds = max(cg_seconds, most)
         cg_deadline = started + cg_seconds
     # with a graph, column generation stops here and the rest of its share goes to
     # settling the pricing bounds at the last duals (``_ExactPricing.prove``)
@@ -309,7 +311,9 @@ def solve_lots(
                 if (improving or smoothed) and not _late(cg_deadline):
                     continue
                 converged = complete and not improving
-                if improving:
+                # out of time with the bound still open is the time share's doing,
+                # not a stall (a round cut short by it finds nothing)
+                if improving or (not converged and _late(cg_deadline)):
                     messages.append("column generation stopped at its time share")
                 elif not complete:
                     messages.append(
