@@ -15,7 +15,7 @@ import scipy.sparse as sp
 from consortia.solvers.lots.connected import COUNT_PRICES, grow_connected
 from consortia.solvers.lots.exact import PieceConnectedPricer
 from consortia.solvers.lots.polish import polish
-from consortia.solvers.lots.settle import Window, settle
+from consortia.solvers.lots.settle import Settled, Window, settle
 
 HEURISTIC_SEEDS = 6  # best members the connected heuristic grows from (after the LP's)
 LP_SEEDS = 3  # the heuristic also grows from the LP screen's largest members
@@ -74,7 +74,7 @@ def resolve(
     cost: float,
     tol: float,
     stop_at: float,
-) -> tuple[float, np.ndarray | None, list[np.ndarray]]:
+) -> Settled:
     """The proof phase's question about one subproblem: (upper bound on its reduced
     cost, a lot with reduced cost > tol/2 or None, other such lots), by ``settle`` after the
     thorough search (0.05 s): a lot it finds takes the place of settle's first

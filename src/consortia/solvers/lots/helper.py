@@ -21,7 +21,7 @@ import scipy.sparse as sp
 
 from consortia.solvers.lots.exact import PieceConnectedPricer
 from consortia.solvers.lots.examine import resolve, screen, search
-from consortia.solvers.lots.settle import Window
+from consortia.solvers.lots.settle import Settled, Window
 
 # (category, subproblem row, piece, member values w, windows, constant C)
 Task = tuple[int, int, int, np.ndarray, Window, float]
@@ -83,9 +83,7 @@ def search_batch(
     return _until(stop_at, tasks, one, None)
 
 
-def settle_batch(
-    tasks: list[Task], tol: float, stop_at: float
-) -> list[tuple[float, np.ndarray | None, list[np.ndarray]] | None]:
+def settle_batch(tasks: list[Task], tol: float, stop_at: float) -> list[Settled | None]:
     """``examine.resolve`` of each task (None once past stop_at: not settled)."""
     return _until(
         stop_at,

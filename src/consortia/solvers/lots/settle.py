@@ -21,6 +21,9 @@ DECIDE_SECONDS = 0.5  # per subproblem; past it the search's dual bound is used
 OPTIMISE_SECONDS = 2.0  # for a subproblem that holds an improving lot
 
 Window = tuple[int, int, float, float]
+# a subproblem's bound on its reduced cost, its best improving lot (or None) and
+# the other improving lots met
+Settled = tuple[float, np.ndarray | None, list[np.ndarray]]
 
 
 def settle(
@@ -31,7 +34,7 @@ def settle(
     tol: float,
     stop_at: float = math.inf,
     lot: np.ndarray | None = None,
-) -> tuple[float, np.ndarray | None, list[np.ndarray]]:
+) -> Settled:
     """(upper bound on the subproblem's reduced cost max_G sum_{o in G} w_o - cost
     over connected G in the windows, a member set with reduced cost > tol/2 or
     None, the other sets with reduced cost > tol/2 the optimisation met: up to

@@ -53,6 +53,7 @@ from consortia.solvers.lots.master import LotMaster
 from consortia.solvers.lots.polish import polish
 from consortia.solvers.lots.pricing import CategoryPricing, PricingResult
 from consortia.solvers.lots.repair import columns_from_members
+from consortia.solvers.lots.settle import Settled
 from consortia.solvers.lots.sharing import share_work
 from consortia.solvers.lots.subproblems import build_subproblems
 from consortia.solvers.national import national_plan
@@ -110,10 +111,6 @@ class _Carry(NamedTuple):
     beta: list[np.ndarray | None]
     C: list[np.ndarray | None]
     own: list[np.ndarray | None]
-
-
-# what settling one subproblem returns (``settle.settle``)
-Settled = tuple[float, np.ndarray | None, list[np.ndarray]]
 
 
 class _Priced(NamedTuple):
