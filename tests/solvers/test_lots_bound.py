@@ -10,9 +10,10 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 
 from consortia.data.reader import instance_from_tables
-from consortia.solvers.lots.bound import pricing_slack
+from consortia.solvers.lots.bound import _Rows, _solve_bound, pricing_slack
 from consortia.solvers.lots.data import build_category_data
 from consortia.solvers.lots.pricing import CategoryPricing
 from consortia.solvers.lots.subproblems import build_subproblems
@@ -63,3 +64,34 @@ def test_the_bound_lp_credits_every_single_lot() -> None:
                     assert aggregate >= rc - tol, (seed, r, aggregate, rc)
                     checked += 1
     assert checked > 200
+
+
+def _random_bound_lp(rng: np.random.Generator, n: int, m: int):
+    """A random LP max c.v, A v <= rhs, 0 <= v <= u, and pairs (a, b) for v_a <= v_b."""
+    rows = _Rows()
+    for _ in range(m):
+        cols = rng.choice(n, size=int(rng.integers(1, 5)), replace=False)
+        rows.add(cols, rng.uniform(0.2, 2.0, size=len(cols)), float(rng.uniform(0.5, 3.0)))
+    pairs = np.array([rng.choice(n, size=2, replace=False) for _ in range(n)], dtype=np.int64)
+    return rng.uniform(0.0, 5.0, size=n), rng.uniform(0.5, 2.0, size=n), rows, pairs
+
+
+def test_lazy_rows_give_the_value_of_the_lp_that_holds_them_all() -> None:
+    rng = np.random.default_rng(5)
+    binding = 0
+    for _ in range(40):
+        cost, upper, rows, pairs = _random_bound_lp(rng, 30, 12)
+        plain, _ = _solve_bound(cost, upper, rows, None)
+        rows.lazy.append(pairs)
+        lazy, point = _solve_bound(cost, upper, rows, None)
+        explicit = _Rows()
+        for r, c, v in zip(rows.rows, rows.cols, rows.vals, strict=True):
+            explicit.add(c, v, rows.rhs[int(r[0])])
+        for a, b in pairs.tolist():
+            explicit.add(np.array([a, b]), np.array([1.0, -1.0]), 0.0)
+        full, _ = _solve_bound(cost, upper, explicit, None)
+        assert lazy == pytest.approx(full, rel=1e-7, abs=1e-7)
+        assert point is not None
+        assert (point[pairs[:, 0]] <= point[pairs[:, 1]] + 1e-6).all()
+        binding += lazy < plain - 1e-6
+    assert binding >= 20  # the pairs matter in most of these LPs

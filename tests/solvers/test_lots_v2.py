@@ -24,6 +24,7 @@ from consortia.solvers.bruteforce import enumerate_optimum, profitable_lots
 from consortia.solvers.lots.data import build_category_data
 from consortia.solvers.lots.master import LotMaster
 from consortia.solvers.lots.pricing import CategoryPricing
+from consortia.solvers.lots.repair import integer_variants
 from consortia.solvers.lots.subproblems import build_subproblems
 from consortia.solvers.options import SolveOptions
 from consortia.solvers.registry import solve
@@ -313,3 +314,73 @@ def test_exact_bounds_carried_to_new_duals_bound_every_enumerated_lot() -> None:
                     assert straight[r] >= rc_third, (seed, out.lot)
                     checked += 1
     assert checked > 100
+
+
+def test_the_master_lp_with_own_rows_added_when_broken_is_the_full_lp() -> None:
+    """The master LP takes a rule-8b row only once its point breaks it; over every
+    profitable lot of random instances with binding limits its value must be that
+    of the LP holding all the rows, and its point must keep them all."""
+    compared, lazier = 0, 0
+    for seed in range(60):
+        inst = instance_from_tables(random_v2_tables(seed))
+        if not inst.binding_org_capacity:
+            continue
+        cats = build_category_data(inst)
+        columns = [(out, True) for c in inst.categories for out in profitable_lots(inst, c)]
+        lazy, full = LotMaster(inst, cats), LotMaster(inst, build_category_data(inst))
+        lazy.add(columns)
+        full.add(columns)
+        full.activate_own(list(full.own_row.values()))
+        for central in (False, True):
+            value, _ = lazy.solve_lp(central=central)
+            expected, _ = full.solve_lp(central=central)
+            assert value == pytest.approx(expected, rel=1e-6, abs=1e-6), seed
+        x = lazy.primal()
+        for key, r in lazy.own_row.items():
+            load = sum(x[j] for j in lazy._own_cols.get(r, []))
+            assert load <= lazy.rhs[r] + 1e-6, (seed, key)
+        compared += 1
+        lazier += lazy.own_rows_in_lp < full.own_rows_in_lp
+    assert compared >= 30
+    assert lazier >= 10  # most rows are never needed
+
+    # A's limit of one binds (the test above): without its rows the LP would be 280
+    inst = instance_from_tables(_two_category_tables("1"))
+    master = LotMaster(inst, build_category_data(inst))
+    lots = [Lot("X", "S", ("A", "B"), 1), Lot("Y", "S", ("A", "B"), 3)]
+    lots += [Lot("Y", "S", ("A", "B"), 1), Lot("X", "S", ("A", "B"), 3)]
+    master.add([(price_lot(inst, lot)[0], True) for lot in lots])
+    assert master.own_rows_in_lp == 0
+    for central in (False, True):
+        assert master.solve_lp(central=central)[0] == pytest.approx(220)
+    assert 0 < master.own_rows_in_lp < len(master.own_row)
+
+
+def test_integer_variants_let_the_plan_stagger_what_the_lp_mixes() -> None:
+    """With k(A) = 1 and a pool of X and Y both starting in 1 (the test above),
+    the best plan of the pool is X alone (160); the variants add Y from 3 (live
+    5-6: 2 x 30 = 60) and the one-member lots without A, so the plan of 220 is
+    found. Every variant is a real lot the rules price as listed."""
+    inst = instance_from_tables(_two_category_tables("1"))
+    base = [price_lot(inst, Lot(c, "S", ("A", "B"), 1))[0] for c in "XY"]
+    assert all(out is not None for out in base)
+    master = LotMaster(inst, build_category_data(inst))
+    master.add([(out, True) for out in base])
+    plan, _ = master.solve_ip(10.0, [])
+    assert sum(o.net for o in plan) == pytest.approx(160)
+
+    variants = integer_variants(inst, base)
+    lots = {out.lot for out in variants}
+    assert Lot("Y", "S", ("A", "B"), 3) in lots
+    assert Lot("X", "S", ("B",), 1) in lots  # A's limit binds: the lot without A
+    assert not lots & {out.lot for out in base}
+    for out in variants:
+        priced, problems = price_lot(inst, out.lot)
+        assert not problems and priced is not None
+        assert priced.net == pytest.approx(out.net) and out.net > 0
+        assert out.lot.start in (1, 2, 3)  # two periods at most from the start of 1
+    master = LotMaster(inst, build_category_data(inst))
+    master.add([(out, True) for out in base + variants])
+    plan, _ = master.solve_ip(10.0, [])
+    assert sum(o.net for o in plan) == pytest.approx(220)
+    assert assess_plan(inst, [o.lot for o in plan]).feasible

