@@ -326,7 +326,7 @@ def test_the_master_lp_with_own_rows_added_when_broken_is_the_full_lp() -> None:
         if not inst.binding_org_capacity:
             continue
         cats = build_category_data(inst)
-        columns = [(out, True) for c in inst.categories for out in profitable_lots(inst, c)]
+        columns = [(out, True) for c in inst.category for out in profitable_lots(inst, c)]
         lazy, full = LotMaster(inst, cats), LotMaster(inst, build_category_data(inst))
         lazy.add(columns)
         full.add(columns)
