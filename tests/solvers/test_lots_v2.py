@@ -337,7 +337,7 @@ def test_the_master_lp_with_own_rows_added_when_broken_is_the_full_lp() -> None:
             assert value == pytest.approx(expected, rel=1e-6, abs=1e-6), seed
         x = lazy.primal()
         for key, r in lazy.own_row.items():
-            load = sum(x[j] for j in lazy._own_cols.get(r, []))
+            load = sum(x[j] for j, (out, _) in enumerate(columns) if r in lazy._own_rows(out))
             assert load <= lazy.rhs[r] + 1e-6, (seed, key)
         compared += 1
         lazier += lazy.own_rows_in_lp < full.own_rows_in_lp

@@ -85,7 +85,6 @@ class LotMaster:
         self._in_lp: list[int] = []  # rule-8b rows (numbered as in rhs) in the LP
         self._lp_row: dict[int, int] = {}  # rule-8b row -> HiGHS's row
         self._own_entries: list[tuple[int, int]] = []  # (rule-8b row, column)
-        self._own_cols: dict[int, list[int]] = {}  # rule-8b row -> its columns
         m = self.base
         if m:
             self.h.addRows(
@@ -131,7 +130,6 @@ class LotMaster:
                     vals.append(1.0)
             for r in self._own_rows(out):
                 self._own_entries.append((r, len(self.columns)))
-                self._own_cols.setdefault(r, []).append(len(self.columns))
                 if r in self._lp_row:
                     rows.append(self._lp_row[r])
                     vals.append(1.0)
@@ -171,15 +169,20 @@ class LotMaster:
     def activate_own(self, rows: list[int]) -> None:
         """Put these rule-8b rows (numbered as in ``rhs``) into the LP, with their
         columns."""
+        new = sorted({r for r in rows if r not in self._lp_row})
+        if not new:
+            return
+        entries = self._own_matrix()
+        entries = entries[np.argsort(entries[:, 0], kind="stable")]
+        first = np.searchsorted(entries[:, 0], new, side="left")
+        last = np.searchsorted(entries[:, 0], new, side="right")
         starts: list[int] = []
         index: list[int] = []
-        for r in rows:
-            if r in self._lp_row:
-                continue
+        for r, a, b in zip(new, first.tolist(), last.tolist(), strict=True):
             self._lp_row[r] = self.base + len(self._in_lp)
             self._in_lp.append(r)
             starts.append(len(index))
-            index += self._own_cols.get(r, [])
+            index += entries[a:b, 1].tolist()
         k = len(starts)
         if k:
             self.h.addRows(
@@ -192,11 +195,15 @@ class LotMaster:
                 np.ones(len(index)),
             )
 
+    def _own_matrix(self) -> np.ndarray:
+        """The rule-8b entries of the columns: (row, column) pairs, one a row."""
+        return np.array(self._own_entries, dtype=np.int64).reshape(-1, 2)
+
     def _broken_own(self, x: np.ndarray) -> list[int]:
         """The rule-8b rows not in the LP that its point x breaks."""
         if not self._own_entries:
             return []
-        entries = np.array(self._own_entries, dtype=np.int64)
+        entries = self._own_matrix()
         load = np.bincount(entries[:, 0], weights=x[entries[:, 1]], minlength=len(self.rhs))
         broken = np.nonzero(load > np.array(self.rhs) + OWN_TOLERANCE)[0].tolist()
         return [r for r in broken if r not in self._lp_row]
