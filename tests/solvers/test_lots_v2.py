@@ -10,6 +10,7 @@ instance with limits on a third of its organizations.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ from consortia.data.reader import instance_from_tables, load_raw_tables
 from consortia.rules.plan import Lot, assess_plan, price_lot
 from consortia.solvers.bruteforce import enumerate_optimum, profitable_lots
 from consortia.solvers.lots.data import build_category_data
-from consortia.solvers.lots.master import LotMaster
+from consortia.solvers.lots.master import DIVE_THRESHOLDS, LotMaster
 from consortia.solvers.lots.pricing import CategoryPricing
 from consortia.solvers.lots.repair import integer_variants
 from consortia.solvers.lots.subproblems import build_subproblems
@@ -384,3 +385,71 @@ def test_integer_variants_let_the_plan_stagger_what_the_lp_mixes() -> None:
     plan, _ = master.solve_ip(10.0, [])
     assert sum(o.net for o in plan) == pytest.approx(220)
     assert assess_plan(inst, [o.lot for o in plan]).feasible
+
+
+def test_lp_dives_give_feasible_plans_no_better_than_the_optimum() -> None:
+    """Diving on the master LP over every profitable lot (own-limit rows held) ends
+    in plans the judge accepts, worth at most the brute-forced optimum, and on
+    most of them in the optimum itself."""
+    tried, optimal = 0, 0
+    for seed in range(120):
+        inst = instance_from_tables(random_v2_tables(seed))
+        columns = [(out, True) for c in inst.category for out in profitable_lots(inst, c)]
+        if not columns:
+            continue
+        best = enumerate_optimum(inst)[0]
+        master = LotMaster(inst, build_category_data(inst))
+        master.add(columns)
+        master.activate_own(list(master.own_row.values()))
+        master.solve_lp()
+        upper = np.ones(len(columns))
+        for threshold in DIVE_THRESHOLDS:
+            plan = master.dive(upper, threshold, time.perf_counter() + 30.0)
+            assert plan is not None, seed  # no time runs out on these
+            value = sum(o.net for o in plan)
+            assert assess_plan(inst, [o.lot for o in plan]).feasible, seed
+            assert value <= best + 1e-6 * max(1.0, best), seed
+            tried += 1
+            optimal += value >= best - 1e-6 * max(1.0, best)
+    assert tried >= 40
+    assert optimal >= 0.8 * tried
+
+
+def test_a_dive_that_breaks_capacity_keeps_its_best_fix() -> None:
+    """One offer at 9 a unit, capacity 100, lots live from period 1 to 4: A = {O1,
+    O2} (60 units at 10: net 4 x 60 = 240), B = {O3} (60 at 9.5: 120), C = {O4}
+    (40 at 9.25: 40). The LP takes A and 2/3 of B (320); fixing both breaks the
+    capacity, so only A stays fixed, then B alone breaks it and is barred, and
+    the dive ends at A + C = 280, the optimum (barring A with B would end at 40)."""
+
+    def frame(rows: list[list[object]], columns: str) -> pd.DataFrame:
+        return pd.DataFrame([[str(v) for v in r] for r in rows], columns=columns.split())
+
+    demand = [("O1", 30, 10), ("O2", 30, 10), ("O3", 60, 9.5), ("O4", 40, 9.25)]
+    tables = {
+        "settings": frame([["horizon", 4]], "key value"),
+        "organizations": frame([[o] for o, _, _ in demand], "org_id"),
+        "categories": frame(
+            [["X", 0, 0, 1, "", 0]],
+            "category_id base_lead member_lead min_members max_members coordination_cost",
+        ),
+        "demand": frame(
+            [[o, "X", q, b] for o, q, b in demand], "org_id category_id quantity baseline_price"
+        ),
+        "suppliers": frame([["S"]], "supplier_id"),
+        "offers": frame(
+            [["S", "X", 100, 1, 0, "all_units", ""]],
+            "supplier_id category_id capacity available_from fixed_cost discount regions",
+        ),
+        "tiers": frame([["S", "X", 0, 9]], "supplier_id category_id min_quantity unit_price"),
+    }
+    inst = instance_from_tables(tables)
+    lots = [Lot("X", "S", ("O1", "O2"), 1), Lot("X", "S", ("O3",), 1), Lot("X", "S", ("O4",), 1)]
+    outs = [price_lot(inst, lot)[0] for lot in lots]
+    assert [o.net for o in outs] == pytest.approx([240, 120, 40])
+    master = LotMaster(inst, build_category_data(inst))
+    master.add([(o, True) for o in outs])
+    assert master.solve_lp()[0] == pytest.approx(320)
+    plan = master.dive(np.ones(3), 0.6, time.perf_counter() + 30.0)
+    assert plan is not None
+    assert {o.lot for o in plan} == {lots[0], lots[2]}

@@ -45,6 +45,11 @@ from consortia.solvers.lots.data import CategoryData
 
 # a rule-8b row is added to the LP when its point exceeds the limit by more
 OWN_TOLERANCE = 1e-7
+# LP dives for the integer master's start: columns at or above each threshold are
+# fixed to 1 (else the largest fractional one), for at most this share of its time
+DIVE_THRESHOLDS = (0.9, 0.6)
+DIVE_SHARE = 0.2
+INTEGRAL = 1e-6  # an LP value this close to 0 or 1 counts as integral
 
 
 class LotMaster:
@@ -100,7 +105,7 @@ class LotMaster:
         self.real: list[bool] = []
         self._seen: set[object] = set()
         self.relaxed_allowed = True
-        self.lp_rounding: list[LotOutcome] = []
+        self.lp_plan: list[LotOutcome] = []  # the best plan rounded or dived from the LP
 
     @property
     def num_rows(self) -> int:
@@ -330,6 +335,56 @@ class LotMaster:
                 forming[p] = forming.get(p, 0) + 1
         return plan
 
+    def dive(self, upper: np.ndarray, threshold: float, until: float) -> list[LotOutcome] | None:
+        """A plan by diving on the LP (all rule-8b rows held; columns between 0 and
+        `upper`): fix every column at or above `threshold` to 1, or the largest
+        fractional one when none is, and solve again until the LP is integral. When
+        a batch of fixes makes the LP infeasible, only its largest column stays
+        fixed; when that one alone does, it is barred. None if time runs out first.
+        The LP's rows keep the plan feasible.
+
+        The rounding of ``_round`` starts HiGHS far below the pool's best plan where
+        own limits bind (a medium instance: 508.5 M against 545.5 M), and HiGHS then
+        found nothing better within 18 s; from a dive (531-540 M, under a second) it
+        had 531-540 M at once and reached 545.5 M in 24 s as before."""
+        h = self.h
+        n = len(self.columns)
+        lower = np.zeros(n)
+        top = np.minimum(upper, 1.0)
+        h.changeColsBounds(n, np.arange(n, dtype=np.int32), lower, top)
+
+        def bounds(cols: np.ndarray) -> None:
+            h.changeColsBounds(len(cols), cols.astype(np.int32), lower[cols], top[cols])
+
+        batch = np.empty(0, dtype=np.int64)  # the last fixes, largest LP value first
+        while time.perf_counter() < until:
+            run(h)
+            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                if not len(batch):
+                    return None
+                if len(batch) > 1:
+                    lower[batch[1:]] = 0.0
+                    bounds(batch[1:])
+                    batch = batch[:1]
+                else:
+                    lower[batch] = top[batch] = 0.0
+                    bounds(batch)
+                    batch = np.empty(0, dtype=np.int64)
+                continue
+            x = self.primal()
+            fractional = (x > INTEGRAL) & (x < 1.0 - INTEGRAL)
+            if not fractional.any():
+                return [self.columns[j] for j in np.nonzero(x > 0.5)[0].tolist()]
+            batch = np.nonzero((x >= threshold) & (lower < 0.5))[0]
+            if not len(batch):
+                batch = np.nonzero(fractional)[0]
+            batch = batch[np.argsort(-x[batch], kind="stable")]
+            if not (x[batch[0]] >= threshold):
+                batch = batch[:1]
+            lower[batch] = 1.0
+            bounds(batch)
+        return None
+
     def _useful(self, incumbent: float) -> np.ndarray:
         """Columns that can be in a plan better than `incumbent` (reduced-cost fixing).
 
@@ -345,7 +400,7 @@ class LotMaster:
             return keep
         rc = np.array([self.reduced_cost(out, y) for out in self.columns])
         real = np.array(self.real)
-        self.lp_rounding = self._round(self.primal(), real)
+        self.lp_plan = self._round(self.primal(), real)
         slack = incumbent - self.dual_objective(y) - float(np.maximum(rc[real], 0.0).sum())
         keep = rc >= slack - 1e-6 * max(1.0, abs(lp))
         return keep
@@ -364,10 +419,17 @@ class LotMaster:
         self.activate_own(list(self.own_row.values()))
         idx = np.arange(n, dtype=np.int32)
         upper = np.where(np.array(self.real), 1.0, 0.0)
-        self.lp_rounding = []
+        self.lp_plan = []
         upper[~self._useful(sum(o.net for o in start))] = 0.0
-        if sum(o.net for o in self.lp_rounding) > sum(o.net for o in start):
-            start = self.lp_rounding
+        dive_until = started + DIVE_SHARE * time_limit
+        for threshold in DIVE_THRESHOLDS:
+            if time.perf_counter() >= dive_until:
+                break
+            dived = self.dive(upper, threshold, dive_until)
+            if dived and sum(o.net for o in dived) > sum(o.net for o in self.lp_plan):
+                self.lp_plan = dived
+        if sum(o.net for o in self.lp_plan) > sum(o.net for o in start):
+            start = self.lp_plan
         # relaxed columns (and those fixed by reduced cost) are held at 0
         h.changeColsBounds(n, idx, np.zeros(n), upper)
         left = time_limit - (time.perf_counter() - started)

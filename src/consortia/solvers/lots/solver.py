@@ -429,9 +429,9 @@ def solve_lots(
     objective = total_net(outcomes)
     if objective < greedy_value:
         outcomes, objective = list(greedy), greedy_value
-    rounding = master.lp_rounding
-    if total_net(rounding) > objective and assess_plan(inst, [o.lot for o in rounding]).feasible:
-        outcomes, objective = list(rounding), total_net(rounding)
+    lp_plan = master.lp_plan
+    if total_net(lp_plan) > objective and assess_plan(inst, [o.lot for o in lp_plan]).feasible:
+        outcomes, objective = list(lp_plan), total_net(lp_plan)
     best_bound = max(bound, objective)
     status = "optimal" if relative_gap(best_bound, objective) <= options.proven_gap else "feasible"
     return Result(
