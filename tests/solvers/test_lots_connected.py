@@ -167,3 +167,37 @@ def test_settling_bounds_the_best_lot_and_returns_only_improving_ones() -> None:
                 with_lot += 1
     assert settled > 100 and improving > 30 and with_lot == improving
     assert extra > 10, extra
+
+
+def test_settling_scales_its_time_limits_by_patience() -> None:
+    """settle decides within DECIDE_SECONDS and optimises within OPTIMISE_SECONDS,
+    each times `patience` (never past `stop_at`): a proof that found nothing but
+    left bounds open is run again with longer searches."""
+    import time
+
+    from consortia.solvers.lots import settle as settling
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.limits: list[tuple[str, float]] = []
+            self.last_others: list[np.ndarray] = []
+
+        def decide(self, w, window, threshold, limit):
+            self.limits.append(("decide", limit))
+            return float(w.sum()), np.array([0])
+
+        def solve(self, w, window, limit):
+            self.limits.append(("solve", limit))
+            return float(w.sum()), np.array([0])
+
+    w = np.array([5.0, 1.0])
+    for patience in (1.0, 4.0):
+        pricer = Recorder()
+        settling.settle(pricer, w, (1, 2, 0.0, 10.0), 1.0, 1e-6, patience=patience)
+        assert pricer.limits == [
+            ("decide", pytest.approx(patience * settling.DECIDE_SECONDS)),
+            ("solve", pytest.approx(patience * settling.OPTIMISE_SECONDS)),
+        ]
+    pricer = Recorder()
+    settling.settle(pricer, w, (1, 2, 0.0, 10.0), 1.0, 1e-6, time.time() + 1.0, patience=64.0)
+    assert all(limit <= 1.0 for _, limit in pricer.limits)

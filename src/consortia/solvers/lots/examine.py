@@ -74,11 +74,13 @@ def resolve(
     cost: float,
     tol: float,
     stop_at: float,
+    patience: float = 1.0,
 ) -> Settled:
     """The proof phase's question about one subproblem: (upper bound on its reduced
     cost, a lot with reduced cost > tol/2 or None, other such lots), by ``settle`` after the
     thorough search (0.05 s): a lot it finds takes the place of settle's first
-    decision, which goes straight to optimising the subproblem."""
+    decision, which goes straight to optimising the subproblem; `patience` scales
+    settle's time limits."""
     found = search(pricer.graph, pricer.d, w[pricer.members], window, cost, tol, None, True)
     lot = None if found is None else pricer.members[found]
-    return settle(pricer, w, window, cost, tol, stop_at, lot)
+    return settle(pricer, w, window, cost, tol, stop_at, lot, patience)

@@ -83,11 +83,13 @@ def search_batch(
     return _until(stop_at, tasks, one, None)
 
 
-def settle_batch(tasks: list[Task], tol: float, stop_at: float) -> list[Settled | None]:
+def settle_batch(
+    tasks: list[Task], tol: float, stop_at: float, patience: float = 1.0
+) -> list[Settled | None]:
     """``examine.resolve`` of each task (None once past stop_at: not settled)."""
     return _until(
         stop_at,
         tasks,
-        lambda t: resolve(_pricer(t[0], t[2]), t[3], t[4], t[5], tol, stop_at),
+        lambda t: resolve(_pricer(t[0], t[2]), t[3], t[4], t[5], tol, stop_at, patience),
         None,
     )

@@ -34,6 +34,7 @@ def settle(
     tol: float,
     stop_at: float = math.inf,
     lot: np.ndarray | None = None,
+    patience: float = 1.0,
 ) -> Settled:
     """(upper bound on the subproblem's reduced cost max_G sum_{o in G} w_o - cost
     over connected G in the windows, a member set with reduced cost > tol/2 or
@@ -45,9 +46,10 @@ def settle(
     finishes within OPTIMISE_SECONDS (by branch-and-cut it did for 61 of 67 hard
     subproblems of `m200-seed2` in 2 s each), its dual bound otherwise, and the
     lot returned is the best found. Raising the threshold to twice the lot found
-    instead, three times, left bounds up to twice the best lot's. No decision runs
-    past `stop_at` (``time.time()``): a bound of +inf then says nothing was
-    proved."""
+    instead, three times, left bounds up to twice the best lot's. Both limits are
+    multiplied by `patience` (raised when a proof ends with nothing left to find
+    but bounds still open). No decision runs past `stop_at` (``time.time()``): a
+    bound of +inf then says nothing was proved."""
     best: np.ndarray | None = None
     if lot is not None and float(w[lot].sum()) - cost > 0.5 * tol:
         best = lot
@@ -55,13 +57,14 @@ def settle(
         left = stop_at - time.time()
         if left <= 0:
             return math.inf, None, []
-        bound, best = pricer.decide(w, window, cost + 0.5 * tol, min(DECIDE_SECONDS, left))
+        limit = min(patience * DECIDE_SECONDS, left)
+        bound, best = pricer.decide(w, window, cost + 0.5 * tol, limit)
         if best is None:
             return bound - cost, None, []
     left = stop_at - time.time()
     if left <= 0:
         return math.inf, best, []
-    bound, found = pricer.solve(w, window, min(OPTIMISE_SECONDS, left))
+    bound, found = pricer.solve(w, window, min(patience * OPTIMISE_SECONDS, left))
     if found is not None and float(w[found].sum()) > float(w[best].sum()):
         best = found
     others = [

@@ -102,6 +102,9 @@ SMOOTHING = 0.0
 # decision MIPs' margin for the solver's tolerances (1e-6 of the values) must fit
 GRAPH_TOL = 1e-6
 INTEGER_SHARE = 0.6  # of the time left after column generation, for the integer master
+# a proof that found nothing but left bounds open (searches at their time limits) is
+# run again with limits this many times longer, up to MAX_PATIENCE times the first
+PATIENCE_STEP, MAX_PATIENCE = 4.0, 64.0
 
 
 class _Carry(NamedTuple):
@@ -183,6 +186,7 @@ def solve_lots(
     centre: np.ndarray | None = None  # the duals of the best proved bound
     centre_bounds: _Carry | None = None  # the exact bounds there
     smooth = True  # whether the next proof is at smoothed duals
+    patience = 1.0  # scales the settling searches' time limits (``settle``)
     try:
         while rounds < MAX_ROUNDS:
             rounds += 1
@@ -279,7 +283,7 @@ def solve_lots(
                         ]
                         at_obj = master.dual_objective(at)
                     slack, proved = exact.prove(
-                        inst, at_ubs, at_results, tol, cg_deadline, deadline
+                        inst, at_ubs, at_results, tol, cg_deadline, deadline, patience
                     )
                     value = at_obj + slack + 1e-9 * abs(at_obj + slack)
                     improved = value < bound
@@ -309,6 +313,16 @@ def solve_lots(
                 if (improving or smoothed) and not _late(cg_deadline):
                     continue
                 converged = complete and not improving
+                # nothing left to find, but subproblems whose searches hit their time
+                # limits keep the bound open: with time left, settle again, longer
+                if (
+                    not converged
+                    and not improving
+                    and patience < MAX_PATIENCE
+                    and not _late(cg_deadline)
+                ):
+                    patience *= PATIENCE_STEP
+                    continue
                 # out of time with the bound still open is the time share's doing,
                 # not a stall (a round cut short by it finds nothing)
                 if improving or (not converged and _late(cg_deadline)):
@@ -702,6 +716,7 @@ class _ExactPricing:
         tol: float,
         deadline: float | None,
         bound_deadline: float | None,
+        patience: float = 1.0,
     ) -> tuple[float, list[tuple[int, int, np.ndarray]]]:
         """Settle the subproblems the bound rests on, at fixed duals: solve the bound
         LP, take the PROOF_BATCH subproblems with the largest share s_t not yet
@@ -763,14 +778,16 @@ class _ExactPricing:
 
             def settle_here(task: Task) -> Settled:
                 ci, _, piece, w, window, cost = task
-                return resolve(self._pricer(ci, piece), w, window, cost, tol, stop_at)
+                return resolve(self._pricer(ci, piece), w, window, cost, tol, stop_at, patience)
 
             self.last_by_helper = share_work(
                 [self._task(ci, r, results[ci]) for _, ci, r in picks],
                 settle_here,
                 None
                 if helper is None
-                else partial(_submit, helper, settle_batch, tol=tol, stop_at=stop_at),
+                else partial(
+                    _submit, helper, settle_batch, tol=tol, stop_at=stop_at, patience=patience
+                ),
                 settled_one,
                 stop=lambda: _late(deadline),
             )
