@@ -377,10 +377,9 @@ class LotMaster:
                 return [self.columns[j] for j in np.nonzero(x > 0.5)[0].tolist()]
             batch = np.nonzero((x >= threshold) & (lower < 0.5))[0]
             if not len(batch):
-                batch = np.nonzero(fractional)[0]
+                candidates = np.nonzero(fractional)[0]
+                batch = candidates[[int(np.argmax(x[candidates]))]]
             batch = batch[np.argsort(-x[batch], kind="stable")]
-            if not (x[batch[0]] >= threshold):
-                batch = batch[:1]
             lower[batch] = 1.0
             bounds(batch)
         return None
