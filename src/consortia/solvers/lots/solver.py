@@ -724,7 +724,8 @@ class _ExactPricing:
         (``examine.resolve``, shared with the helper process; ubs lowered in
         place), repeat until none is left or the deadline. Any duals give a valid
         bound, so the least slack met is returned, with the improving lots found on
-        the way (column generation resumes from them, with time left)."""
+        the way (column generation resumes from them, with time left). `patience`
+        multiplies the settling searches' time limits (``settle``)."""
         settled: set[tuple[int, int]] = set()
         found: list[tuple[int, int, np.ndarray]] = []
         best = math.inf
