@@ -415,12 +415,43 @@ def test_lp_dives_give_feasible_plans_no_better_than_the_optimum() -> None:
     assert optimal >= 0.8 * tried
 
 
-def test_a_dive_that_breaks_capacity_keeps_its_best_fix() -> None:
+def test_the_integer_master_reaches_the_optimum_beyond_the_lp_support(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Over every profitable lot of brute-forced random v2 instances, ``solve_ip``
+    (the LP's support, larger neighbourhoods, then the whole pool) ends at the
+    optimum; stopped after the support, it misses it on some of them, so the later
+    searches are what reach it."""
+    short, tried = 0, 0
+    for seed in range(240):
+        inst = instance_from_tables(random_v2_tables(seed))
+        columns = [(out, True) for c in inst.category for out in profitable_lots(inst, c)]
+        if len(columns) < 2:
+            continue
+        best = enumerate_optimum(inst)[0]
+        tol = 1e-6 * max(1.0, best)
+        master = LotMaster(inst, build_category_data(inst))
+        master.add(columns)
+        plan, _ = master.solve_ip(30.0, [])
+        assert assess_plan(inst, [o.lot for o in plan]).feasible, seed
+        assert sum(o.net for o in plan) == pytest.approx(best, abs=tol), seed
+        with monkeypatch.context() as patch:
+            patch.setattr("consortia.solvers.lots.master.NEIGHBOURHOODS", (0,))
+            patch.setattr("consortia.solvers.lots.master.NEIGHBOURHOOD_GROWTH", 1e12)
+            patch.setattr("consortia.solvers.lots.master.DIVE_THRESHOLDS", ())
+            master = LotMaster(inst, build_category_data(inst))
+            master.add(columns)
+            support_only, _ = master.solve_ip(30.0, [])
+        short += sum(o.net for o in support_only) < best - tol
+        tried += 1
+    assert tried >= 60
+    assert short >= 1
+
+
+def _capacity_case() -> tuple[LotMaster, list[Lot]]:
     """One offer at 9 a unit, capacity 100, lots live from period 1 to 4: A = {O1,
     O2} (60 units at 10: net 4 x 60 = 240), B = {O3} (60 at 9.5: 120), C = {O4}
-    (40 at 9.25: 40). The LP takes A and 2/3 of B (320); fixing both breaks the
-    capacity, so only A stays fixed, then B alone breaks it and is barred, and
-    the dive ends at A + C = 280, the optimum (barring A with B would end at 40)."""
+    (40 at 9.25: 40), in a master whose LP takes A and 2/3 of B (320)."""
 
     def frame(rows: list[list[object]], columns: str) -> pd.DataFrame:
         return pd.DataFrame([[str(v) for v in r] for r in rows], columns=columns.split())
@@ -450,6 +481,28 @@ def test_a_dive_that_breaks_capacity_keeps_its_best_fix() -> None:
     master = LotMaster(inst, build_category_data(inst))
     master.add([(o, True) for o in outs])
     assert master.solve_lp()[0] == pytest.approx(320)
+    return master, lots
+
+
+def test_a_dive_that_breaks_capacity_keeps_its_best_fix() -> None:
+    """In ``_capacity_case``, fixing A and B breaks the capacity, so only A stays
+    fixed, then B alone breaks it and is barred, and the dive ends at A + C = 280,
+    the optimum (barring A with B would end at 40)."""
+    master, lots = _capacity_case()
     plan = master.dive(np.ones(3), 0.6, time.perf_counter() + 30.0)
     assert plan is not None
     assert {o.lot for o in plan} == {lots[0], lots[2]}
+
+
+def test_a_dive_cut_short_rounds_its_last_lp_point(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With time for one LP only (a clock that jumps past the limit after its first
+    reading), the dive rounds that LP's point (A at 1, B at 2/3): A, then B breaks
+    the capacity; C, at 0, is not in the point. A plan of 240, not None."""
+    master, lots = _capacity_case()
+    readings = iter([0.0])
+    monkeypatch.setattr(
+        "consortia.solvers.lots.master.time.perf_counter", lambda: next(readings, 100.0)
+    )
+    plan = master.dive(np.ones(3), 0.6, 1.0)
+    assert plan is not None
+    assert {o.lot for o in plan} == {lots[0]}

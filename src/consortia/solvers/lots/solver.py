@@ -101,7 +101,10 @@ SMOOTHING = 0.0
 # with a graph, reduced costs below this share of the LP count as zero: the
 # decision MIPs' margin for the solver's tolerances (1e-6 of the values) must fit
 GRAPH_TOL = 1e-6
-INTEGER_SHARE = 0.6  # of the time left after column generation, for the integer master
+# of the time left after column generation, for the integer master (its searches
+# keep to their limits, bar the whole pool's, which it searches only with time to
+# spare: ``LotMaster.solve_ip``)
+INTEGER_SHARE = 0.85
 # a proof that found nothing but left bounds open (searches at their time limits) is
 # run again with limits this many times longer, up to MAX_PATIENCE times the first
 PATIENCE_STEP, MAX_PATIENCE = 4.0, 64.0
@@ -429,9 +432,6 @@ def solve_lots(
     master.solve_lp()
     support = [master.columns[j] for j in np.nonzero(master.primal() > 1e-6)[0] if master.real[j]]
     master.add([(out, True) for out in integer_variants(inst, support)])
-    # HiGHS overshoots its limit on large pools (presolve; a medium instance with
-    # own limits: 24 s for a limit of 18 s, and 23.6 s for 19.5 s with the variants
-    # above): keep a margin
     left = 1e9 if deadline is None else deadline - time.perf_counter()
     remaining = max(0.5, INTEGER_SHARE * left)
     plan, _ = master.solve_ip(remaining, greedy)
