@@ -452,7 +452,8 @@ class LotMaster:
         self.lp_plan = []
         useful, rc = self._useful(sum(o.net for o in start))
         upper[~useful] = 0.0
-        support = (self.primal() > INTEGRAL) & (upper > 0.0)
+        x = self.primal()  # the vertex `_useful` solved for (none if it failed)
+        support = (x > INTEGRAL) & (upper > 0.0) if len(x) == n else np.zeros(n, dtype=bool)
         dive_until = started + DIVE_SHARE * time_limit
         for threshold in DIVE_THRESHOLDS:
             if time.perf_counter() >= dive_until:
@@ -482,7 +483,8 @@ class LotMaster:
                     plan = found
                 break
             # a model of its own: HiGHS keeps to its limit there, while on the pool
-            # with the other columns held at 0 it overran 1.3 s by 8 s (presolve)
+            # with the other columns held at 0 it overran 1.3 s by 8 s (presolve).
+            # (Built over the same categories, it numbers their rows as this one.)
             part = LotMaster(self.inst, self.cats, self.seed)
             part.add([(self.columns[j], True) for j in np.nonzero(keep)[0].tolist()])
             part.activate_own(list(part.own_row.values()))
