@@ -475,25 +475,27 @@ class LotMaster:
             keep |= np.array([col.lot in chosen for col in self.columns])
             keep &= upper > 0.0
             searched = time.perf_counter()
-            if keep.sum() >= (upper > 0.0).sum():
+            whole = bool(keep.sum() >= (upper > 0.0).sum())
+            if whole:
                 # relaxed columns (and those fixed by reduced cost) are held at 0
                 h.changeColsBounds(n, idx, np.zeros(n), upper)
-                found, bound = solve_pool(h, self.columns, plan, left, 1e-7)
-                if sum(o.net for o in found) > sum(o.net for o in plan):
-                    plan = found
-                break
-            # a model of its own: HiGHS keeps to its limit there, while on the pool
-            # with the other columns held at 0 it overran 1.3 s by 8 s (presolve).
-            # (Built over the same categories, it numbers their rows as this one.)
-            part = LotMaster(self.inst, self.cats, self.seed)
-            part.add([(self.columns[j], True) for j in np.nonzero(keep)[0].tolist()])
-            part.activate_own(list(part.own_row.values()))
-            found, found_bound = solve_pool(
-                part.h, part.columns, plan, NEIGHBOURHOOD_SHARE * left, 1e-7
-            )
+                model, columns, limit = h, self.columns, left
+            else:
+                # a model of its own: HiGHS keeps to its limit there, while on the
+                # pool with the other columns held at 0 it overran 1.3 s by 8 s
+                # (presolve). (Built over the same categories, it numbers their rows
+                # as this one.)
+                part = LotMaster(self.inst, self.cats, self.seed)
+                part.add([(self.columns[j], True) for j in np.nonzero(keep)[0].tolist()])
+                part.activate_own(list(part.own_row.values()))
+                model, columns, limit = part.h, part.columns, NEIGHBOURHOOD_SHARE * left
+            found, found_bound = solve_pool(model, columns, plan, limit, 1e-7)
             value = sum(o.net for o in found)
             if value > sum(o.net for o in plan):
                 plan = found
+            if whole:
+                bound = found_bound
+                break
             if found_bound > value + 1e-6 * max(1.0, abs(value)):
                 break  # cut short: a larger neighbourhood would not finish either
             # HiGHS overruns its limit in presolve on large pools (21 s for 8 s on the
