@@ -290,6 +290,63 @@ class _Relaxation:
         own_cum[:-1, 1:] = np.cumsum(mu, axis=1)
         return Charges(cum, own_cum, prices[prices.size - self.caps.size :])
 
+    def option_values(
+        self,
+        cat: _Category,
+        opt: _Options,
+        charges: Charges,
+        capped: int | None = None,
+        on: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+        """One option's bracket of the module docstring for every pair (rows) and start
+        (columns): (the starts, the values, -inf where the pair is not ready or not
+        served; the offer (index in ``cat.offers``) each value is on, None where it is
+        the option's own best); None where no start fits the horizon. With a `capped`
+        offer, the best on it alone (`on`, whatever its capacity price) or on any
+        other offer."""
+        horizon = self.horizon
+        starts = np.arange(1, horizon + 1)
+        live = np.maximum(starts + opt.lead, opt.available)
+        fits = live <= horizon
+        if not fits.any():
+            return None
+        cum = charges.formation
+        # with every capacity price at 0 each pair's best offer is the same as without
+        # them (the subgradient search runs so): one column per option
+        unpriced = capped is None and not charges.capacity.any()
+        s = starts[fits]
+        weight = self.weights[live[fits]]
+        # pairs x starts: M(live) A - κ - C/n - own charge, from the pair's readiness
+        shift = np.full(len(s), -cat.coordination)
+        own = None
+        if opt.lead:
+            shift -= (cum[s + opt.lead - 1] - cum[s - 1]) / opt.members
+            if self.own_orgs:
+                mine = charges.own[cat.own]  # pairs x (T + 1)
+                own = mine[:, s + opt.lead - 1] - mine[:, s - 1]
+        value = np.outer(opt.saving if unpriced else opt.free, weight) + shift[None, :]
+        if own is not None:
+            value -= own
+        offer = None
+        if not unpriced and opt.capped and (capped is None or capped in opt.capped):
+            offer = np.repeat(opt.free_offer[:, None], len(s), axis=1)
+            if on:
+                value[:] = -math.inf
+            for k, saving in opt.capped.items():  # on a capped offer: less λ_s d_o
+                if capped is not None and (k == capped) != on:
+                    continue
+                paid = 0.0 if on else charges.capacity[cat.rows[k]] * cat.volume
+                other = np.outer(saving, weight) + shift[None, :] - np.atleast_1d(paid)[:, None]
+                if own is not None:
+                    other -= own
+                better = other > value
+                value = np.where(better, other, value)
+                offer[better] = k
+        elif on:
+            return None
+        value[s[None, :] < cat.ready[:, None]] = -math.inf
+        return s, value, offer
+
     def choose(
         self,
         cat: _Category,
@@ -301,56 +358,19 @@ class _Relaxation:
         """Each pair's best option at these prices: (its value, at least 0; its start;
         the index of its option in ``cat.options``, -1 where no option is positive; the
         offer (index in ``cat.offers``) it is on); `bridged`: with the bridge charge of
-        the module docstring; with a `capped` offer, the best on it alone (`on`, whatever
-        its capacity price) or on any other offer."""
-        horizon = self.horizon
-        starts = np.arange(1, horizon + 1)
+        the module docstring; `capped` and `on` as in ``option_values``."""
         pairs = len(cat.ready)
         rows = np.arange(pairs)
         best = np.zeros(pairs)
         chosen_start = np.zeros(pairs, dtype=np.int64)
         chosen = np.full(pairs, -1, dtype=np.int64)
         chosen_offer = np.full(pairs, -1, dtype=np.int64)
-        cum = charges.formation
-        # with every capacity price at 0 each pair's best offer is the same as without
-        # them (the subgradient search runs so): one column per option
         unpriced = capped is None and not charges.capacity.any()
-        mine = charges.own[cat.own] if self.own_orgs else charges.own  # pairs x (T + 1)
         for index, opt in enumerate(cat.options):
-            live = np.maximum(starts + opt.lead, opt.available)
-            fits = live <= horizon
-            if not fits.any():
+            found = self.option_values(cat, opt, charges, capped, on)
+            if found is None:
                 continue
-            s = starts[fits]
-            weight = self.weights[live[fits]]
-            # pairs x starts: M(live) A - κ - C/n - own charge, from the pair's readiness
-            shift = np.full(len(s), -cat.coordination)
-            own = None
-            if opt.lead:
-                shift -= (cum[s + opt.lead - 1] - cum[s - 1]) / opt.members
-                if self.own_orgs:
-                    own = mine[:, s + opt.lead - 1] - mine[:, s - 1]
-            value = np.outer(opt.saving if unpriced else opt.free, weight) + shift[None, :]
-            if own is not None:
-                value -= own
-            offer = None
-            if not unpriced and opt.capped and (capped is None or capped in opt.capped):
-                offer = np.repeat(opt.free_offer[:, None], len(s), axis=1)
-                if on:
-                    value[:] = -math.inf
-                for k, saving in opt.capped.items():  # on a capped offer: less λ_s d_o
-                    if capped is not None and (k == capped) != on:
-                        continue
-                    paid = 0.0 if on else charges.capacity[cat.rows[k]] * cat.volume
-                    other = np.outer(saving, weight) + shift[None, :] - np.atleast_1d(paid)[:, None]
-                    if own is not None:
-                        other -= own
-                    better = other > value
-                    value = np.where(better, other, value)
-                    offer[better] = k
-            elif on:
-                continue
-            value[s[None, :] < cat.ready[:, None]] = -math.inf
+            s, value, offer = found
             if bridged and cat.graph is not None and opt.fewest >= 2:
                 value = value - bridge_charge(value, cat.graph)
             k = np.argmax(value, axis=1)
