@@ -39,6 +39,7 @@ time on a 210-body region of the generated 5,000-body instance).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import highspy
@@ -64,110 +65,173 @@ class OptionLp(NamedTuple):
 FAMILIES = ("pair", "link", "neighbour")
 
 
-def build(rel: _Relaxation, families: set[str]) -> OptionLp | None:
-    """The LP of the module docstring with the `families` of rows asked for; None
-    when no pair has an option of positive value."""
+@dataclass
+class _Candidates:
+    """The LP's z columns (value, pair, option, own-limit row or -1) and, per option,
+    its lead, start, largest member count and the most lots it can have; the blocks
+    ``I - graph`` of the options under neighbour rows (first column, block)."""
+
+    value: np.ndarray
+    pair: np.ndarray
+    option: np.ndarray
+    own: np.ndarray
+    lead: np.ndarray
+    start: np.ndarray
+    most: np.ndarray
+    lots: np.ndarray
+    pairs: int
+    neighbour_blocks: list[tuple[int, sp.coo_matrix]]
+
+    def forming(self) -> list[np.ndarray]:
+        """Per step s of a formation, the z columns whose option is still forming
+        s periods after its start."""
+        lead = self.lead[self.option]
+        return [lead > step for step in range(int(self.lead.max(initial=0)))]
+
+
+def _candidates(rel: _Relaxation, neighbours: bool) -> _Candidates | None:
+    """Every (pair, option, start) of positive value at zero prices and, under
+    neighbour rows, every pair that can join such an option (any may bridge)."""
     charges = rel.charges(np.zeros(rel.size))
-    horizon, limit = rel.horizon, rel.limit
     own_row = {o: i for i, o in enumerate(rel.own_orgs)}
-    values: list[np.ndarray] = []
-    pairs: list[np.ndarray] = []
-    option: list[np.ndarray] = []
-    own: list[np.ndarray] = []
-    lead: list[int] = []
-    start: list[int] = []
-    most: list[int] = []
-    bound_x: list[float] = []
-    neighbour_blocks: list[tuple[int, sp.coo_matrix]] = []
+    columns: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    options: list[tuple[int, int, int, float]] = []
+    blocks: list[tuple[int, sp.coo_matrix]] = []
     pair_base = z_base = 0
     for cat in rel.categories:
-        n = len(cat.ready)
         rows = np.array([own_row.get(o, -1) for o in cat.orgs])
         for opt in cat.options:
             found = rel.option_values(cat, opt, charges)
             if found is None:
                 continue
             starts, value, _ = found
-            graph = cat.graph if "neighbour" in families and opt.fewest >= 2 else None
+            graph = cat.graph if neighbours and opt.fewest >= 2 else None
             for j, sigma in enumerate(starts.tolist()):
                 v = value[:, j]
                 keep = v > 0
                 if not keep.any():
                     continue
-                if graph is not None:  # every pair that can join: any may bridge
+                if graph is not None:
                     keep = np.isfinite(v)
                 idx = np.nonzero(keep)[0]
-                k = len(lead)
-                lead.append(opt.lead)
-                start.append(sigma)
-                most.append(opt.members)
-                bound_x.append(float(n))
-                values.append(v[idx])
-                pairs.append(pair_base + idx)
-                option.append(np.full(len(idx), k))
-                own.append(rows[idx])
+                k = len(options)
+                options.append((opt.lead, sigma, opt.members, float(len(cat.ready))))
+                columns.append((v[idx], pair_base + idx, np.full(len(idx), k), rows[idx]))
                 if graph is not None:
                     block = sp.identity(len(idx), format="csr") - graph[idx][:, idx]
-                    neighbour_blocks.append((z_base, block.tocoo()))
+                    blocks.append((z_base, block.tocoo()))
                 z_base += len(idx)
-        pair_base += n
-    if not values:
+        pair_base += len(cat.ready)
+    if not columns:
         return None
-    v_all = np.concatenate(values)
-    p_all, k_all, o_all = np.concatenate(pairs), np.concatenate(option), np.concatenate(own)
-    m, nk = len(v_all), len(lead)
-    lead_k, start_k = np.array(lead), np.array(start)
+    value, pair, option, own = (np.concatenate(parts) for parts in zip(*columns, strict=True))
+    lead, start, most, lots = (np.array(parts) for parts in zip(*options, strict=True))
+    return _Candidates(value, pair, option, own, lead, start, most, lots, pair_base, blocks)
+
+
+class _Rows:
+    """Rows of the LP, gathered block by block over `columns` columns."""
+
+    def __init__(self, columns: int) -> None:
+        self.columns = columns
+        self.blocks: list[sp.csr_matrix] = []
+        self.lower: list[np.ndarray] = []
+        self.upper: list[np.ndarray] = []
+
+    def add(self, r, c, v, count: int, lower, upper) -> None:
+        self.blocks.append(sp.csr_matrix((v, (r, c)), shape=(count, self.columns)))
+        self.lower.append(np.broadcast_to(np.asarray(lower, float), count))
+        self.upper.append(np.broadcast_to(np.asarray(upper, float), count))
+
+
+def add_pair_rows(rows: _Rows, cand: _Candidates) -> None:
+    """Σ_k z_ok ≤ 1: each pair in one lot."""
+    z = np.arange(len(cand.value))
+    rows.add(cand.pair, z, np.ones(len(z)), cand.pairs, -math.inf, 1.0)
+
+
+def add_link_rows(rows: _Rows, cand: _Candidates, limit: int | None, horizon: int) -> None:
+    """z_ok ≤ x_k, Σ_o z_ok ≤ n_hi x_k and Σ_{k forming in p} x_k ≤ W (the x columns
+    follow the z columns)."""
+    m, nk = len(cand.value), len(cand.lead)
+    z, x = np.arange(m), m + np.arange(nk)
+    ones = np.ones(m)
+    rows.add(np.concatenate([z, z]), np.concatenate([z, m + cand.option]),
+             np.concatenate([ones, -ones]), m, -math.inf, 0.0)  # fmt: skip
+    rows.add(np.concatenate([cand.option, np.arange(nk)]), np.concatenate([z, x]),
+             np.concatenate([ones, -cand.most.astype(float)]), nk, -math.inf, 0.0)  # fmt: skip
+    steps = range(int(cand.lead.max(initial=0)))
+    if limit is not None and len(steps):
+        c = np.concatenate([x[cand.lead > s] for s in steps])
+        r = np.concatenate([cand.start[cand.lead > s] + s - 1 for s in steps])
+        rows.add(r, c, np.ones(len(c)), horizon, -math.inf, float(limit))
+
+
+def add_slot_shares(rows: _Rows, cand: _Candidates, limit: int | None, horizon: int) -> None:
+    """Σ_{k forming in p} z_ok / n_hi ≤ W: the slot-priced bound's formation count."""
+    forming = cand.forming()
+    if limit is None or not forming:
+        return
+    z = np.arange(len(cand.value))
+    share = 1.0 / cand.most[cand.option].astype(float)
+    start = cand.start[cand.option]
+    r = np.concatenate([start[f] + s - 1 for s, f in enumerate(forming)])
+    c = np.concatenate([z[f] for f in forming])
+    v = np.concatenate([share[f] for f in forming])
+    rows.add(r, c, v, horizon, -math.inf, float(limit))
+
+
+def add_own_rows(rows: _Rows, cand: _Candidates, rel: _Relaxation) -> None:
+    """Σ_{k∋o forming in p} z_ok ≤ k(o) for each limited organization."""
+    limited = [f & (cand.own >= 0) for f in cand.forming()]
+    if not rel.own_orgs or not limited:
+        return
+    horizon = rel.horizon
+    z = np.arange(len(cand.value))
+    start = cand.start[cand.option]
+    r = np.concatenate([cand.own[f] * horizon + start[f] + s - 1 for s, f in enumerate(limited)])
+    c = np.concatenate([z[f] for f in limited])
+    count = len(rel.own_orgs) * horizon
+    rows.add(r, c, np.ones(len(c)), count, -math.inf, np.repeat(rel.own_limit, horizon))
+
+
+def add_neighbour_rows(rows: _Rows, cand: _Candidates) -> None:
+    """z_ok − Σ_{j∈N(o)} z_jk ≤ 0 where the option's lots hold two members or more."""
+    if not cand.neighbour_blocks:
+        return
+    r = np.concatenate([b.row + base for base, b in cand.neighbour_blocks])
+    c = np.concatenate([b.col + base for base, b in cand.neighbour_blocks])
+    v = np.concatenate([b.data for _, b in cand.neighbour_blocks])
+    used = np.unique(r)
+    rows.add(np.searchsorted(used, r), c, v, len(used), -math.inf, 0.0)
+
+
+def build(rel: _Relaxation, families: set[str]) -> OptionLp | None:
+    """The LP of the module docstring with the `families` of rows asked for; None
+    when no pair has an option of positive value."""
+    cand = _candidates(rel, "neighbour" in families)
+    if cand is None:
+        return None
     link = "link" in families
-    ncol = m + (nk if link else 0)
-    zs = np.arange(m)
-    blocks, lo, hi = [], [], []
-
-    def rows_of(r, c, v, shape_rows, lower, upper):
-        blocks.append(sp.csr_matrix((v, (r, c)), shape=(shape_rows, ncol)))
-        lo.append(np.broadcast_to(np.asarray(lower, float), shape_rows))
-        hi.append(np.broadcast_to(np.asarray(upper, float), shape_rows))
-
-    rows_of(p_all, zs, np.ones(m), pair_base, -math.inf, 1.0)
-    forming = [(lead_k[k_all] > step) for step in range(int(lead_k.max(initial=0)))]
+    m = len(cand.value)
+    rows = _Rows(m + (len(cand.lead) if link else 0))
+    add_pair_rows(rows, cand)
     if link:
-        xs = m + np.arange(nk)
-        rows_of(
-            np.concatenate([zs, zs]), np.concatenate([zs, m + k_all]),
-            np.concatenate([np.ones(m), -np.ones(m)]), m, -math.inf, 0.0,
-        )  # fmt: skip
-        rows_of(
-            np.concatenate([k_all, np.arange(nk)]), np.concatenate([zs, xs]),
-            np.concatenate([np.ones(m), -np.array(most, float)]), nk, -math.inf, 0.0,
-        )  # fmt: skip
-        if limit is not None and forming:
-            steps = range(len(forming))
-            c = np.concatenate([xs[lead_k > s] for s in steps])
-            r = np.concatenate([start_k[lead_k > s] + s - 1 for s in steps])
-            rows_of(r, c, np.ones(len(c)), horizon, -math.inf, float(limit))
-    elif limit is not None and forming:
-        share = 1.0 / np.array(most, float)[k_all]
-        r = np.concatenate([start_k[k_all][f] + s - 1 for s, f in enumerate(forming)])
-        c = np.concatenate([zs[f] for f in forming])
-        v = np.concatenate([share[f] for f in forming])
-        rows_of(r, c, v, horizon, -math.inf, float(limit))
-    if rel.own_orgs and forming:
-        limited = [f & (o_all >= 0) for f in forming]
-        r = np.concatenate(
-            [o_all[f] * horizon + start_k[k_all][f] + s - 1 for s, f in enumerate(limited)]
-        )
-        c = np.concatenate([zs[f] for f in limited])
-        count = len(rel.own_orgs) * horizon
-        rows_of(r, c, np.ones(len(c)), count, -math.inf, np.repeat(rel.own_limit, horizon))
-    if neighbour_blocks:
-        r = np.concatenate([b.row + base for base, b in neighbour_blocks])
-        c = np.concatenate([b.col + base for base, b in neighbour_blocks])
-        v = np.concatenate([b.data for _, b in neighbour_blocks])
-        used = np.unique(r)
-        rows_of(np.searchsorted(used, r), c, v, len(used), -math.inf, 0.0)
-    a = sp.vstack(blocks).tocsc()
-    cost = np.concatenate([v_all, np.zeros(ncol - m)])
-    col_upper = np.concatenate([np.ones(m), np.array(bound_x)[: ncol - m]])
-    return OptionLp(a, np.concatenate(lo), np.concatenate(hi), cost, col_upper)
+        add_link_rows(rows, cand, rel.limit, rel.horizon)
+    else:
+        add_slot_shares(rows, cand, rel.limit, rel.horizon)
+    add_own_rows(rows, cand, rel)
+    if "neighbour" in families:
+        add_neighbour_rows(rows, cand)
+    cost = np.concatenate([cand.value, np.zeros(rows.columns - m)])
+    upper = np.concatenate([np.ones(m), cand.lots[: rows.columns - m]])
+    return OptionLp(
+        sp.vstack(rows.blocks).tocsc(),
+        np.concatenate(rows.lower),
+        np.concatenate(rows.upper),
+        cost,
+        upper,
+    )
 
 
 def solve(lp_data: OptionLp) -> tuple[float, float, str]:
