@@ -15,7 +15,7 @@ from pathlib import Path
 
 from consortia import read_instance
 from consortia.formulations.option_lp import FAMILIES, build, solve
-from consortia.formulations.slot_bound import _Relaxation, slot_prices
+from consortia.formulations.slot_bound import slot_prices
 
 
 def main() -> None:
@@ -33,7 +33,7 @@ def main() -> None:
     found = slot_prices(inst, 0.0, args.slot_seconds)
     print(f"slot-priced bound {found.bound:,.0f} ({time.perf_counter() - started:.0f} s)")
     started = time.perf_counter()
-    lp = build(_Relaxation(inst), families)
+    lp = build(found.relaxation, families)  # the relaxation the search built
     if lp is None:
         print("no pair has an option of positive value: the bound is 0")
         return

@@ -223,8 +223,9 @@ def build(rel: _Relaxation, families: set[str]) -> OptionLp | None:
     add_own_rows(rows, cand, rel)
     if "neighbour" in families:
         add_neighbour_rows(rows, cand)
-    cost = np.concatenate([cand.value, np.zeros(rows.columns - m)])
-    upper = np.concatenate([np.ones(m), cand.lots[: rows.columns - m]])
+    lots = len(cand.lead) if link else 0  # x columns
+    cost = np.concatenate([cand.value, np.zeros(lots)])
+    upper = np.concatenate([np.ones(m), cand.lots[:lots]])
     return OptionLp(
         sp.vstack(rows.blocks).tocsc(),
         np.concatenate(rows.lower),
@@ -252,7 +253,9 @@ def solve(lp_data: OptionLp) -> tuple[float, float, str]:
     lp.sense_ = highspy.ObjSense.kMaximize
     h.passModel(lp)
     run(h)
-    y = np.array(h.getSolution().row_dual)
+    solution = h.getSolution()
+    # without duals (a solver failure), y = 0 still gives a valid, if weak, bound
+    y = np.array(solution.row_dual) if solution.dual_valid else np.zeros(len(lo))
     # a dual of the right sign for each finite side; then max c.x <= Σ rhs y + Σ u (c - A'y)+
     y = np.where(np.isinf(hi), np.minimum(y, 0.0), np.where(np.isinf(lo), np.maximum(y, 0.0), y))
     rhs = np.where(y > 0, hi, np.where(y < 0, lo, 0.0))
