@@ -191,6 +191,20 @@ def random_v2_tables(seed: int) -> dict[str, pd.DataFrame]:
     return tables
 
 
+def random_path_graph_tables(seed: int) -> dict[str, pd.DataFrame]:
+    """A random tiny instance whose organizations are linked along a path (in a
+    random order), with coordination costs: small members then cost their lot money
+    and bridges matter."""
+    rng = random.Random(20_000 + seed)
+    tables = random_tiny_tables(seed)
+    ids = list(tables["organizations"]["org_id"])
+    rng.shuffle(ids)
+    tables["collaboration"] = pd.DataFrame({"org_a": ids[:-1], "org_b": ids[1:]}, dtype=str)
+    cats = tables["categories"]
+    cats["coordination_cost"] = [str(rng.choice([1, 3, 10])) for _ in range(len(cats))]
+    return tables
+
+
 def merge_friendly(tables):
     """Tables changed so that the offer-indexed model is exact (formulations/offers/model.py)."""
     tables = dict(tables)

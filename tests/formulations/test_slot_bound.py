@@ -3,11 +3,9 @@ formulations/regional.py chunked_lots) and the national strategy built on them."
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 from textwrap import dedent
 
-import pandas as pd
 import pytest
 
 from consortia.data.reader import instance_from_tables, read_instance
@@ -19,7 +17,12 @@ from consortia.rules.plan import assess_plan, total_net
 from consortia.solvers.bruteforce import enumerate_optimum
 from consortia.solvers.options import SolveOptions
 from consortia.solvers.registry import solve
-from tiny_random import random_coupled_tables, random_tiny_tables, random_v2_tables
+from tiny_random import (
+    random_coupled_tables,
+    random_path_graph_tables,
+    random_tiny_tables,
+    random_v2_tables,
+)
 
 
 def test_the_bound_is_never_below_the_optimum_and_often_below_the_member_bound() -> None:
@@ -182,26 +185,12 @@ def test_the_bridge_a_lot_needs_is_charged_by_hand(tmp_path: Path) -> None:
     assert slot_priced_bound(inst, 0.0, 1.0) == 714
 
 
-def _sparse_graph_tables(seed: int) -> dict:
-    """A random tiny instance whose organizations are linked along a path (in a
-    random order), with coordination costs: small members then cost their lot money
-    and the bridge charge applies."""
-    rng = random.Random(20_000 + seed)
-    tables = random_tiny_tables(seed)
-    ids = list(tables["organizations"]["org_id"])
-    rng.shuffle(ids)
-    tables["collaboration"] = pd.DataFrame({"org_a": ids[:-1], "org_b": ids[1:]}, dtype=str)
-    cats = tables["categories"]
-    cats["coordination_cost"] = [str(rng.choice([1, 3, 10])) for _ in range(len(cats))]
-    return tables
-
-
 def test_the_bridged_bound_is_never_below_the_optimum_on_sparse_graphs() -> None:
     """On random tiny instances with path graphs the bound (bridge charge included)
     is at least the brute-force optimum, and the charge lowers it on some."""
     lowered = 0
     for seed in range(80):
-        inst = instance_from_tables(_sparse_graph_tables(seed))
+        inst = instance_from_tables(random_path_graph_tables(seed))
         optimum, _ = enumerate_optimum(inst)
         found = slot_prices(inst, 0.0, 1.0)
         assert found.bound >= optimum - 1e-9 * max(1.0, abs(optimum)), seed

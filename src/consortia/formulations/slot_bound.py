@@ -459,6 +459,22 @@ def bridge_charge(value: np.ndarray, graph: sp.csr_matrix) -> np.ndarray:
     return np.where(isolated, least, 0.0)
 
 
+@dataclass(frozen=True)
+class SlotDuals:
+    """The bound's prices as duals of the lot master's rows (``solvers/lots``): each
+    pair's term (at least 0) on its one-lot row, ν per period (1..T), μ per limited
+    organization and period, λ per capped offer (``Offer.key``). For every lot l,
+    ``net_l - Σ_{o∈l} pair - Σ_{p forming} ν_p - Σ μ - λ volume_l ≤ 0`` (the argument
+    of the module docstring), so these duals are feasible for the lot LP's dual and
+    their objective is the bound; and any duals ≥ 0 give a valid Lagrangian bound."""
+
+    bound: float  # their objective: the bound, rounded up
+    pair: dict[tuple[str, str], float]  # (org_id, category_id) -> term
+    formation: np.ndarray  # ν_1..ν_T (zeros without a central limit)
+    own: dict[str, np.ndarray]  # org_id -> μ_{o,1..T}
+    capacity: dict[tuple[str, str], float]  # Offer.key -> λ_s
+
+
 @dataclass
 class SlotPrices:
     """The bound (rounded up), the prices it was found at, and the relaxation, whose
@@ -467,6 +483,22 @@ class SlotPrices:
     bound: float
     prices: np.ndarray
     relaxation: _Relaxation
+
+    def duals(self) -> SlotDuals:
+        """The prices and the pairs' terms (bridged, as in the bound) as ``SlotDuals``."""
+        rel = self.relaxation
+        charges = rel.charges(self.prices)
+        nu, mu = rel.split(self.prices)
+        pair: dict[tuple[str, str], float] = {}
+        capacity: dict[tuple[str, str], float] = {}
+        for cat in rel.categories:
+            best, *_ = rel.choose(cat, charges, bridged=True)
+            for org, term in zip(cat.orgs, best.tolist(), strict=True):
+                pair[(org, cat.category_id)] = max(0.0, term)
+            for k, row in cat.rows.items():
+                capacity[cat.offers[k].key] = float(charges.capacity[row])
+        own = {org: mu[i].copy() for i, org in enumerate(rel.own_orgs)}
+        return SlotDuals(self.bound, pair, np.asarray(nu, dtype=float).copy(), own, capacity)
 
 
 def slot_priced_bound(inst: Instance, lower: float = 0.0, seconds: float = 10.0) -> float:

@@ -19,7 +19,7 @@ from consortia.formulations.greedy import schedule_lots
 from consortia.formulations.pool_master import PoolMaster
 from consortia.formulations.priced_lots import START_DELAYS, priced_lots
 from consortia.formulations.regional import chunked_lots, member_bound, regional_lots
-from consortia.formulations.slot_bound import slot_prices
+from consortia.formulations.slot_bound import SlotPrices, slot_prices
 from consortia.rules.plan import Lot, LotOutcome, total_net
 from consortia.solvers.base import SolveContext, finish
 from consortia.solvers.result import Result
@@ -67,16 +67,16 @@ class NationalStrategy:
         seconds = (
             BOUND_SECONDS if left is None else max(1.0, min(BOUND_SECONDS, BOUND_SHARE * left))
         )
-        plan, bound = national_plan(ctx, seconds, POOL_SECONDS)
+        plan, bound, _ = national_plan(ctx, seconds, POOL_SECONDS)
         return finish(ctx, "national", plan, bound)
 
 
 def national_plan(
     ctx: SolveContext, bound_seconds: float, pool_seconds: float
-) -> tuple[list[LotOutcome], float]:
+) -> tuple[list[LotOutcome], float, SlotPrices]:
     """The best plan of the module docstring, the MIP over the proposed lots given
-    at most `pool_seconds`, and the smaller of the member and the slot-priced bound,
-    the latter searched for `bound_seconds`."""
+    at most `pool_seconds`, the smaller of the member and the slot-priced bound,
+    the latter searched for `bound_seconds`, and the slot prices found."""
     inst = ctx.inst
     with ctx.timings.search_stage("by_hand_plan"):
         plans = [schedule_lots(inst, regional_lots(inst))]
@@ -110,7 +110,7 @@ def national_plan(
             plan = best_feasible(inst, [plan, priced, filled]) or plan
     if not rules_in_force(inst):
         plan = _pool_plan(ctx, plan, proposals, pool_seconds)
-    return plan, bound
+    return plan, bound, found
 
 
 def _pool_plan(

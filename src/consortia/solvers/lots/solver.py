@@ -34,6 +34,7 @@ from consortia.backend.highs import stop_requested
 from consortia.data.instance import Instance
 from consortia.formulations.greedy import schedule_lots
 from consortia.formulations.regional import member_bound, regional_lots
+from consortia.formulations.slot_bound import SlotDuals
 from consortia.rules.connectivity import adjacency
 from consortia.rules.plan import LotOutcome, assess_plan, total_net
 from consortia.solvers.base import SolveContext, finish
@@ -98,6 +99,16 @@ STALL, STALL_LPS = 0.98, 2
 # lots revisited and its other lots added, the LP's own duals (the centre's bounds
 # still carried there) did better (m200-seed3 converged in 62 s; 0.5 before)
 SMOOTHING = 0.0
+# In-out from a dual-feasible centre (the slot-priced bound's duals, large
+# instances): the LP's duals there are far from feasible (1,000 organizations:
+# bounds of 6 G at them against a slot-priced 3.25 G), so every INOUT_EVERY-th
+# round a proof runs at INOUT_START of the way from the LP's duals to the centre;
+# the weight falls by INOUT_STEP (to INOUT_LEAST) after a proof that lowers the
+# bound and moves halfway to 1 after one that does not. A proof there stops after
+# INOUT_PROOF_SECONDS (the rounds between move the LP, and its duals the point).
+INOUT_START, INOUT_STEP, INOUT_LEAST = 0.9, 0.1, 0.5
+INOUT_EVERY = 2
+INOUT_PROOF_SECONDS = 30.0
 # with a graph, reduced costs below this share of the LP count as zero: the
 # decision MIPs' margin for the solver's tolerances (1e-6 of the values) must fit
 GRAPH_TOL = 1e-6
@@ -134,8 +145,11 @@ def solve_lots(
     options: SolveOptions,
     start: list[LotOutcome] | None = None,
     greedy: list[LotOutcome] | None = None,
+    centre_duals: SlotDuals | None = None,
 ) -> Result:
-    """Column generation with vectorised pricing; see the module docstring."""
+    """Column generation with vectorised pricing; see the module docstring.
+    `centre_duals`, a dual-feasible point and its bound (the slot-priced one), make
+    the proofs in-out: at points between the LP's duals and the best bound's."""
     started = time.perf_counter()
     limit = options.time_limit
     deadline = None if limit is None else started + limit
@@ -190,6 +204,14 @@ def solve_lots(
     centre_bounds: _Carry | None = None  # the exact bounds there
     smooth = True  # whether the next proof is at smoothed duals
     patience = 1.0  # scales the settling searches' time limits (``settle``)
+    smoothing = SMOOTHING
+    inout = graph_mode and centre_duals is not None
+    if inout and centre_duals is not None:
+        d = centre_duals
+        centre = master.duals_of(d.pair, d.formation, d.own, d.capacity)
+        centre_bounds = exact.state()
+        bound = d.bound
+        smoothing = INOUT_START
     try:
         while rounds < MAX_ROUNDS:
             rounds += 1
@@ -210,7 +232,7 @@ def solve_lots(
                 # a smoothed proof comes next: it settles at its own duals, and late
                 # rounds' screens and heuristics at these find nothing (m200-seed2:
                 # 5 s a round, 0 lots)
-                straight = smooth and centre is not None and _late(proof_at)
+                straight = smooth and centre is not None and _late(proof_at) and not inout
                 # lots a proof pass found are polished again at the duals they moved
                 # (cheap, where the screens and growth of a round find nothing)
                 revisit = straight and bool(exact.recent)
@@ -232,7 +254,7 @@ def solve_lots(
                 last = not found or complete or _late(proof_at)
                 dual_obj = master.dual_objective(y)
                 slack = math.inf
-                if (last or rounds % BOUND_EVERY == 0) and not straight:
+                if (last or (rounds % BOUND_EVERY == 0 and not inout)) and not straight:
                     precise = exact.last_screened_all
                     values = _member_values(pricings, results) if precise else None
                     slack = pricing_slack(inst, pricings, ubs, values, _bound_seconds(deadline))
@@ -260,7 +282,14 @@ def solve_lots(
                         f"[lots]   columns {len(columns)} improving {len(improving)} added {added}",
                         file=sys.stderr,
                     )
-                if improving and (revisit or not _late(proof_at)) and not _late(cg_deadline):
+                # in-out: a proof every INOUT_EVERY rounds, lots found or not
+                due = inout and rounds % INOUT_EVERY == 0
+                if (
+                    improving
+                    and (revisit or not _late(proof_at))
+                    and not due
+                    and not _late(cg_deadline)
+                ):
                     continue
                 smoothed = False
                 if not complete:
@@ -270,10 +299,17 @@ def solve_lots(
                     # gives a valid bound, and the Lagrangian is convex in it
                     t = time.perf_counter()
                     at, at_results, at_ubs, at_obj = y, results, ubs, dual_obj
-                    if smooth and centre is not None and centre_bounds is not None:
+                    # in-out: at the LP's duals once a round finds no lot (they may
+                    # then prove the LP optimal)
+                    if (
+                        smooth
+                        and centre is not None
+                        and centre_bounds is not None
+                        and (improving or not inout)
+                    ):
                         smoothed = True
-                        at = SMOOTHING * centre + (1.0 - SMOOTHING) * y
-                        if SMOOTHING:  # else `at` is y, priced already
+                        at = smoothing * centre + (1.0 - smoothing) * y
+                        if smoothing:  # else `at` is y, priced already
                             at_results = _price_all(master, pricings, at, horizon, iterations)
                         # the centre's bounds carried straight to `at`, or the
                         # current ones carried on, whichever is smaller
@@ -285,8 +321,11 @@ def solve_lots(
                             for r, k in zip(at_results, exact.known, strict=True)
                         ]
                         at_obj = master.dual_objective(at)
+                    until = cg_deadline
+                    if inout:
+                        until = _earlier(cg_deadline, time.perf_counter() + INOUT_PROOF_SECONDS)
                     slack, proved = exact.prove(
-                        inst, at_ubs, at_results, tol, cg_deadline, deadline, patience
+                        inst, at_ubs, at_results, tol, until, deadline, patience
                     )
                     value = at_obj + slack + 1e-9 * abs(at_obj + slack)
                     improved = value < bound
@@ -294,7 +333,13 @@ def solve_lots(
                         centre, centre_bounds = at, exact.state()
                     # a smoothed proof that did not lower the bound: the next one is
                     # at the LP's duals (which end the search as before)
-                    smooth = improved or not smoothed
+                    smooth = improved or not smoothed or inout
+                    if inout:
+                        smoothing = (
+                            max(INOUT_LEAST, smoothing - INOUT_STEP)
+                            if improved
+                            else 1.0 - (1.0 - smoothing) / 2.0
+                        )
                     bound = min(bound, value)
                     columns = _columns_of(inst, pricings, proved)
                     master.add(columns)
@@ -303,6 +348,9 @@ def solve_lots(
                     # it settled everything it could and found lots that improve the LP:
                     # with time left, the LP moves and the search goes on from there
                     improving = [out for out, _ in columns if master.reduced_cost(out, y) > tol]
+                    if inout and bound <= lp + tol:
+                        # the bound met the LP: it is optimal, whatever its duals price
+                        complete, improving = True, []
                     laps["proof"] = laps.get("proof", 0.0) + time.perf_counter() - t
                     if _DEBUG:
                         print(
@@ -494,6 +542,11 @@ def _price_all(
         own = master.own_duals(y, data)
         results.append(_Priced(pi, mu, own, pr.price(pi, mu, nu_cum, iterations, own)))
     return results
+
+
+def _earlier(deadline: float | None, at: float) -> float:
+    """The earlier of a deadline (None: none) and a time."""
+    return at if deadline is None else min(deadline, at)
 
 
 def _bound_seconds(deadline: float | None) -> float:
@@ -859,16 +912,18 @@ class LotStrategy:
         # lot generation, and its slot-priced bound is there tighter than the lot
         # generation's (1,000 organizations: 3.9 G against 4.7 G)
         start, bound = ctx.start, math.inf
+        centre_duals: SlotDuals | None = None  # a dual-feasible point for in-out proofs
         other: list[LotOutcome] | None = None  # a plan found besides the lot generation
         if len(ctx.inst.demand) >= SLOT_BOUND_PAIRS:
             share = SLOT_BOUND_SECONDS if left is None else SLOT_BOUND_SHARE * left
             # its plan is at least the by-hand plan, its bound at most the member bound
-            other, bound = national_plan(ctx, min(SLOT_BOUND_SECONDS, share), POOL_SECONDS)
+            other, bound, slot = national_plan(ctx, min(SLOT_BOUND_SECONDS, share), POOL_SECONDS)
+            centre_duals = slot.duals()
             if total_net(other) > total_net(start):
                 start = other
             left = ctx.deadline.remaining()
         options = ctx.options.with_time_limit(left)
-        found = solve_lots(ctx.inst, options, start=start, greedy=greedy)
+        found = solve_lots(ctx.inst, options, start=start, greedy=greedy, centre_duals=centre_duals)
         for stage, seconds in found.timings.building.items():
             ctx.timings.add_building(stage, seconds)
         for stage, seconds in found.timings.search.items():

@@ -1,0 +1,92 @@
+"""In-out proofs of the lot generation from the slot-priced bound's duals.
+
+The slot-priced bound's prices, with each pair's term on its one-lot row, must be
+a feasible point of the lot LP's dual: no lot of the spec may have a positive
+reduced cost there (checked lot by lot on enumerated lots), and their objective is
+the bound. The lot generation started from them must keep every bound valid.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from consortia.data.reader import instance_from_tables
+from consortia.formulations.slot_bound import slot_prices
+from consortia.solvers.bruteforce import enumerate_optimum, profitable_lots
+from consortia.solvers.lots.data import build_category_data
+from consortia.solvers.lots.master import LotMaster
+from consortia.solvers.lots.solver import solve_lots
+from consortia.solvers.options import SolveOptions
+from tiny_random import (
+    random_coupled_tables,
+    random_path_graph_tables,
+    random_tiny_tables,
+    random_v2_tables,
+)
+
+MAKERS = (random_tiny_tables, random_v2_tables, random_coupled_tables, random_path_graph_tables)
+
+
+def _centre(inst):
+    found = slot_prices(inst, 0.0, 1.0)
+    duals = found.duals()
+    master = LotMaster(inst, build_category_data(inst))
+    y = master.duals_of(duals.pair, duals.formation, duals.own, duals.capacity)
+    return found, duals, master, y
+
+
+@pytest.mark.parametrize("make", MAKERS, ids=lambda m: m.__name__)
+def test_the_slot_duals_price_no_lot_positive(make) -> None:
+    """Every lot that breaks no rule on its own and fits its offer's capacity (a
+    plan's lots do; pricing proposes no other) has reduced cost <= 0 at the slot
+    duals, and their objective is at most the bound (equal up to the periods no
+    lot can form in, whose own rows the master leaves out)."""
+    lots = 0
+    for seed in range(40):
+        inst = instance_from_tables(make(seed))
+        found, duals, master, y = _centre(inst)
+        assert duals.bound == found.bound
+        scale = max(1.0, abs(found.bound))
+        assert master.dual_objective(y) <= found.bound + 1e-9 * scale, seed
+        for cat_id in inst.category:
+            capacity = {f.supplier_id: f.capacity for f in inst.offers_in[cat_id]}
+            for out in profitable_lots(inst, cat_id):
+                if out.volume > capacity[out.lot.supplier_id]:
+                    continue
+                assert master.reduced_cost(out, y) <= 1e-7 * scale, (seed, out.lot)
+                lots += 1
+    assert lots > 50, lots
+
+
+def test_a_positive_price_shows_in_the_reduced_cost() -> None:
+    """The mapping by name is not vacuous: raising one pair's price lowers the
+    reduced cost of a lot holding it by exactly that much."""
+    for seed in range(40):
+        inst = instance_from_tables(random_tiny_tables(seed))
+        _, duals, master, y = _centre(inst)
+        for cat_id in inst.category:
+            for out in profitable_lots(inst, cat_id):
+                key = (out.lot.members[0], cat_id)
+                raised = dict(duals.pair)
+                raised[key] = raised.get(key, 0.0) + 7.0
+                z = master.duals_of(raised, duals.formation, duals.own, duals.capacity)
+                drop = master.reduced_cost(out, y) - master.reduced_cost(out, z)
+                assert drop == pytest.approx(7.0)
+                return
+    raise AssertionError("no profitable lot on 40 instances")
+
+
+def test_in_out_proofs_keep_the_bound_valid_and_below_the_centre() -> None:
+    """From the slot duals, the lot generation's bound is never below the brute-force
+    optimum, never above the slot-priced bound, and below it on some instances."""
+    lower = 0
+    for seed in range(30):
+        inst = instance_from_tables(random_path_graph_tables(seed))
+        optimum, _ = enumerate_optimum(inst)
+        found = slot_prices(inst, 0.0, 1.0)
+        result = solve_lots(inst, SolveOptions(time_limit=20), centre_duals=found.duals())
+        scale = max(1.0, abs(optimum))
+        assert result.best_bound >= optimum - 1e-7 * scale, seed
+        assert result.best_bound <= found.bound + 1e-9 * max(1.0, abs(found.bound)), seed
+        lower += result.best_bound < found.bound - 1e-6 * scale
+    assert lower >= 5, lower
