@@ -108,7 +108,7 @@ SMOOTHING = 0.0
 # INOUT_PROOF_SECONDS (the rounds between move the LP, and its duals the point).
 INOUT_START, INOUT_STEP, INOUT_LEAST = 0.9, 0.1, 0.5
 INOUT_EVERY = 2
-INOUT_PROOF_SECONDS = 30.0
+INOUT_PROOF_SECONDS = 20.0
 # with a graph, reduced costs below this share of the LP count as zero: the
 # decision MIPs' margin for the solver's tolerances (1e-6 of the values) must fit
 GRAPH_TOL = 1e-6
@@ -239,8 +239,10 @@ def solve_lots(
                 if revisit:
                     found, complete = exact.revisit(ubs, results, tol), False
                 else:
+                    # in-out rounds go on past proof_at: the proofs come every few rounds
+                    until = cg_deadline if inout else proof_at
                     found, complete = (
-                        ([], False) if straight else exact.round(ubs, results, tol, proof_at)
+                        ([], False) if straight else exact.round(ubs, results, tol, until)
                     )
                 laps["connected_pricing"] = (
                     laps.get("connected_pricing", 0.0) + time.perf_counter() - t
@@ -251,7 +253,7 @@ def solve_lots(
                 # solved for the round the search ends with (nothing found, out of
                 # time, or every bound settled) and every 5th round, with the
                 # per-organization rows when every positive subproblem was screened
-                last = not found or complete or _late(proof_at)
+                last = not found or complete or (_late(proof_at) and not inout)
                 dual_obj = master.dual_objective(y)
                 slack = math.inf
                 if (last or (rounds % BOUND_EVERY == 0 and not inout)) and not straight:
@@ -299,13 +301,13 @@ def solve_lots(
                     # gives a valid bound, and the Lagrangian is convex in it
                     t = time.perf_counter()
                     at, at_results, at_ubs, at_obj = y, results, ubs, dual_obj
-                    # in-out: at the LP's duals once a round finds no lot (they may
-                    # then prove the LP optimal)
+                    # in-out: at the LP's duals once a round that screened every
+                    # subproblem finds no lot (they may then prove the LP optimal)
                     if (
                         smooth
                         and centre is not None
                         and centre_bounds is not None
-                        and (improving or not inout)
+                        and (improving or not inout or not exact.last_screened_all)
                     ):
                         smoothed = True
                         at = smoothing * centre + (1.0 - smoothing) * y
