@@ -68,7 +68,6 @@ class CategoryData:
     ready: np.ndarray  # int: r(o,c), the pair's readiness (spec section 9)
     offers: list[OfferData]
     pieces: list[Piece]
-    row_of: np.ndarray  # int: this category's organization -> master row (set by the master)
     capped: np.ndarray  # int: organizations with a binding own formation limit (section 10)
 
     @property
@@ -155,7 +154,6 @@ def build_category_data(inst: Instance) -> list[CategoryData]:
                     ready,
                     ods,
                     pieces,
-                    np.zeros(len(orgs), np.int64),
                     capped,
                 )
             )

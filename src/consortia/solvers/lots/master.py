@@ -73,11 +73,14 @@ class LotMaster:
         self.h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.rhs: list[float] = []
         self.org_row: dict[tuple[str, str], int] = {}
+        # per category (in the order of `cats`): its organizations' one-lot rows
+        self.pair_rows: list[np.ndarray] = []
         for data in cats:
-            for i, o in enumerate(data.orgs):
+            first = len(self.rhs)
+            for o in data.orgs:
                 self.org_row[(o, data.cat_id)] = len(self.rhs)
-                data.row_of[i] = len(self.rhs)
                 self.rhs.append(1.0)
+            self.pair_rows.append(np.arange(first, len(self.rhs), dtype=np.int64))
         self.cap_row: dict[tuple[str, str], int] = {}
         for data in cats:
             for od in data.offers:

@@ -533,9 +533,9 @@ def _price_all(
         nu[p] = y[r]
     nu_cum = np.cumsum(nu)
     results: list[_Priced] = []
-    for pr in pricings:
+    for pr, rows in zip(pricings, master.pair_rows, strict=True):
         data = pr.data
-        pi = y[data.row_of]
+        pi = y[rows]
         mu = np.array(
             [
                 y[master.cap_row[od.offer.key]] if od.offer.key in master.cap_row else 0.0
