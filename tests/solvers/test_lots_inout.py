@@ -90,3 +90,35 @@ def test_in_out_proofs_keep_the_bound_valid_and_below_the_centre() -> None:
         assert result.best_bound <= found.bound + 1e-9 * max(1.0, abs(found.bound)), seed
         lower += result.best_bound < found.bound - 1e-6 * scale
     assert lower >= 5, lower
+
+
+def test_large_instances_hand_the_slot_duals_to_the_lot_generation(monkeypatch) -> None:
+    """From SLOT_BOUND_PAIRS demand pairs on (here 1) ``lots`` starts from the
+    national plan and proves in-out from its slot duals: every bound stays at or
+    above the brute-force optimum, ``optimal`` only within the gap asked."""
+    from consortia.solvers.lots import solver as lots_solver
+    from consortia.solvers.registry import solve
+
+    monkeypatch.setattr(lots_solver, "SLOT_BOUND_PAIRS", 1)
+    given = []
+    inner = lots_solver.solve_lots
+
+    def spied(*args, **kwargs):
+        given.append(kwargs.get("centre_duals"))
+        return inner(*args, **kwargs)
+
+    monkeypatch.setattr(lots_solver, "solve_lots", spied)
+    sizes = []
+    for seed in range(12):
+        inst = instance_from_tables(random_path_graph_tables(seed))
+        sizes.append(len(inst.demand))
+        optimum, _ = enumerate_optimum(inst)
+        result = solve(inst, SolveOptions(formulation="lots", time_limit=20))
+        scale = max(1.0, abs(optimum))
+        assert result.best_bound >= optimum - 1e-7 * scale, seed
+        assert result.objective <= optimum + 1e-7 * scale, seed
+        if result.status == "optimal":
+            assert result.best_bound - result.objective <= 1e-4 * scale + 1e-9, seed
+    # an instance without demand pairs is below the threshold: no centre
+    assert [d is not None for d in given] == [n >= 1 for n in sizes], (given, sizes)
+    assert sum(sizes) > 12
