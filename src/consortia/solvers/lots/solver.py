@@ -921,7 +921,8 @@ class LotStrategy:
             share = SLOT_BOUND_SECONDS if left is None else SLOT_BOUND_SHARE * left
             # its plan is at least the by-hand plan, its bound at most the member bound
             other, bound, slot = national_plan(ctx, min(SLOT_BOUND_SECONDS, share), POOL_SECONDS)
-            centre_duals = slot.duals()
+            if ctx.inst.neighbours is not None:  # in-out runs with connected pricing
+                centre_duals = slot.duals()
             if total_net(other) > total_net(start):
                 start = other
             left = ctx.deadline.remaining()
