@@ -48,7 +48,7 @@ import scipy.sparse as sp
 
 from consortia.backend.highs import new_highs, run
 from consortia.data.instance import Instance
-from consortia.formulations.bounds import sum_up
+from consortia.formulations.bounds import dual_bound
 from consortia.formulations.slot_bound import _Relaxation
 
 
@@ -258,9 +258,8 @@ def solve(lp_data: OptionLp) -> tuple[float, float, str]:
     y = np.array(solution.row_dual) if solution.dual_valid else np.zeros(len(lo))
     # a dual of the right sign for each finite side; then max c.x <= Σ rhs y + Σ u (c - A'y)+
     y = np.where(np.isinf(hi), np.minimum(y, 0.0), np.where(np.isinf(lo), np.maximum(y, 0.0), y))
-    rhs = np.where(y > 0, hi, np.where(y < 0, lo, 0.0))
-    reduced = cost - a.T @ y
-    bound = sum_up([*(rhs * y).tolist(), *(np.maximum(reduced, 0.0) * upper).tolist()])
+    side = np.where(y > 0, hi, np.where(y < 0, lo, 0.0))
+    bound = dual_bound(side, y, cost - a.T @ y, upper)
     status = h.modelStatusToString(h.getModelStatus())
     return h.getInfo().objective_function_value, bound, status
 

@@ -50,6 +50,7 @@ import scipy.sparse as sp
 
 from consortia.backend.highs import new_highs, run, set_time_limit
 from consortia.data.instance import Instance
+from consortia.formulations.bounds import dual_bound
 from consortia.solvers.lots.pricing import CategoryPricing
 
 LAZY_TOLERANCE = 1e-9  # a lazy row broken by less is not added (the bound stays valid)
@@ -170,9 +171,8 @@ def _solve_bound(
         extra = duals[len(rhs) :]
         np.add.at(lhs, pairs[used, 0], extra)
         np.subtract.at(lhs, pairs[used, 1], extra)
-    short = np.maximum(cost - lhs, 0.0)
     point = np.asarray(solution.col_value, dtype=float) if solution.value_valid else None
-    return max(float(rhs @ duals[: len(rhs)] + upper @ short), 0.0), point
+    return max(dual_bound(rhs, duals[: len(rhs)], cost - lhs, upper), 0.0), point
 
 
 def _add_pairs(
