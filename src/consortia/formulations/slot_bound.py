@@ -383,6 +383,12 @@ class _Relaxation:
             chosen_offer = np.where(better, at, chosen_offer)
         return best, chosen_start, chosen, chosen_offer
 
+    def pair_terms(self, prices: np.ndarray, bridged: bool = False) -> list[np.ndarray]:
+        """Per category (in ``categories`` order): each pair's term, its best option's
+        value at these prices (at least 0)."""
+        charges = self.charges(prices)
+        return [self.choose(cat, charges, bridged)[0] for cat in self.categories]
+
     def price_capacity(self, prices: np.ndarray) -> np.ndarray:
         """The prices with every capacity price λ_s set, one row at a time and the
         others fixed, where the bound is least. With the rest fixed a pair's term is
@@ -477,12 +483,14 @@ class SlotDuals:
 
 @dataclass
 class SlotPrices:
-    """The bound (rounded up), the prices it was found at, and the relaxation, whose
-    choices at those prices suggest lots (``formulations/priced_lots.py``)."""
+    """The bound (rounded up), the prices it was found at, the relaxation, whose
+    choices at those prices suggest lots (``formulations/priced_lots.py``), and the
+    pairs' (bridged) terms the bound sums, per category."""
 
     bound: float
     prices: np.ndarray
     relaxation: _Relaxation
+    terms: list[np.ndarray]
 
     def duals(self) -> SlotDuals:
         """The prices and the pairs' terms (bridged, as in the bound) as ``SlotDuals``."""
@@ -491,8 +499,7 @@ class SlotPrices:
         nu, mu = rel.split(self.prices)
         pair: dict[tuple[str, str], float] = {}
         capacity: dict[tuple[str, str], float] = {}
-        for cat in rel.categories:
-            best, *_ = rel.choose(cat, charges, bridged=True)
+        for cat, best in zip(rel.categories, self.terms, strict=True):
             for org, term in zip(cat.orgs, best.tolist(), strict=True):
                 pair[(org, cat.category_id)] = max(0.0, term)
             for k, row in cat.rows.items():
@@ -553,7 +560,8 @@ def slot_prices(
         capacity = relaxation.price_capacity(best_prices)
         if total(relaxation.evaluate(capacity)[0], capacity) < best_value:
             best_prices = capacity
-    final, _ = relaxation.evaluate(best_prices, bridged=True)
+    bests = relaxation.pair_terms(best_prices, bridged=True)
+    final = [t for best in bests for t in best[best > 0].tolist()]
     # Σ rhs x price, exactly, rounded up
     exact = sum(
         (
@@ -565,4 +573,4 @@ def slot_prices(
     priced = float(exact)
     if Fraction(priced) < exact:
         priced = math.nextafter(priced, math.inf)
-    return SlotPrices(sum_up([*final, priced]), best_prices, relaxation)
+    return SlotPrices(sum_up([*final, priced]), best_prices, relaxation, bests)

@@ -308,19 +308,18 @@ class LotMaster:
     ) -> np.ndarray:
         """A dual vector (numbered as ``rhs``) from prices given by name: per
         (organization, category) one-lot row, per period p = 1..T (``formation[p-1]``),
-        per limited organization and period, per capped offer (``Offer.key``); rows
-        not named get 0. Negative prices are clipped to 0."""
+        per limited organization and period (``own[o][p-1]``), per capped offer
+        (``Offer.key``); rows not named get 0. Negative prices are clipped to 0."""
         y = np.zeros(self.num_rows)
         for key, r in self.org_row.items():
             y[r] = pair.get(key, 0.0)
         for key, r in self.cap_row.items():
             y[r] = capacity.get(key, 0.0)
         for p, r in self.form_row.items():
-            y[r] = float(formation[p - 1]) if p - 1 < len(formation) else 0.0
+            y[r] = formation[p - 1]
         for (o, p), r in self.own_row.items():
-            prices = own.get(o)
-            if prices is not None and p - 1 < len(prices):
-                y[r] = float(prices[p - 1])
+            if o in own:
+                y[r] = own[o][p - 1]
         return np.maximum(y, 0.0)
 
     def primal(self) -> np.ndarray:

@@ -206,8 +206,9 @@ def solve_lots(
     smooth = True  # whether the next proof is at smoothed duals
     patience = 1.0  # scales the settling searches' time limits (``settle``)
     smoothing = SMOOTHING
-    inout = graph_mode and centre_duals is not None
-    if inout and centre_duals is not None:
+    inout = False
+    if graph_mode and centre_duals is not None:
+        inout = True
         d = centre_duals
         centre = master.duals_of(d.pair, d.formation, d.own, d.capacity)
         centre_bounds = exact.state()
