@@ -95,17 +95,24 @@ def test_in_out_proofs_keep_the_bound_valid_and_below_the_centre() -> None:
 def test_large_instances_hand_the_slot_duals_to_the_lot_generation(monkeypatch) -> None:
     """From SLOT_BOUND_PAIRS demand pairs on (here 1) ``lots`` starts from the
     national plan and proves in-out from its slot duals: every bound stays at or
-    above the brute-force optimum, ``optimal`` only within the gap asked."""
+    above the brute-force optimum, ``optimal`` only within the gap asked. The
+    national plan's lots start the master, each a plan the judge accepts alone."""
+    from consortia.rules.plan import assess_plan
     from consortia.solvers.lots import solver as lots_solver
     from consortia.solvers.registry import solve
 
     monkeypatch.setattr(lots_solver, "SLOT_BOUND_PAIRS", 1)
     given = []
+    initial = []
     inner = lots_solver.solve_lots
 
-    def spied(*args, **kwargs):
+    def spied(inst, *args, **kwargs):
         given.append(kwargs.get("centre_duals"))
-        return inner(*args, **kwargs)
+        lots = kwargs.get("initial_lots") or []
+        initial.append(len(lots))
+        for out in lots:
+            assert assess_plan(inst, [out.lot]).feasible, out.lot
+        return inner(inst, *args, **kwargs)
 
     monkeypatch.setattr(lots_solver, "solve_lots", spied)
     sizes = []
@@ -122,3 +129,4 @@ def test_large_instances_hand_the_slot_duals_to_the_lot_generation(monkeypatch) 
     # an instance without demand pairs is below the threshold: no centre
     assert [d is not None for d in given] == [n >= 1 for n in sizes], (given, sizes)
     assert sum(sizes) > 12
+    assert sum(n > 0 for n in initial) >= 3, initial

@@ -13,6 +13,8 @@ Nothing here needs candidate sets, so it scales to every public body of a countr
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from consortia.formulations.fill_lots import fill_lots
 from consortia.formulations.forced_lots import best_feasible, rules_in_force
 from consortia.formulations.greedy import schedule_lots
@@ -67,16 +69,27 @@ class NationalStrategy:
         seconds = (
             BOUND_SECONDS if left is None else max(1.0, min(BOUND_SECONDS, BOUND_SHARE * left))
         )
-        plan, bound, _ = national_plan(ctx, seconds, POOL_SECONDS)
-        return finish(ctx, "national", plan, bound)
+        found = national_plan(ctx, seconds, POOL_SECONDS)
+        return finish(ctx, "national", found.plan, found.bound)
 
 
-def national_plan(
-    ctx: SolveContext, bound_seconds: float, pool_seconds: float
-) -> tuple[list[LotOutcome], float, SlotPrices]:
+@dataclass
+class NationalPlan:
+    """What ``national_plan`` finds: the best plan, the smaller of the member and the
+    slot-priced bound, the slot prices, and every priced and filled lot of the plans
+    it scheduled (each feasible on its own: starting columns for a lot master)."""
+
+    plan: list[LotOutcome]
+    bound: float
+    prices: SlotPrices
+    lots: list[LotOutcome]
+
+
+def national_plan(ctx: SolveContext, bound_seconds: float, pool_seconds: float) -> NationalPlan:
     """The best plan of the module docstring, the MIP over the proposed lots given
     at most `pool_seconds`, the smaller of the member and the slot-priced bound,
-    the latter searched for `bound_seconds`, and the slot prices found."""
+    the latter searched for `bound_seconds`, the slot prices found and the lots of
+    the priced and filled plans (``NationalPlan``)."""
     inst = ctx.inst
     with ctx.timings.search_stage("by_hand_plan"):
         plans = [schedule_lots(inst, regional_lots(inst))]
@@ -94,6 +107,7 @@ def national_plan(
         found = slot_prices(inst, total_net(plan), bound_seconds)
     bound = min(bound, found.bound)
     proposals: list[Lot] = [lot for _, lot in chunked]
+    scheduled: list[LotOutcome] = []
     with ctx.timings.search_stage("priced_plan"):
         variants = [(admit, START_DELAYS, True) for admit in ADMIT] + [(0.0, (0,), True)]
         for number, (admit, delays, shared) in enumerate(variants + list(OTHER_VARIANTS)):
@@ -107,10 +121,11 @@ def national_plan(
             # the filled and exchanged lots are proposals too: with the exchanges, the
             # 5,000-body plan went from 25.84 G to 26.30 G
             proposals += lots + [out.lot for out in filled]
+            scheduled += priced + filled
             plan = best_feasible(inst, [plan, priced, filled]) or plan
     if not rules_in_force(inst):
         plan = _pool_plan(ctx, plan, proposals, pool_seconds)
-    return plan, bound, found
+    return NationalPlan(plan, bound, found, scheduled)
 
 
 def _pool_plan(

@@ -147,10 +147,14 @@ def solve_lots(
     start: list[LotOutcome] | None = None,
     greedy: list[LotOutcome] | None = None,
     centre_duals: SlotDuals | None = None,
+    initial_lots: list[LotOutcome] | None = None,
 ) -> Result:
     """Column generation with vectorised pricing; see the module docstring.
     `centre_duals`, a dual-feasible point and its bound (the slot-priced one), make
-    the proofs in-out: at points between the LP's duals and the best bound's."""
+    the proofs in-out: at points between the LP's duals and the best bound's.
+    `initial_lots`: lots, each feasible on its own, that join the master at the start
+    (the national plan's priced and filled lots: at 1,000 organizations its first
+    LP 2,606 M instead of 2,526 M, 20,000 positive subproblems instead of 52,000)."""
     started = time.perf_counter()
     limit = options.time_limit
     deadline = None if limit is None else started + limit
@@ -181,6 +185,7 @@ def solve_lots(
     master = LotMaster(inst, cats, options.seed)
     pricings = [CategoryPricing(d, build_subproblems(inst, d)) for d in cats]
     master.add([(o, True) for o in greedy])
+    master.add([(o, True) for o in initial_lots or []])
     graphs = [adjacency(pr.data.orgs, inst.neighbours) for pr in pricings]
     laps["build"] = time.perf_counter() - started
     horizon = inst.settings.horizon
@@ -918,17 +923,26 @@ class LotStrategy:
         start, bound = ctx.start, math.inf
         centre_duals: SlotDuals | None = None  # a dual-feasible point for in-out proofs
         other: list[LotOutcome] | None = None  # a plan found besides the lot generation
+        initial_lots: list[LotOutcome] = []  # lots to start the master with
         if len(ctx.inst.demand) >= SLOT_BOUND_PAIRS:
             share = SLOT_BOUND_SECONDS if left is None else SLOT_BOUND_SHARE * left
             # its plan is at least the by-hand plan, its bound at most the member bound
-            other, bound, slot = national_plan(ctx, min(SLOT_BOUND_SECONDS, share), POOL_SECONDS)
+            national = national_plan(ctx, min(SLOT_BOUND_SECONDS, share), POOL_SECONDS)
+            other, bound, initial_lots = national.plan, national.bound, national.lots
             if ctx.inst.neighbours is not None:  # in-out runs with connected pricing
-                centre_duals = slot.duals()
+                centre_duals = national.prices.duals()
             if total_net(other) > total_net(start):
                 start = other
             left = ctx.deadline.remaining()
         options = ctx.options.with_time_limit(left)
-        found = solve_lots(ctx.inst, options, start=start, greedy=greedy, centre_duals=centre_duals)
+        found = solve_lots(
+            ctx.inst,
+            options,
+            start=start,
+            greedy=greedy,
+            centre_duals=centre_duals,
+            initial_lots=initial_lots,
+        )
         for stage, seconds in found.timings.building.items():
             ctx.timings.add_building(stage, seconds)
         for stage, seconds in found.timings.search.items():
