@@ -8,6 +8,7 @@ the bound. The lot generation started from them must keep every bound valid.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from consortia.data.reader import instance_from_tables
@@ -76,9 +77,20 @@ def test_a_positive_price_shows_in_the_reduced_cost() -> None:
     raise AssertionError("no profitable lot on 40 instances")
 
 
-def test_in_out_proofs_keep_the_bound_valid_and_below_the_centre() -> None:
+def test_in_out_proofs_keep_the_bound_valid_and_below_the_centre(monkeypatch) -> None:
     """From the slot duals, the lot generation's bound is never below the brute-force
-    optimum, never above the slot-priced bound, and below it on some instances."""
+    optimum, never above the slot-priced bound, and below it on some instances; the
+    proofs there start from the centre's bounds mixed with the LP's."""
+    from consortia.solvers.lots import solver as lots_solver
+
+    mixed = []
+    inner = lots_solver._mixed_bounds
+
+    def spied(*args):
+        mixed.append(args[-1])
+        return inner(*args)
+
+    monkeypatch.setattr(lots_solver, "_mixed_bounds", spied)
     lower = 0
     for seed in range(30):
         inst = instance_from_tables(random_path_graph_tables(seed))
@@ -90,6 +102,21 @@ def test_in_out_proofs_keep_the_bound_valid_and_below_the_centre() -> None:
         assert result.best_bound <= found.bound + 1e-9 * max(1.0, abs(found.bound)), seed
         lower += result.best_bound < found.bound - 1e-6 * scale
     assert lower >= 5, lower
+    assert len(mixed) >= 3 and all(0.0 < a < 1.0 for a in mixed), mixed
+
+
+def test_mixed_bounds_combine_the_two_ends() -> None:
+    """At alpha * centre + (1 - alpha) * y a subproblem's bound is the smaller of its
+    own and the same combination of its bounds at the ends; an infinite end with
+    the other at -inf (no lot in the subproblem) leaves its own."""
+    from consortia.solvers.lots.solver import _mixed_bounds
+
+    inf = float("inf")
+    here = [np.array([5.0, 1.0, inf, 7.0])]
+    centre = [np.array([0.0, 0.0, inf, inf])]
+    there = [np.array([2.0, 10.0, 3.0, -inf])]
+    out = _mixed_bounds(here, centre, there, 0.75)
+    assert out[0].tolist() == [0.5, 1.0, inf, 7.0]
 
 
 def test_large_instances_hand_the_slot_duals_to_the_lot_generation(monkeypatch) -> None:
