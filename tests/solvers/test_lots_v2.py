@@ -506,3 +506,60 @@ def test_a_dive_cut_short_rounds_its_last_lp_point(monkeypatch: pytest.MonkeyPat
     plan = master.dive(np.ones(3), 0.6, 1.0)
     assert plan is not None
     assert {o.lot for o in plan} == {lots[0]}
+
+
+def _dense_own_correction(pr: CategoryPricing, beta: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """The rule-8b correction of the cheap bound, every subproblem against every
+    limited organization (the definition, no shortcut)."""
+    s, data = pr.subs, pr.data
+    rows = np.arange(len(s))
+    capped = data.capped
+    v = s.weight[:, None] * pr.value[s.piece][:, capped] - beta[s.offer][:, capped]
+    charge = own[:, s.sigma + s.lead - 1].T - own[:, s.sigma - 1].T
+    ready = data.ready[capped][None, :] <= s.sigma[rows, None]
+    mask = pr.elig[s.piece][:, capped] & ready
+    taken = np.maximum(v, 0.0) - np.maximum(v - charge, 0.0)
+    return np.where(mask, taken, 0.0).sum(axis=1)
+
+
+def _dense_own_fall(pr: CategoryPricing, before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    s, data = pr.subs, pr.data
+    fall = (before[:, s.sigma + s.lead - 1] - before[:, s.sigma - 1]).T - (
+        after[:, s.sigma + s.lead - 1] - after[:, s.sigma - 1]
+    ).T
+    values = np.where(pr.elig[s.piece][:, data.capped], np.maximum(fall, 0.0), 0.0)
+    ranked = -np.sort(-values, axis=1)
+    running = np.concatenate([np.zeros((len(s), 1)), np.cumsum(ranked, axis=1)], axis=1)
+    return running[np.arange(len(s)), np.minimum(s.nhi, values.shape[1])]
+
+
+def _random_own(rng, limited: int, horizon: int, density: float) -> np.ndarray:
+    """Cumulative own-row duals (limited x (T + 1)), each period's dual nonzero with
+    probability `density`."""
+    rho = rng.exponential(3e4, (limited, horizon)) * (rng.random((limited, horizon)) < density)
+    return np.concatenate([np.zeros((limited, 1)), np.cumsum(rho, axis=1)], axis=1)
+
+
+def test_rule_8b_terms_by_forming_window_equal_their_definitions() -> None:
+    """The cheap bound's rule-8b correction and the carried bounds' fall of the
+    rule-8b charges, computed per forming window over the organizations charged
+    there, equal the definitions over every subproblem and limited organization,
+    for sparse and dense random duals of the own rows."""
+    inst = _medium_with_own_limits()
+    horizon = inst.settings.horizon
+    rng = np.random.default_rng(5)
+    compared = nonzero = 0
+    for data in build_category_data(inst)[:4]:
+        pr = CategoryPricing(data, build_subproblems(inst, data))
+        beta = rng.choice([0.0, 50.0, 4000.0], size=(len(data.offers), data.n))
+        for density in (0.02, 0.3, 1.0):
+            before, after = (_random_own(rng, len(data.capped), horizon, density) for _ in "ab")
+            got = pr._own_correction(beta, before)
+            want = _dense_own_correction(pr, beta, before)
+            assert np.allclose(got, want, rtol=1e-12, atol=1e-6), density
+            got = pr.own_fall(before, after)
+            want = _dense_own_fall(pr, before, after)
+            assert np.allclose(got, want, rtol=1e-12, atol=1e-6), density
+            compared += len(got)
+            nonzero += int((want > 0).sum())
+    assert compared > 1000 and nonzero > 100, (compared, nonzero)

@@ -81,6 +81,17 @@ class CategoryPricing:
             self.group_offer = np.array([data.pieces[j].offer for j in self.group_piece])
         self.by_ready = np.argsort(data.ready, kind="stable")
         self.ready_count = np.searchsorted(data.ready[self.by_ready], subs.sigma, side="right")
+        # the subproblems of each forming window (sigma, L): they share their rule-8b
+        # charges, which are 0 for most limited organizations at any duals
+        windows = np.stack([subs.sigma, subs.lead], axis=1) if len(subs) else None
+        self.windows: list[tuple[int, int, np.ndarray]] = []
+        if windows is not None:
+            keys, which = np.unique(windows, axis=0, return_inverse=True)
+            order = np.argsort(which.ravel(), kind="stable")
+            bounds = np.searchsorted(which.ravel()[order], np.arange(len(keys) + 1))
+            for k, (sigma, lead) in enumerate(keys.tolist()):
+                if lead > 0:
+                    self.windows.append((sigma, lead, order[bounds[k] : bounds[k + 1]]))
 
     # -- building blocks ---------------------------------------------------
     def own_charge(self, rows: np.ndarray, own: np.ndarray) -> np.ndarray:
@@ -103,20 +114,24 @@ class CategoryPricing:
     def _own_correction(self, beta: np.ndarray, own: np.ndarray) -> np.ndarray:
         """Per subproblem, what the rho charges take off the cheap bound
         sum_o max(0, w_o): sum over the limited members (eligible, ready) of
-        max(0, v_o) - max(0, v_o - r_o), v_o the value before the charge r_o."""
+        max(0, v_o) - max(0, v_o - r_o), v_o the value before the charge r_o. Only
+        the organizations whose charge in a window is not 0 are evaluated, for the
+        subproblems of that window (a term is 0 where r_o is)."""
         s, data = self.subs, self.data
-        capped = data.capped
         out = np.zeros(len(s))
-        step = max(1, BLOCK_ENTRIES // max(1, len(capped)))
-        for first in range(0, len(s), step):
-            rows = np.arange(first, min(len(s), first + step))
-            piece = s.piece[rows]
-            v = s.weight[rows, None] * self.value[piece][:, capped] - beta[s.offer[rows]][:, capped]
-            charge = self.own_charge(rows, own)
-            ready = data.ready[capped][None, :] <= s.sigma[rows, None]
-            mask = self.elig[piece][:, capped] & ready
-            taken = np.maximum(v, 0.0) - np.maximum(v - charge, 0.0)
-            out[rows] = np.where(mask, taken, 0.0).sum(axis=1)
+        for sigma, lead, rows in self.windows:
+            charge = own[:, sigma + lead - 1] - own[:, sigma - 1]
+            charged = np.nonzero(charge != 0.0)[0]
+            if not len(charged):
+                continue
+            cols = data.capped[charged]
+            value, elig = self.value[:, cols], self.elig[:, cols]
+            ready = data.ready[cols] <= sigma
+            for part in _blocks(rows, len(cols)):
+                piece = s.piece[part]
+                v = s.weight[part, None] * value[piece] - beta[s.offer[part]][:, cols]
+                taken = np.maximum(v, 0.0) - np.maximum(v - charge[charged], 0.0)
+                out[part] = np.where(elig[piece] & ready, taken, 0.0).sum(axis=1)
         return out
 
     def _window_best(self, w: np.ndarray, rows: np.ndarray):
@@ -315,20 +330,23 @@ class CategoryPricing:
         """Per subproblem: the sum of the n_hi largest of max(0, r_before - r_after)
         over the piece's eligible limited organizations, the positive parts of the
         fall of their rule-8b charges between two sets of duals (``own`` arrays;
-        None: all 0): a lot has at most n_hi members."""
+        None: all 0): a lot has at most n_hi members. Per forming window, only the
+        organizations whose charge fell there are summed."""
         s, data = self.subs, self.data
         out = np.zeros(len(s))
         if before is None or not len(data.capped):
             return out
-        capped = data.capped
-        step = max(1, BLOCK_ENTRIES // max(1, len(capped)))
-        for first in range(0, len(s), step):
-            rows = np.arange(first, min(len(s), first + step))
-            fall = self.own_charge(rows, before)
+        for sigma, lead, rows in self.windows:
+            fall = before[:, sigma + lead - 1] - before[:, sigma - 1]
             if after is not None:
-                fall = fall - self.own_charge(rows, after)
-            elig = self.elig[s.piece[rows]][:, capped]
-            out[rows] = top_sums(np.where(elig, np.maximum(fall, 0.0), 0.0), s.nhi[rows])
+                fall = fall - (after[:, sigma + lead - 1] - after[:, sigma - 1])
+            fell = np.nonzero(fall > 0.0)[0]
+            if not len(fell):
+                continue
+            elig = self.elig[:, data.capped[fell]]
+            for part in _blocks(rows, len(fell)):
+                values = np.where(elig[s.piece[part]], fall[fell], 0.0)
+                out[part] = top_sums(values, s.nhi[part])
         return out
 
     def _beta(self, pi: np.ndarray, mu: np.ndarray) -> np.ndarray:
@@ -365,6 +383,12 @@ class CategoryPricing:
             for k, i in enumerate(np.nonzero(rest)[0]):
                 out[i] = order[k, : n[k]].copy()
         return out
+
+
+def _blocks(rows: np.ndarray, width: int) -> list[np.ndarray]:
+    """`rows` in pieces of at most BLOCK_ENTRIES entries of `width` columns each."""
+    step = max(1, BLOCK_ENTRIES // max(1, width))
+    return [rows[i : i + step] for i in range(0, len(rows), step)]
 
 
 def top_sums(values: np.ndarray, most: np.ndarray, row: np.ndarray | None = None) -> np.ndarray:
