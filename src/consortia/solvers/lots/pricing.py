@@ -215,9 +215,7 @@ class CategoryPricing:
             self.partial = True
         else:
             self.partial = False
-        step = max(1, BLOCK_ENTRIES // max(1, data.n))
-        for first in range(0, len(candidates), step):
-            live = candidates[first : first + step]
+        for live in _blocks(candidates, data.n):
             w = self._weights(live, beta, own)
             value, n, order, vol, ok = self._window_best(w, live)
             inside = ok & (vol >= s.vlo[live]) & (vol <= s.vhi[live])
