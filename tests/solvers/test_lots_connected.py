@@ -19,7 +19,6 @@ import scipy.sparse as sp
 from consortia.rules.connectivity import is_connected
 from consortia.solvers.lots.connected import grow_connected
 from consortia.solvers.lots.exact import PieceConnectedPricer
-from consortia.solvers.lots.examine import search, search_lots
 from consortia.solvers.lots.settle import settle
 
 
@@ -121,35 +120,6 @@ def test_path_heuristic_returns_connected_sets_in_the_windows() -> None:
             _assert_found_set(members, value, w, d, window, neighbours)
             assert value <= truth + 1e-9
     assert found > 150
-
-
-def test_a_rounds_search_returns_distinct_improving_connected_lots_best_first() -> None:
-    """``search_lots``: at most `most` member sets, pairwise different, each
-    connected, in both windows and above cost + tol, in falling order of value;
-    the first is the single search's lot (or better), and where several exist
-    below the optimum the search returns more than one."""
-    several = lots_found = 0
-    for seed in range(120):
-        adj, neighbours, _, d, subproblems = _cases(seed)
-        for w, window in subproblems:
-            truth = _best_connected(w, d, window, neighbours)
-            if not np.isfinite(truth):
-                continue
-            cost, tol = truth - 3.0, 0.1
-            lots = search_lots(adj, d, w, window, cost, tol, None, most=3)
-            assert len(lots) <= 3
-            values = [float(w[m].sum()) for m in lots]
-            assert values == sorted(values, reverse=True)
-            assert len({tuple(sorted(m.tolist())) for m in lots}) == len(lots)
-            for members, value in zip(lots, values, strict=True):
-                _assert_found_set(members, value, w, d, window, neighbours)
-                assert cost + tol < value <= truth + 1e-9
-            single = search(adj, d, w, window, cost, tol, None)
-            if single is not None and lots:
-                assert values[0] >= float(w[single].sum()) - 1e-6
-            lots_found += len(lots)
-            several += len(lots) > 1
-    assert lots_found > 150 and several > 20, (lots_found, several)
 
 
 def test_settling_bounds_the_best_lot_and_returns_only_improving_ones() -> None:

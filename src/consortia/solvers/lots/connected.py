@@ -200,13 +200,11 @@ def grow_connected(
     seeds: int = 3,
     first: np.ndarray | None = None,
     prices: tuple[float, ...] = COUNT_PRICES,
-    met: list[tuple[float, np.ndarray]] | None = None,
 ) -> tuple[float, np.ndarray | None]:
     """Best connected set found: (sum of w, member indices) or (-inf, None).
     Seeds are the best `seeds` members by w, after those listed in `first`; each
     is grown at every count price (multiples of the n_hi-th largest value) and
-    improved by local search. Every distinct grown set that meets both windows is
-    appended to `met` as (sum of w, member indices), if given."""
+    improved by local search."""
     nlo, nhi, vlo, vhi = window
     eligible = np.nonzero(np.isfinite(w))[0]
     if not len(eligible):
@@ -248,8 +246,6 @@ def grow_connected(
             seen.add(key)
             inside = _improve(graph, neighbours, we, de, grown.inside, window)
             value = float(we[inside].sum())
-            if met is not None:
-                met.append((value, eligible[np.nonzero(inside)[0]]))
             if value > best_value:
                 best_value, best_set = value, eligible[np.nonzero(inside)[0]]
     return best_value, best_set

@@ -19,10 +19,6 @@ from consortia.solvers.lots.settle import Settled, Window, settle
 
 HEURISTIC_SEEDS = 6  # best members the connected heuristic grows from (after the LP's)
 LP_SEEDS = 3  # the heuristic also grows from the LP screen's largest members
-# improving lots a round's search keeps per subproblem: with 4 instead of 1 (and
-# CONNECTED_COLUMNS 90 instead of 30) the bounds of four 200-body instances at
-# 120 s were 0.3-0.5% lower in each of two runs (benchmarks/RESULTS.md)
-LOTS_PER_SEARCH = 4
 
 
 def screen(
@@ -46,13 +42,14 @@ def search(
     cost: float,
     tol: float,
     seeds: np.ndarray | None,
+    thorough: bool = False,
 ) -> np.ndarray | None:
     """A connected lot with reduced cost > tol, or None: grown at the true values,
-    else at count prices (``connected.grow_connected``), else the best set grown is
-    improved by iterated local search (``polish.polish``). The proof phase's search
-    before it decides (``settle``); the rounds take ``search_lots``, without the
-    local search and without deciding: there such decisions (by the former HiGHS
-    loop) rarely found a lot (1 in 17) and took half of a late round's time."""
+    else at count prices (``connected.grow_connected``), else (`thorough`) the best
+    set grown is improved by iterated local search (``polish.polish``). Deciding where all fail
+    is left to the proof phase (``settle``): in the rounds such decisions (by the
+    former HiGHS loop) rarely found a lot (1 in 17) and took half of a late round's
+    time."""
     value, idx = grow_connected(graph, w, volumes, window, seeds=3, first=seeds, prices=(0.0,))
     if idx is not None and value - cost > tol:
         return idx
@@ -65,46 +62,9 @@ def search(
         value, idx = priced, other
     if idx is None:
         return None
-    if value - cost <= tol:
+    if thorough and value - cost <= tol:
         value, idx = polish(graph, w, volumes, window, idx)
     return idx if value - cost > tol else None
-
-
-def search_lots(
-    graph: sp.csr_matrix,
-    volumes: np.ndarray,
-    w: np.ndarray,
-    window: Window,
-    cost: float,
-    tol: float,
-    seeds: np.ndarray | None,
-    most: int = LOTS_PER_SEARCH,
-) -> list[np.ndarray]:
-    """Up to `most` distinct connected lots with reduced cost > tol, best first: the
-    sets the growth meets from every seed at the true values and at the count
-    prices (``connected.grow_connected``; the growth at the true values alone is a
-    part of it). A round's search adds them all as columns, not only the best."""
-    met: list[tuple[float, np.ndarray]] = []
-    grow_connected(
-        graph,
-        w,
-        volumes,
-        window,
-        seeds=HEURISTIC_SEEDS,
-        first=seeds,
-        prices=COUNT_PRICES,
-        met=met,
-    )
-    lots: list[np.ndarray] = []
-    seen: set[bytes] = set()
-    for value, idx in sorted(met, key=lambda m: -m[0]):
-        if value - cost <= tol or len(lots) >= most:
-            break
-        key = np.sort(idx).tobytes()
-        if key not in seen:
-            seen.add(key)
-            lots.append(idx)
-    return lots
 
 
 def resolve(
@@ -121,6 +81,6 @@ def resolve(
     thorough search (0.05 s): a lot it finds takes the place of settle's first
     decision, which goes straight to optimising the subproblem; `patience` scales
     settle's time limits."""
-    found = search(pricer.graph, pricer.d, w[pricer.members], window, cost, tol, None)
+    found = search(pricer.graph, pricer.d, w[pricer.members], window, cost, tol, None, True)
     lot = None if found is None else pricer.members[found]
     return settle(pricer, w, window, cost, tol, stop_at, lot, patience)

@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from consortia.solvers.lots.exact import PieceConnectedPricer
-from consortia.solvers.lots.examine import resolve, screen, search_lots
+from consortia.solvers.lots.examine import resolve, screen, search
 from consortia.solvers.lots.settle import Settled, Window
 
 # (category, subproblem row, piece, member values w, windows, constant C)
@@ -73,14 +73,14 @@ def screen_batch(tasks: list[Task], stop_at: float) -> list[tuple[float, np.ndar
 
 def search_batch(
     tasks: list[tuple[Task, np.ndarray | None]], tol: float, stop_at: float
-) -> list[list[np.ndarray]]:
-    """``examine.search_lots`` of each (task, seeds) (no lots once past stop_at)."""
+) -> list[np.ndarray | None]:
+    """``examine.search`` of each (task, seeds) (None once past stop_at)."""
 
-    def one(item: tuple[Task, np.ndarray | None]) -> list[np.ndarray]:
+    def one(item: tuple[Task, np.ndarray | None]) -> np.ndarray | None:
         (ci, _, _, w, window, cost), seeds = item
-        return search_lots(_GRAPHS[ci], _VOLUMES[ci], w, window, cost, tol, seeds)
+        return search(_GRAPHS[ci], _VOLUMES[ci], w, window, cost, tol, seeds)
 
-    return _until(stop_at, tasks, one, [])
+    return _until(stop_at, tasks, one, None)
 
 
 def settle_batch(

@@ -42,7 +42,7 @@ from consortia.solvers.clock import Timings
 from consortia.solvers.lots.bound import ActiveRows, pricing_slack, slack_shares
 from consortia.solvers.lots.data import build_category_data
 from consortia.solvers.lots.exact import PieceConnectedPricer
-from consortia.solvers.lots.examine import resolve, screen, search_lots
+from consortia.solvers.lots.examine import resolve, screen, search
 from consortia.solvers.lots.helper import (
     Task,
     screen_batch,
@@ -94,7 +94,7 @@ HELPER_FROM = 6  # subproblems in a proof batch from which the helper is started
 HELPER_QUEUE = 100  # subproblems screened in a round from which it is started
 SCREEN_ALL = 1500  # subproblems LP-screened per round when no more are positive
 SCREEN_FIRST = 300  # else only the best this many
-CONNECTED_COLUMNS = 90  # per category and round, with a graph (examine.LOTS_PER_SEARCH)
+CONNECTED_COLUMNS = 30  # per category and round, with a graph
 PROOF_FROM = 0.55  # of the time limit: with a graph, proving starts (at the latest)
 PROOF_BATCH = 24  # subproblems settled between two bound LPs (each LP ~1 s on medium)
 # a proof pass that found lots ends when its slack fell by less than 2% over 2 LPs
@@ -760,14 +760,13 @@ class _ExactPricing:
         found: list[tuple[int, int, np.ndarray]] = []
         per_category = [0] * len(ubs)
 
-        def search_here(item: tuple[Task, np.ndarray | None]) -> list[np.ndarray]:
+        def search_here(item: tuple[Task, np.ndarray | None]) -> np.ndarray | None:
             (ci, _, _, w, window, cost), seeds = item
-            d = self.pricings[ci].data.d
-            return search_lots(self.graphs[ci], d, w, window, cost, tol, seeds)
+            return search(self.graphs[ci], self.pricings[ci].data.d, w, window, cost, tol, seeds)
 
-        def searched(item: tuple[Task, np.ndarray | None], lots: list[np.ndarray]) -> None:
+        def searched(item: tuple[Task, np.ndarray | None], members: np.ndarray | None) -> None:
             ci, r = item[0][0], item[0][1]
-            for members in lots:
+            if members is not None:
                 found.append((ci, r, members))
                 per_category[ci] += 1
 
