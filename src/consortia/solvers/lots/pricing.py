@@ -120,7 +120,7 @@ class CategoryPricing:
         s, data = self.subs, self.data
         out = np.zeros(len(s))
         for sigma, lead, rows in self.windows:
-            charge = own[:, sigma + lead - 1] - own[:, sigma - 1]
+            charge = _window_charge(own, sigma, lead)
             charged = np.nonzero(charge != 0.0)[0]
             if not len(charged):
                 continue
@@ -335,9 +335,9 @@ class CategoryPricing:
         if before is None or not len(data.capped):
             return out
         for sigma, lead, rows in self.windows:
-            fall = before[:, sigma + lead - 1] - before[:, sigma - 1]
+            fall = _window_charge(before, sigma, lead)
             if after is not None:
-                fall = fall - (after[:, sigma + lead - 1] - after[:, sigma - 1])
+                fall = fall - _window_charge(after, sigma, lead)
             fell = np.nonzero(fall > 0.0)[0]
             if not len(fell):
                 continue
@@ -381,6 +381,12 @@ class CategoryPricing:
             for k, i in enumerate(np.nonzero(rest)[0]):
                 out[i] = order[k, : n[k]].copy()
         return out
+
+
+def _window_charge(own: np.ndarray, sigma: int, lead: int) -> np.ndarray:
+    """Each limited organization's rule-8b charge in the forming window sigma..sigma+L-1,
+    from cumulative duals `own` (``CategoryPricing.own_charge`` for one window)."""
+    return own[:, sigma + lead - 1] - own[:, sigma - 1]
 
 
 def _blocks(rows: np.ndarray, width: int) -> list[np.ndarray]:
