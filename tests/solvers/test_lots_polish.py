@@ -1,6 +1,6 @@
 """The iterated local search of connected pricing (``lots.polish``).
 
-Cut vertices against networkx's articulation points; the search from a connected
+Cut vertices (``lots.kernels``) against networkx's articulation points; the search from a connected
 set in its windows against enumeration of every member set (never worse than its
 start, always connected and in the windows, never above the best); and one case
 that only the path move solves.
@@ -15,7 +15,8 @@ import scipy.sparse as sp
 from test_lots_connected import _assert_found_set, _best_connected, _cases, _random_graph
 
 from consortia.solvers.lots.connected import grow_connected
-from consortia.solvers.lots.polish import cut_vertices, polish
+from consortia.solvers.lots.kernels import cut_vertices
+from consortia.solvers.lots.polish import polish
 
 
 def test_cut_vertices_are_the_articulation_points() -> None:
@@ -26,10 +27,11 @@ def test_cut_vertices_are_the_articulation_points() -> None:
         adj, _ = _random_graph(rng, n)
         g = nx.from_scipy_sparse_array(adj)
         members = sorted(max(nx.connected_components(g), key=len))
-        rng.shuffle(members)
-        neighbours = [adj.indices[adj.indptr[i] : adj.indptr[i + 1]].tolist() for i in range(n)]
+        inside = np.zeros(n, dtype=bool)
+        inside[members] = True
         want = set(nx.articulation_points(g.subgraph(members)))
-        assert cut_vertices(neighbours, [int(u) for u in members]) == want, members
+        got = cut_vertices(adj.indptr.astype(np.int64), adj.indices.astype(np.int64), inside)
+        assert set(np.nonzero(got)[0].tolist()) == want, members
         checked += len(want) > 0
     assert checked > 50
 
