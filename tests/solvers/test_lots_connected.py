@@ -107,6 +107,38 @@ def test_exact_pricing_bounds_and_finds_the_best_connected_set(chunk: int) -> No
     assert exact_found > 100
 
 
+def test_a_screens_certificate_bounds_its_subproblem_at_other_values() -> None:
+    """The dual certificate of an LP screen (``exact.Certificate``) at values w
+    bounds every connected set in the windows at other values w' of the same
+    eligible members — above the exact best and above the screen of w' (which may
+    only add cuts) — equals the screen at w itself, and says nothing (+inf) when
+    the eligible members differ."""
+    rng = np.random.default_rng(11)
+    checked = tight = 0
+    for seed in range(0, 160, 2):
+        adj, neighbours, eligible, d, subproblems = _cases(seed)
+        pricer = PieceConnectedPricer(adj, eligible, d)
+        for w, window in subproblems:
+            screen = pricer.bound(w, window)
+            certificate = pricer.last_certificate
+            if not np.isfinite(screen) or certificate is None:
+                continue
+            assert pricer.carried(w, certificate) == pytest.approx(screen, rel=1e-9, abs=1e-6)
+            for _ in range(3):
+                moved = w + np.round(rng.normal(0.0, 3.0, size=len(w)), 2)
+                truth = _best_connected(moved, d, window, neighbours)
+                carried = pricer.carried(moved, certificate)
+                tol = 1e-6 * (1.0 + float(np.abs(moved[np.isfinite(moved)]).sum()))
+                assert carried >= truth - tol, (seed, window)
+                assert carried >= pricer.bound(moved, window) - tol, (seed, window)
+                checked += 1
+                tight += bool(carried <= truth + 1.0)
+            other = w.copy()
+            other[np.isfinite(w).argmax()] = -np.inf
+            assert pricer.carried(other, certificate) == np.inf
+    assert checked > 300 and tight > 30
+
+
 def test_path_heuristic_returns_connected_sets_in_the_windows() -> None:
     found = 0
     for seed in range(120):

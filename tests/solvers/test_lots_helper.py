@@ -77,12 +77,15 @@ def test_the_helper_screens_searches_and_settles_honestly() -> None:
         late = helper.submit(settle_batch, tasks[:3], tol, time.time() - 1).result()
     assert late == [None, None, None]  # past its time: nothing settled, nothing claimed
     found = 0
-    for task, truth, (ub, _), members, answer in zip(
+    for task, truth, (ub, _, certificate), members, answer in zip(
         tasks, truths, screened, searched, settled, strict=True
     ):
         ci, _, _, w, (nlo, nhi, vlo, vhi), cost = task
         scale = 1e-6 * (1.0 + float(np.abs(w[np.isfinite(w)]).sum()))
         assert ub >= truth - cost - scale
+        # the certificate came back with it and bounds at the values screened
+        assert certificate is not None
+        assert certificate.bound(w[np.nonzero(eligible[(ci, 0)])[0]]) >= truth - scale
         if members is not None:
             found += 1
             chosen = members.tolist()

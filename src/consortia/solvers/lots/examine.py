@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from consortia.solvers.lots.connected import COUNT_PRICES, grow_connected
-from consortia.solvers.lots.exact import PieceConnectedPricer
+from consortia.solvers.lots.exact import Certificate, PieceConnectedPricer
 from consortia.solvers.lots.polish import polish
 from consortia.solvers.lots.settle import Settled, Window, settle
 
@@ -21,17 +21,19 @@ HEURISTIC_SEEDS = 6  # best members the connected heuristic grows from (after th
 LP_SEEDS = 3  # the heuristic also grows from the LP screen's largest members
 
 
-def screen(
-    pricer: PieceConnectedPricer, w: np.ndarray, window: Window, cost: float
-) -> tuple[float, np.ndarray | None]:
+Screened = tuple[float, np.ndarray | None, Certificate | None]
+
+
+def screen(pricer: PieceConnectedPricer, w: np.ndarray, window: Window, cost: float) -> Screened:
     """(LP upper bound on the reduced cost over connected sets, the LP point's
-    LP_SEEDS largest members as seeds for the search, or None)."""
+    LP_SEEDS largest members as seeds for the search or None, the LP's dual
+    certificate to bound the subproblem at later values or None)."""
     ub = pricer.bound(w, window) - cost
     seeds = None
     if pricer.last_lp_point is not None:
         members, x = pricer.last_lp_point
         seeds = members[np.argsort(-x, kind="stable")[:LP_SEEDS]]
-    return ub, seeds
+    return ub, seeds, pricer.last_certificate
 
 
 def search(

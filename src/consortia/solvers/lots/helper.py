@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from consortia.solvers.lots.exact import PieceConnectedPricer
-from consortia.solvers.lots.examine import resolve, screen, search
+from consortia.solvers.lots.examine import Screened, resolve, screen, search
 from consortia.solvers.lots.settle import Settled, Window
 
 # (category, subproblem row, piece, member values w, windows, constant C)
@@ -61,13 +61,14 @@ def _until(stop_at: float, items: list[T], work: Callable[[T], R], late: L) -> l
     return [late if time.time() > stop_at else work(item) for item in items]
 
 
-def screen_batch(tasks: list[Task], stop_at: float) -> list[tuple[float, np.ndarray | None]]:
-    """``examine.screen`` of each task (+inf and no seeds once past stop_at)."""
+def screen_batch(tasks: list[Task], stop_at: float) -> list[Screened]:
+    """``examine.screen`` of each task (+inf, no seeds and no certificate once past
+    stop_at)."""
     return _until(
         stop_at,
         tasks,
         lambda t: screen(_pricer(t[0], t[2]), t[3], t[4], t[5]),
-        (math.inf, None),
+        (math.inf, None, None),
     )
 
 

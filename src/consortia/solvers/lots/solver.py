@@ -41,8 +41,8 @@ from consortia.solvers.base import SolveContext, finish
 from consortia.solvers.clock import Timings
 from consortia.solvers.lots.bound import ActiveRows, pricing_slack, slack_shares
 from consortia.solvers.lots.data import build_category_data
-from consortia.solvers.lots.exact import PieceConnectedPricer
-from consortia.solvers.lots.examine import resolve, screen, search
+from consortia.solvers.lots.exact import Certificate, PieceConnectedPricer
+from consortia.solvers.lots.examine import Screened, resolve, screen, search
 from consortia.solvers.lots.helper import (
     Task,
     screen_batch,
@@ -280,7 +280,8 @@ def solve_lots(
                 if _DEBUG:
                     print(
                         f"[lots] round {rounds} t={time.perf_counter() - started:.0f}s lp={lp:,.0f}"
-                        f" queue={exact.last_queue} found={len(found)}"
+                        f" queue={exact.last_queue} carried={exact.last_carried}"
+                        f" found={len(found)}"
                         f" helper={exact.last_by_helper}"
                         f" bound={dual_obj + slack:,.0f} best={bound:,.0f}",
                         file=sys.stderr,
@@ -668,9 +669,14 @@ class _ExactPricing:
         self.pricers: dict[tuple[int, int], PieceConnectedPricer] = {}
         self.last_queue = self.last_by_helper = 0
         self.helper: ProcessPoolExecutor | None = None
+        self.screened_by: ProcessPoolExecutor | None = None  # the last screen's helper
+        self.screened_at: list[_Priced] | None = None  # the pricing last screened
         self.last_screened_all = False
         # the improving lots the last proof pass (or revisit) found, by subproblem
         self.recent: dict[tuple[int, int], np.ndarray] = {}
+        # the dual certificate of each subproblem's last LP screen
+        self.certificates: dict[tuple[int, int], Certificate] = {}
+        self.last_carried = 0  # subproblems the certificates settled in the last round
         self.known = [np.full(len(pr.subs), np.inf) for pr in pricings]
         self.beta: list[np.ndarray | None] = [None] * len(pricings)
         self.C: list[np.ndarray | None] = [None] * len(pricings)
@@ -723,40 +729,12 @@ class _ExactPricing:
         HELPER_QUEUE subproblems on.
         Returns (member sets found as [(category, row, members)], whether no
         subproblem is left with ub > tol)."""
-        queue = [
-            (-float(ub[r]), ci, int(r))
-            for ci, ub in enumerate(ubs)
-            for r in np.nonzero(ub > tol)[0]
-        ]
-        queue.sort()
-        self.last_queue = len(queue)
-        # early rounds leave thousands of subproblems positive: screen the best only
-        screened = queue if len(queue) <= SCREEN_ALL else queue[:SCREEN_FIRST]
-        self.last_screened_all = len(screened) == len(queue)
-        helper = self._helper(len(screened), HELPER_QUEUE)
-        stop_at = _wall(deadline)
-        there = partial(_submit, helper) if helper is not None else None
-        tasks = [self._task(ci, r, results[ci]) for _, ci, r in screened]
-        positive: list[tuple[float, Task, np.ndarray | None]] = []
-
-        def screened_one(task: Task, answer: tuple[float, np.ndarray | None]) -> None:
-            ci, r = task[0], task[1]
-            ub, seeds = answer
-            self.known[ci][r] = min(self.known[ci][r], ub)
-            ubs[ci][r] = min(ubs[ci][r], ub)
-            if ubs[ci][r] > tol:
-                positive.append((-float(ubs[ci][r]), task, seeds))
-
-        self.last_by_helper = share_work(
-            tasks,
-            lambda task: screen(self._pricer(task[0], task[2]), *task[3:]),
-            None if there is None else partial(there, screen_batch, stop_at=stop_at),
-            screened_one,
-            stop=lambda: _late(deadline),
-        )
+        positive = self.screen(ubs, results, tol, deadline)
         if _late(deadline):
             return [], False
-        positive.sort(key=lambda p: p[0])
+        # the helper searches when it screened (it was worth starting for the queue)
+        there = partial(_submit, self.screened_by) if self.screened_by is not None else None
+        stop_at = _wall(deadline)
         found: list[tuple[int, int, np.ndarray]] = []
         per_category = [0] * len(ubs)
 
@@ -779,7 +757,70 @@ class _ExactPricing:
             stop=lambda: _late(deadline),
         )
         left = any(bool((ub > tol).any()) for ub in ubs)
-        return found, not left and len(screened) == len(queue)
+        return found, not left and self.last_screened_all
+
+    def screen(
+        self, ubs: list[np.ndarray], results: list[_Priced], tol: float, deadline: float | None
+    ) -> list[tuple[float, Task, np.ndarray | None]]:
+        """The LP screen of the subproblems with ub > tol, after their certificates
+        (``certify``), best first, shared with the helper process from HELPER_QUEUE
+        on (ubs and the known bounds lowered in place, certificates kept): the
+        subproblems still positive, as (-ub, task, seeds for the search)."""
+        self.last_queue = sum(int((ub > tol).sum()) for ub in ubs)
+        self.last_carried = self.certify(ubs, results, tol)
+        queue = [
+            (-float(ub[r]), ci, int(r))
+            for ci, ub in enumerate(ubs)
+            for r in np.nonzero(ub > tol)[0]
+        ]
+        queue.sort()
+        # early rounds leave thousands of subproblems positive: screen the best only
+        screened = queue if len(queue) <= SCREEN_ALL else queue[:SCREEN_FIRST]
+        self.last_screened_all = len(screened) == len(queue)
+        self.screened_at = results
+        helper = self.screened_by = self._helper(len(screened), HELPER_QUEUE)
+        stop_at = _wall(deadline)
+        tasks = [self._task(ci, r, results[ci]) for _, ci, r in screened]
+        positive: list[tuple[float, Task, np.ndarray | None]] = []
+
+        def screened_one(task: Task, answer: Screened) -> None:
+            ci, r = task[0], task[1]
+            ub, seeds, certificate = answer
+            if certificate is not None:
+                self.certificates[(ci, r)] = certificate
+            self.known[ci][r] = min(self.known[ci][r], ub)
+            ubs[ci][r] = min(ubs[ci][r], ub)
+            if ubs[ci][r] > tol:
+                positive.append((-float(ubs[ci][r]), task, seeds))
+
+        self.last_by_helper = share_work(
+            tasks,
+            lambda task: screen(self._pricer(task[0], task[2]), *task[3:]),
+            None if helper is None else partial(_submit, helper, screen_batch, stop_at=stop_at),
+            screened_one,
+            stop=lambda: _late(deadline),
+        )
+        positive.sort(key=lambda p: p[0])
+        return positive
+
+    def certify(self, ubs: list[np.ndarray], results: list[_Priced], tol: float) -> int:
+        """Lower ubs (and the known bounds) in place to the bound that the
+        certificate of each positive subproblem's last LP screen
+        (``exact.Certificate``) gives at the duals of `results`; the number it
+        proved unprofitable. Late rounds move the duals little, and a third to a
+        half of a round's positive subproblems are settled so, without an LP."""
+        settled = 0
+        for ci, ub in enumerate(ubs):
+            for r in np.nonzero(ub > tol)[0].tolist():
+                certificate = self.certificates.get((ci, r))
+                if certificate is None:
+                    continue
+                _, _, piece, w, _, cost = self._task(ci, r, results[ci])
+                bound = self._pricer(ci, piece).carried(w, certificate) - cost
+                self.known[ci][r] = min(self.known[ci][r], bound)
+                ub[r] = min(ub[r], bound)
+                settled += not ub[r] > tol
+        return settled
 
     def revisit(
         self, ubs: list[np.ndarray], results: list[_Priced], tol: float
@@ -812,14 +853,20 @@ class _ExactPricing:
         bound_deadline: float | None,
         patience: float = 1.0,
     ) -> tuple[float, list[tuple[int, int, np.ndarray]]]:
-        """Settle the subproblems the bound rests on, at fixed duals: solve the bound
-        LP, take the PROOF_BATCH subproblems with the largest share s_t not yet
+        """Settle the subproblems the bound rests on, at fixed duals: LP-screen the
+        positive ones (``screen``) unless the last round did at these duals, solve the
+        bound LP, take the PROOF_BATCH subproblems with the largest share s_t not yet
         settled, and settle each exactly after a thorough search for a lot
         (``examine.resolve``, shared with the helper process; ubs lowered in
         place), repeat until none is left or the deadline. Any duals give a valid
         bound, so the least slack met is returned, with the improving lots found on
         the way (column generation resumes from them, with time left). `patience`
         multiplies the settling searches' time limits (``settle``)."""
+        # screened first where no round did at these duals (after revisits, or at
+        # smoothed duals): the LP screens and their certificates settle most of the
+        # subproblems in milliseconds each, and rank the rest for the decisions
+        if self.screened_at is not results:
+            self.screen(ubs, results, tol, deadline)
         settled: set[tuple[int, int]] = set()
         found: list[tuple[int, int, np.ndarray]] = []
         best = math.inf
