@@ -56,8 +56,9 @@ def grow_connected(
     Seeds are the best `seeds` members by w, after those listed in `first`; each
     is grown at every count price (multiples of the n_hi-th largest value) and
     improved by local search."""
-    # one machine-code signature per kernel: plain ints and float64 arrays
-    nlo, nhi, vlo, vhi = int(window[0]), int(window[1]), float(window[2]), float(window[3])
+    # one machine-code signature per kernel: plain ints and floats, float64 arrays
+    limits = (int(window[0]), int(window[1]), float(window[2]), float(window[3]))
+    nlo, nhi, vlo, vhi = limits
     eligible = np.nonzero(np.isfinite(w))[0]
     if not len(eligible):
         return -np.inf, None
@@ -81,7 +82,7 @@ def grow_connected(
         for seed in order:
             if de[seed] > vhi:
                 continue
-            grown = grow(indptr, indices, shifted, de, node_cost, int(seed), nlo, nhi, vlo, vhi)
+            grown = grow(indptr, indices, shifted, de, node_cost, int(seed), limits)
             count, volume = int(grown.sum()), float(de[grown].sum())
             if not (nlo <= count <= nhi and vlo <= volume <= vhi):
                 continue
@@ -89,7 +90,7 @@ def grow_connected(
             if key in seen:
                 continue
             seen.add(key)
-            inside = improve(indptr, indices, we, de, grown, nlo, nhi, vlo, vhi)
+            inside = improve(indptr, indices, we, de, grown, limits)
             value = float(we[inside].sum())
             if value > best_value:
                 best_value, best_set = value, eligible[np.nonzero(inside)[0]]

@@ -19,6 +19,9 @@ import heapq
 import numpy as np
 from numba import njit
 
+# (n_lo, n_hi, v_lo, v_hi): plain ints and floats, one machine-code signature
+Window = tuple[int, int, float, float]
+
 PATHS_TRIED = 20  # candidate paths evaluated per attachment, by estimated gain
 GROWTH_MOVES = 60  # local-search moves per grown set
 SWAPS_TRIED = 8  # weakest members tried for removal in an exchange
@@ -200,10 +203,7 @@ def grow(
     d: np.ndarray,
     cost: np.ndarray,
     seed: int,
-    nlo: int,
-    nhi: int,
-    vlo: float,
-    vhi: float,
+    window: Window,
 ) -> np.ndarray:
     """A connected set grown from `seed` (``connected`` module, steps 1-3):
 
@@ -215,6 +215,7 @@ def grow(
     3. negative members whose removal keeps the set connected and in its windows
        leave, most negative first.
     """
+    nlo, nhi, vlo, vhi = window
     n = len(w)
     inside = np.zeros(n, dtype=np.bool_)
     inside[seed] = True
@@ -282,16 +283,14 @@ def improve(
     w: np.ndarray,
     d: np.ndarray,
     start: np.ndarray,
-    nlo: int,
-    nhi: int,
-    vlo: float,
-    vhi: float,
+    window: Window,
 ) -> np.ndarray:
     """Local search from a connected set in its windows (``connected`` step 4):
     the first improving move of add (best neighbour of positive value while the
     count allows), drop (a negative member that is no cut vertex) or exchange (one
     of the SWAPS_TRIED weakest members that is no cut vertex for the best
     neighbour of the rest worth more), GROWTH_MOVES at most."""
+    nlo, nhi, vlo, vhi = window
     inside = start.copy()
     for _ in range(GROWTH_MOVES):
         members = np.nonzero(inside)[0]
@@ -338,16 +337,14 @@ def best_move(
     w: np.ndarray,
     d: np.ndarray,
     inside: np.ndarray,
-    nlo: int,
-    nhi: int,
-    vlo: float,
-    vhi: float,
+    window: Window,
     eps: float,
 ) -> tuple[int, int]:
     """The best single move gaining more than `eps`, as (member out, member in),
     -1 for none; (-1, -1) when none gains: add the best neighbour (count below
     n_hi), drop a member that is no cut vertex, or exchange one for the best
     neighbour of the rest; every move keeps the set connected and in its windows."""
+    nlo, nhi, vlo, vhi = window
     members = np.nonzero(inside)[0]
     count = len(members)
     volume = 0.0
@@ -381,16 +378,14 @@ def best_path(
     w: np.ndarray,
     d: np.ndarray,
     inside: np.ndarray,
-    nlo: int,
-    nhi: int,
-    vlo: float,
-    vhi: float,
+    window: Window,
     eps: float,
 ) -> np.ndarray:
     """The set after the best path move gaining more than `eps` (an empty array:
     none gains): a valuable member 2..PATH_DEPTH steps away and the connectors to
     it (each the most valuable of its layer's choices) join, the weakest members
     that can go leave, while the count, the volume or a negative member asks."""
+    nlo, nhi, vlo, vhi = window
     n = len(w)
     members = np.nonzero(inside)[0]
     volume = 0.0
@@ -455,24 +450,21 @@ def descend(
     w: np.ndarray,
     d: np.ndarray,
     start: np.ndarray,
-    nlo: int,
-    nhi: int,
-    vlo: float,
-    vhi: float,
+    window: Window,
     eps: float,
 ) -> np.ndarray:
     """Best moves until none gains (POLISH_MOVES at most), path moves when single
     moves stop."""
     inside = start.copy()
     for _ in range(POLISH_MOVES):
-        out_, in_ = best_move(indptr, indices, w, d, inside, nlo, nhi, vlo, vhi, eps)
+        out_, in_ = best_move(indptr, indices, w, d, inside, window, eps)
         if out_ >= 0 or in_ >= 0:
             if out_ >= 0:
                 inside[out_] = False
             if in_ >= 0:
                 inside[in_] = True
             continue
-        nxt = best_path(indptr, indices, w, d, inside, nlo, nhi, vlo, vhi, eps)
+        nxt = best_path(indptr, indices, w, d, inside, window, eps)
         if len(nxt) == 0:
             break
         inside = nxt

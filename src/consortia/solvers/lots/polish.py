@@ -46,7 +46,7 @@ class _Search:
         self.w = np.asarray(w, dtype=np.float64)
         self.d = np.asarray(d, dtype=np.float64)
         # one machine-code signature per kernel: plain ints and floats
-        self.window = (int(window[0]), int(window[1]), float(window[2]), float(window[3]))
+        self.window: Window = (int(window[0]), int(window[1]), float(window[2]), float(window[3]))
         self.eps = 1e-9 * max(1.0, float(np.abs(w).max()) if len(w) else 1.0)
 
     def fits(self, inside: np.ndarray) -> bool:
@@ -56,7 +56,7 @@ class _Search:
 
     def descend(self, inside: np.ndarray) -> np.ndarray:
         """Best moves until none gains (``kernels.descend``)."""
-        return descend(self.indptr, self.indices, self.w, self.d, inside, *self.window, self.eps)
+        return descend(self.indptr, self.indices, self.w, self.d, inside, self.window, self.eps)
 
     def kick(self, inside: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Drop KICK_SIZE random members that are no cut vertices, refill to n_hi
