@@ -9,6 +9,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -c "from consortia.solvers.lots.kernels import warm; warm()"
 	touch $(STAMP)
 
 demo: $(STAMP)

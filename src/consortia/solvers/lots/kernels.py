@@ -469,3 +469,19 @@ def descend(
             break
         inside = nxt
     return inside
+
+
+def warm() -> None:
+    """Compile every kernel (about 15 s on a 2-core machine, once per installation:
+    numba caches the machine code), so that no solve pays for it within its time
+    limit. ``make`` runs it after installing."""
+    indptr = np.array([0, 1, 3, 4], dtype=np.int64)
+    indices = np.array([1, 0, 2, 1], dtype=np.int64)  # the path 0 - 1 - 2
+    w = np.array([1.0, -0.5, 2.0])
+    d = np.ones(3)
+    window: Window = (1, 3, 0.0, float(np.inf))
+    grown = grow(indptr, indices, w, d, np.maximum(0.0, -w) + 1e-9, 0, window)
+    improve(indptr, indices, w, d, grown, window)
+    descend(indptr, indices, w, d, grown, window, 1e-9)
+    cut_vertices(indptr, indices, grown)
+    touching(indptr, indices, grown)

@@ -1,0 +1,99 @@
+"""The compiled graph kernels of the connected-lot heuristics (``lots.kernels``).
+
+Membership counts against a sparse matrix product, "still connected without u"
+against networkx, the growth and the local searches keep sets connected and in
+their windows on random graphs, and ``warm`` leaves every kernel compiled (the
+search in connected.py and polish.py is tested against enumeration in
+test_lots_connected.py and test_lots_polish.py).
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from consortia.solvers.lots import kernels
+
+
+def _graph(rng: np.random.Generator, n: int) -> sp.csr_matrix:
+    upper = np.triu(rng.random((n, n)) < rng.choice([0.1, 0.25, 0.5]), k=1)
+    return sp.csr_matrix((upper | upper.T).astype(float))
+
+
+def _arrays(adj: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    return adj.indptr.astype(np.int64), adj.indices.astype(np.int64)
+
+
+def test_touching_counts_member_neighbours() -> None:
+    rng = np.random.default_rng(1)
+    for _ in range(100):
+        adj = _graph(rng, int(rng.integers(1, 30)))
+        inside = rng.random(adj.shape[0]) < 0.4
+        want = adj @ inside.astype(float)
+        assert np.array_equal(kernels.touching(*_arrays(adj), inside), want.astype(np.int64))
+
+
+def test_holds_without_is_connectivity_of_the_rest() -> None:
+    rng = np.random.default_rng(2)
+    checked = broken = 0
+    for _ in range(200):
+        adj = _graph(rng, int(rng.integers(2, 16)))
+        g = nx.from_scipy_sparse_array(adj)
+        inside = rng.random(adj.shape[0]) < 0.6
+        members = np.nonzero(inside)[0].tolist()
+        for u in members:
+            rest = [v for v in members if v != u]
+            want = not rest or nx.is_connected(g.subgraph(rest))
+            assert kernels.holds_without(*_arrays(adj), inside, u) == want
+            checked += 1
+            broken += not want
+    assert checked > 500 and broken > 50
+
+
+def test_growth_and_searches_keep_connected_sets_in_their_windows() -> None:
+    rng = np.random.default_rng(3)
+    grown_sets = 0
+    for _ in range(150):
+        n = int(rng.integers(3, 40))
+        adj = _graph(rng, n)
+        g = nx.from_scipy_sparse_array(adj)
+        indptr, indices = _arrays(adj)
+        w = rng.normal(0.0, 10.0, n)
+        d = rng.choice([1.0, 2.0, 5.0], n)
+        nlo = int(rng.integers(1, 4))
+        window = (nlo, nlo + int(rng.integers(0, 10)), 0.0, float(rng.choice([np.inf, 20.0])))
+        seed = int(np.argmax(w))
+        cost = np.maximum(0.0, -w) + 1e-9
+        grown = kernels.grow(indptr, indices, w, d, cost, seed, window)
+        members = np.nonzero(grown)[0]
+        assert nx.is_connected(g.subgraph(members.tolist()))  # in its windows or not
+        count, volume = len(members), float(d[grown].sum())
+        if not (window[0] <= count <= window[1] and window[2] <= volume <= window[3]):
+            continue
+        grown_sets += 1
+        for out in (
+            kernels.improve(indptr, indices, w, d, grown, window),
+            kernels.descend(indptr, indices, w, d, grown, window, 1e-9),
+        ):
+            chosen = np.nonzero(out)[0]
+            assert nx.is_connected(g.subgraph(chosen.tolist()))
+            assert window[0] <= len(chosen) <= window[1]
+            assert window[2] <= float(d[out].sum()) <= window[3]
+            assert float(w[out].sum()) >= float(w[grown].sum()) - 1e-9
+    assert grown_sets > 80
+
+
+def test_warm_compiles_every_kernel() -> None:
+    kernels.warm()
+    for kernel in (
+        kernels.grow,
+        kernels.improve,
+        kernels.descend,
+        kernels.best_move,
+        kernels.best_path,
+        kernels.cut_vertices,
+        kernels.touching,
+        kernels.holds_without,
+    ):
+        assert kernel.signatures, kernel
