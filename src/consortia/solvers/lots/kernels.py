@@ -472,9 +472,9 @@ def descend(
 
 
 def warm() -> None:
-    """Compile every kernel (about 15 s on a 2-core machine, once per installation:
-    numba caches the machine code), so that no solve pays for it within its time
-    limit. ``make`` runs it after installing."""
+    """Compile every kernel that connected.py and polish.py call (about 15 s on a
+    2-core machine, once per installation: numba caches the machine code), so that
+    no solve pays for it within its time limit. ``make`` runs it after installing."""
     indptr = np.array([0, 1, 3, 4], dtype=np.int64)
     indices = np.array([1, 0, 2, 1], dtype=np.int64)  # the path 0 - 1 - 2
     w = np.array([1.0, -0.5, 2.0])
