@@ -64,7 +64,9 @@ class Certificate(NamedTuple):
     allowed: np.ndarray  # the members the subproblem may choose
 
     def bound(self, wl: np.ndarray) -> float:
-        """The bound at values `wl` (local; -inf exactly where not allowed, else +inf)."""
+        """The bound at values `wl` (local indices, -inf where a member may not be
+        chosen); +inf (nothing proved) where the allowed members are not the ones
+        the certificate was made for."""
         allowed = np.isfinite(wl)
         if not np.array_equal(allowed, self.allowed):
             return math.inf
@@ -192,8 +194,7 @@ class PieceConnectedPricer:
     def carried(self, w: np.ndarray, certificate: Certificate) -> float:
         """Upper bound on sum w over connected sets in the windows of the subproblem
         `certificate` was made for, at member values w (category indices)."""
-        wl = self._values(w, (0, 0, 0.0, 0.0))
-        return -math.inf if wl is None else certificate.bound(wl)
+        return certificate.bound(w[self.members]) if self.m else -math.inf
 
     def solve(
         self, w: np.ndarray, window: tuple[int, int, float, float], time_limit: float
