@@ -105,6 +105,10 @@ class PieceConnectedPricer:
             h.addRow(-np.inf, np.inf, len(cols), cols, vals)
         self.h = h
         self.m = m
+        # the neighbour rows' and cut rows' coefficients, for the certificates
+        self._adjacent = sp.csr_matrix((np.ones(len(g.indices)), g.indices, g.indptr), shape=(m, m))
+        self._cut_rows: list[tuple[int, int, np.ndarray]] = []
+        self._cuts_built: sp.csr_matrix | None = None
 
     def _load(self, w: np.ndarray, window: tuple[int, int, float, float]) -> np.ndarray | None:
         """Set the subproblem into the model; its local values (None: no member set)."""
@@ -139,57 +143,83 @@ class PieceConnectedPricer:
         return 1e-6 * (float(np.abs(wl[finite]).sum()) + 1.0)
 
     def bound(self, w: np.ndarray, window: tuple[int, int, float, float]) -> float:
-        """LP upper bound on sum w over connected sets in the windows (see module)."""
+        """LP upper bound on sum w over connected sets in the windows (see module);
+        its certificate is kept in ``last_certificate``."""
         wl = self._load(w, window)
         self.last_lp_point = None
         self.last_certificate = None
         if wl is None:
             return -math.inf
+        value, row_dual = self._cut_rounds(wl)
+        if row_dual is not None and math.isfinite(value):
+            self.last_certificate = self._certificate(row_dual, wl, window)
+        return value
+
+    def _cut_rounds(self, wl: np.ndarray) -> tuple[float, list[float] | None]:
+        """Solve the loaded LP, cut, again (LP_ROUNDS at most): (its bound, the row
+        duals of the last LP solved to optimality, None without)."""
         h = self.h
-        value = math.inf
+        value, row_dual = math.inf, None
         for _ in range(LP_ROUNDS):
             set_time_limit(h, LP_SECONDS)
             run(h)
             status = h.getModelStatus()
             if status == highspy.HighsModelStatus.kInfeasible:
-                return -math.inf
+                return -math.inf, None
             if status != highspy.HighsModelStatus.kOptimal:
-                return value
+                return value, row_dual
             value = float(h.getInfo().objective_function_value) + self._slack(wl)
             solution = h.getSolution()
+            row_dual = solution.row_dual if solution.dual_valid else None
             x = np.asarray(solution.col_value)
             self.last_lp_point = (self.members, x)
-            if solution.dual_valid:
-                self.last_certificate = self._certificate(np.asarray(solution.row_dual), wl)
             strong = np.nonzero(x > 0.5 + 1e-6)[0]
             if len(strong) < 2:
-                return value
+                break
             support = np.nonzero(x > 1e-9)[0]
             parts, label = connected_components(self.graph[support][:, support], directed=False)
             if parts <= 1:
-                return value
+                break
             at = np.searchsorted(support, strong)
             if len(np.unique(label[at])) < 2:
-                return value
+                break
             self._cut(strong, label[at], wl, border_of=support, support_label=label)
-        return value
+        return value, row_dual
 
-    def _certificate(self, row_dual: np.ndarray, wl: np.ndarray) -> Certificate:
-        """The certificate of the LP just solved (its row duals, clipped; rows
-        added since have dual 0)."""
-        lp = self.h.getLp()
-        lower, upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
-        y = np.zeros(len(lower))
+    def _certificate(
+        self, row_dual: list[float], wl: np.ndarray, window: tuple[int, int, float, float]
+    ) -> Certificate:
+        """The certificate of the LP last solved, from its row duals (clipped; the
+        cut rows added since have dual 0). The rows and their bounds are this
+        model's own: count, volume, one neighbour row per member, the cuts."""
+        nlo, nhi, vlo, vhi = window
+        m, cuts = self.m, self._cut_matrix()
+        y = np.zeros(2 + m + cuts.shape[0])
         y[: len(row_dual)] = row_dual
+        neighbour = 0.0 if nlo >= 2 else np.inf
+        lower = np.concatenate(([nlo, vlo], np.full(m + cuts.shape[0], -np.inf)))
+        upper = np.concatenate(([nhi, vhi], np.full(m, neighbour), np.ones(cuts.shape[0])))
         y = np.where(np.isfinite(upper), y, np.minimum(y, 0.0))
         y = np.where(np.isfinite(lower), y, np.maximum(y, 0.0))
         rows = float((y[y > 0] * upper[y > 0]).sum() + (y[y < 0] * lower[y < 0]).sum())
-        a = lp.a_matrix_
-        matrix = sp.csc_matrix(
-            (np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_)),
-            shape=(len(lower), self.m),
-        )
-        return Certificate(rows, np.asarray(matrix.T @ y), np.isfinite(wl))
+        near = y[2 : 2 + m]
+        aty = y[0] + y[1] * self.d + near - self._adjacent @ near + cuts.T @ y[2 + m :]
+        return Certificate(rows, np.asarray(aty, dtype=float), np.isfinite(wl))
+
+    def _cut_matrix(self) -> sp.csr_matrix:
+        """The cut rows so far (x_i + x_j - x(border) <= 1), one row each."""
+        if self._cuts_built is None or self._cuts_built.shape[0] != len(self._cut_rows):
+            data: list[float] = []
+            cols: list[int] = []
+            starts = [0]
+            for i, j, border in self._cut_rows:
+                cols.extend([i, j, *border.tolist()])
+                data.extend([1.0, 1.0] + [-1.0] * len(border))
+                starts.append(len(cols))
+            self._cuts_built = sp.csr_matrix(
+                (data, cols, starts), shape=(len(self._cut_rows), self.m)
+            )
+        return self._cuts_built
 
     def carried(self, w: np.ndarray, certificate: Certificate) -> float:
         """Upper bound on sum w over connected sets in the windows of the subproblem
@@ -281,4 +311,5 @@ class PieceConnectedPricer:
         cols = np.concatenate(([i, j], border)).astype(np.int32)
         vals = np.concatenate(([1.0, 1.0], -np.ones(len(border))))
         self.h.addRow(-np.inf, 1.0, len(cols), cols, vals)
+        self._cut_rows.append((i, j, border))
         self.cuts += 1
