@@ -38,7 +38,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from consortia.solvers.lots.kernels import grow, improve
+from consortia.solvers.lots.kernels import csr, fits, grow, improve, limits
 
 COUNT_PRICES = (0.0, 0.5, 1.0, 2.0)  # multiples of the n_hi-th largest value
 
@@ -56,9 +56,8 @@ def grow_connected(
     Seeds are the best `seeds` members by w, after those listed in `first`; each
     is grown at every count price (multiples of the n_hi-th largest value) and
     improved by local search."""
-    # one machine-code signature per kernel: plain ints and floats, float64 arrays
-    limits = (int(window[0]), int(window[1]), float(window[2]), float(window[3]))
-    nlo, nhi, vlo, vhi = limits
+    bounds = limits(window)
+    nhi, vhi = bounds[1], bounds[3]
     eligible = np.nonzero(np.isfinite(w))[0]
     if not len(eligible):
         return -np.inf, None
@@ -72,7 +71,7 @@ def grow_connected(
         ahead = [int(local[i]) for i in first.tolist() if local[i] >= 0]
         order = list(dict.fromkeys(ahead + order))
     kth = float(np.sort(we)[::-1][min(nhi, len(we)) - 1])
-    indptr, indices = graph.indptr.astype(np.int64), graph.indices.astype(np.int64)
+    indptr, indices = csr(graph)
     best_value, best_set = -np.inf, None
     seen: set[bytes] = set()
     for price in dict.fromkeys(f * max(0.0, kth) for f in prices):
@@ -82,15 +81,14 @@ def grow_connected(
         for seed in order:
             if de[seed] > vhi:
                 continue
-            grown = grow(indptr, indices, shifted, de, node_cost, int(seed), limits)
-            count, volume = int(grown.sum()), float(de[grown].sum())
-            if not (nlo <= count <= nhi and vlo <= volume <= vhi):
+            grown = grow(indptr, indices, shifted, de, node_cost, int(seed), bounds)
+            if not fits(grown, de, bounds):
                 continue
             key = grown.tobytes()
             if key in seen:
                 continue
             seen.add(key)
-            inside = improve(indptr, indices, we, de, grown, limits)
+            inside = improve(indptr, indices, we, de, grown, bounds)
             value = float(we[inside].sum())
             if value > best_value:
                 best_value, best_set = value, eligible[np.nonzero(inside)[0]]

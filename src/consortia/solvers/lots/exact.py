@@ -83,7 +83,6 @@ class PieceConnectedPricer:
         m = len(self.members)
         self.graph = adj[self.members][:, self.members].tocsr()
         self.d = d[self.members]
-        self.cuts = 0
         self.last_others: list[np.ndarray] = []  # `solve`'s other sets (category indices)
         # the last LP solution of `bound` (category indices, values): it points
         # the heuristic at the members a connected set would likely hold
@@ -127,6 +126,11 @@ class PieceConnectedPricer:
         rows = np.arange(2, 2 + m, dtype=np.int32)
         h.changeRowsBounds(m, rows, np.full(m, -np.inf), np.full(m, upper))  # type: ignore[attr-defined]
         return wl
+
+    @property
+    def cuts(self) -> int:
+        """How many cuts this piece's LP holds."""
+        return len(self._cut_rows)
 
     def _values(self, w: np.ndarray, window: tuple[int, int, float, float]) -> np.ndarray | None:
         """The piece's values of w (local indices); None when too few members are
@@ -312,4 +316,3 @@ class PieceConnectedPricer:
         vals = np.concatenate(([1.0, 1.0], -np.ones(len(border))))
         self.h.addRow(-np.inf, 1.0, len(cols), cols, vals)
         self._cut_rows.append((i, j, border))
-        self.cuts += 1

@@ -17,10 +17,28 @@ from __future__ import annotations
 import heapq
 
 import numpy as np
+import scipy.sparse as sp
 from numba import njit
 
 # (n_lo, n_hi, v_lo, v_hi): plain ints and floats, one machine-code signature
 Window = tuple[int, int, float, float]
+
+
+def limits(window: tuple[float, float, float, float]) -> Window:
+    """A window as the kernels take it (one machine-code signature for all)."""
+    return (int(window[0]), int(window[1]), float(window[2]), float(window[3]))
+
+
+def csr(graph: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """A graph's CSR arrays as the kernels take them (int64 indptr, indices)."""
+    return graph.indptr.astype(np.int64), graph.indices.astype(np.int64)
+
+
+def fits(inside: np.ndarray, d: np.ndarray, window: Window) -> bool:
+    """Whether a member set's count and volume are in the windows."""
+    count, volume = int(inside.sum()), float(d[inside].sum())
+    return window[0] <= count <= window[1] and window[2] <= volume <= window[3]
+
 
 PATHS_TRIED = 20  # candidate paths evaluated per attachment, by estimated gain
 GROWTH_MOVES = 60  # local-search moves per grown set

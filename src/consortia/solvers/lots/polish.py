@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from consortia.solvers.lots.kernels import cut_vertices, descend, touching
+from consortia.solvers.lots.kernels import csr, cut_vertices, descend, fits, limits, touching
 from consortia.solvers.lots.settle import Window
 
 KICKS = 6  # perturbations of the local optimum
@@ -41,18 +41,14 @@ class _Search:
     indices 0..m-1, every value finite); the moves are ``kernels.descend``."""
 
     def __init__(self, graph: sp.csr_matrix, w: np.ndarray, d: np.ndarray, window: Window):
-        self.indptr = graph.indptr.astype(np.int64)
-        self.indices = graph.indices.astype(np.int64)
+        self.indptr, self.indices = csr(graph)
         self.w = np.asarray(w, dtype=np.float64)
         self.d = np.asarray(d, dtype=np.float64)
-        # one machine-code signature per kernel: plain ints and floats
-        self.window: Window = (int(window[0]), int(window[1]), float(window[2]), float(window[3]))
+        self.window = limits(window)
         self.eps = 1e-9 * max(1.0, float(np.abs(w).max()) if len(w) else 1.0)
 
     def fits(self, inside: np.ndarray) -> bool:
-        nlo, nhi, vlo, vhi = self.window
-        count, volume = int(inside.sum()), float(self.d[inside].sum())
-        return nlo <= count <= nhi and vlo <= volume <= vhi
+        return fits(inside, self.d, self.window)
 
     def descend(self, inside: np.ndarray) -> np.ndarray:
         """Best moves until none gains (``kernels.descend``)."""
