@@ -220,6 +220,35 @@ def test_rounds_shared_with_the_helper_keep_the_bound_honest(monkeypatch) -> Non
     assert by_helper[0] >= 6, by_helper
 
 
+def test_rounds_past_their_screen_budget_keep_the_bound_honest(monkeypatch) -> None:
+    """Rounds whose screening budget is spent at once (none of their subproblems
+    LP-screened, all searched unscreened, the proofs settling what is left):
+    on random tiny instances with a collaboration graph the bound stays at or above
+    the brute-force optimum, ``optimal`` only at it, and the rounds did hand
+    unscreened subproblems to the search."""
+    from consortia.solvers.lots import solver as lots_solver
+
+    monkeypatch.setattr(lots_solver, "SCREEN_ALL", 0)
+    monkeypatch.setattr(lots_solver, "SCREEN_FIRST", 10**6)
+    monkeypatch.setattr(lots_solver, "SCREEN_SECONDS", 0.0)
+    unscreened = [0]
+    screen = lots_solver._ExactPricing.screen
+
+    def counted(self, ubs, results, tol, deadline, budget=None):
+        before = [u.copy() for u in ubs]
+        out = screen(self, ubs, results, tol, deadline, budget)
+        if budget is not None:
+            # nothing screened: every subproblem returned keeps its bound
+            for ub, task, seeds in out:
+                assert seeds is None and -ub == before[task[0]][task[1]]
+            unscreened[0] += len(out)
+        return out
+
+    monkeypatch.setattr(lots_solver._ExactPricing, "screen", counted)
+    assert _lots_honest_on_tiny_graphs(6) == 6
+    assert unscreened[0] >= 6, unscreened
+
+
 def _lots_honest_on_tiny_graphs(count: int, time_limit: float | None = None) -> int:
     """Solve the first `count` random tiny instances with a collaboration graph and
     a positive optimum with ``lots``: bound (the reported one and the lot

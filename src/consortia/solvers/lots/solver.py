@@ -93,7 +93,10 @@ SETTLE_HELPER = True  # price and settle in a helper process too (two cores or m
 HELPER_FROM = 6  # subproblems in a proof batch from which the helper is started (~1 s)
 HELPER_QUEUE = 100  # subproblems screened in a round from which it is started
 SCREEN_ALL = 1500  # subproblems LP-screened per round when no more are positive
-SCREEN_FIRST = 300  # else only the best this many
+SCREEN_FIRST = 300  # else only the best this many,
+# for at most these seconds in a round; those left are searched unscreened (at
+# 1,000 organizations a screen takes ~85 ms, and rounds of 300 took 15-20 s)
+SCREEN_SECONDS = 2.0
 CONNECTED_COLUMNS = 30  # per category and round, with a graph
 PROOF_FROM = 0.55  # of the time limit: with a graph, proving starts (at the latest)
 PROOF_BATCH = 24  # subproblems settled between two bound LPs (each LP ~1 s on medium)
@@ -729,7 +732,7 @@ class _ExactPricing:
         HELPER_QUEUE subproblems on.
         Returns (member sets found as [(category, row, members)], whether no
         subproblem is left with ub > tol)."""
-        positive = self.screen(ubs, results, tol, deadline)
+        positive = self.screen(ubs, results, tol, deadline, SCREEN_SECONDS)
         if _late(deadline):
             return [], False
         # the helper searches when it screened (it was worth starting for the queue)
@@ -760,12 +763,20 @@ class _ExactPricing:
         return found, not left and self.last_screened_all
 
     def screen(
-        self, ubs: list[np.ndarray], results: list[_Priced], tol: float, deadline: float | None
+        self,
+        ubs: list[np.ndarray],
+        results: list[_Priced],
+        tol: float,
+        deadline: float | None,
+        budget: float | None = None,
     ) -> list[tuple[float, Task, np.ndarray | None]]:
         """The LP screen of the subproblems with ub > tol, after their certificates
         (``certify``), best first, shared with the helper process from HELPER_QUEUE
         on (ubs and the known bounds lowered in place, certificates kept): the
-        subproblems still positive, as (-ub, task, seeds for the search)."""
+        subproblems still positive, as (-ub, task, seeds for the search). With a
+        `budget` (seconds) and more positive subproblems than SCREEN_ALL, screening
+        stops after it, and the best SCREEN_FIRST not screened by then are returned
+        with their bounds unchanged and no seeds."""
         self.last_queue = sum(int((ub > tol).sum()) for ub in ubs)
         self.last_carried = self.certify(ubs, results, tol)
         queue = [
@@ -775,17 +786,24 @@ class _ExactPricing:
         ]
         queue.sort()
         # early rounds leave thousands of subproblems positive: screen the best only
-        screened = queue if len(queue) <= SCREEN_ALL else queue[:SCREEN_FIRST]
-        self.last_screened_all = len(screened) == len(queue)
+        self.last_screened_all = len(queue) <= SCREEN_ALL
+        screened = queue if self.last_screened_all else queue[:SCREEN_FIRST]
         self.screened_at = results
         helper = self.screened_by = self._helper(len(screened), HELPER_QUEUE)
-        stop_at = _wall(deadline)
+        until = deadline
+        if budget is not None and not self.last_screened_all:
+            until = _earlier(deadline, time.perf_counter() + budget)
+        stop_at = _wall(until)
         tasks = [self._task(ci, r, results[ci]) for _, ci, r in screened]
         positive: list[tuple[float, Task, np.ndarray | None]] = []
+        done: set[tuple[int, int]] = set()
 
         def screened_one(task: Task, answer: Screened) -> None:
             ci, r = task[0], task[1]
             ub, seeds, certificate = answer
+            if not math.isfinite(ub):  # the helper's answer past the budget
+                return
+            done.add((ci, r))
             if certificate is not None:
                 self.certificates[(ci, r)] = certificate
             self.known[ci][r] = min(self.known[ci][r], ub)
@@ -798,8 +816,12 @@ class _ExactPricing:
             lambda task: screen(self._pricer(task[0], task[2]), *task[3:]),
             None if helper is None else partial(_submit, helper, screen_batch, stop_at=stop_at),
             screened_one,
-            stop=lambda: _late(deadline),
+            stop=lambda: _late(until),
         )
+        if not _late(deadline):
+            positive += [
+                (-float(ubs[t[0]][t[1]]), t, None) for t in tasks if (t[0], t[1]) not in done
+            ]
         positive.sort(key=lambda p: p[0])
         return positive
 
