@@ -448,10 +448,10 @@ def test_the_integer_master_reaches_the_optimum_beyond_the_lp_support(
     assert short >= 1
 
 
-def _capacity_case() -> tuple[LotMaster, list[Lot]]:
+def _capacity_case_unsolved() -> tuple[LotMaster, list[Lot]]:
     """One offer at 9 a unit, capacity 100, lots live from period 1 to 4: A = {O1,
     O2} (60 units at 10: net 4 x 60 = 240), B = {O3} (60 at 9.5: 120), C = {O4}
-    (40 at 9.25: 40), in a master whose LP takes A and 2/3 of B (320)."""
+    (40 at 9.25: 40), in a master over the three (its LP not solved)."""
 
     def frame(rows: list[list[object]], columns: str) -> pd.DataFrame:
         return pd.DataFrame([[str(v) for v in r] for r in rows], columns=columns.split())
@@ -480,6 +480,12 @@ def _capacity_case() -> tuple[LotMaster, list[Lot]]:
     assert [o.net for o in outs] == pytest.approx([240, 120, 40])
     master = LotMaster(inst, build_category_data(inst))
     master.add([(o, True) for o in outs])
+    return master, lots
+
+
+def _capacity_case() -> tuple[LotMaster, list[Lot]]:
+    """``_capacity_case_unsolved`` with its LP solved (A and 2/3 of B: 320)."""
+    master, lots = _capacity_case_unsolved()
     assert master.solve_lp()[0] == pytest.approx(320)
     return master, lots
 
@@ -506,6 +512,28 @@ def test_a_dive_cut_short_rounds_its_last_lp_point(monkeypatch: pytest.MonkeyPat
     plan = master.dive(np.ones(3), 0.6, 1.0)
     assert plan is not None
     assert {o.lot for o in plan} == {lots[0]}
+
+
+def test_the_integer_master_keeps_to_its_limit_when_its_lp_cannot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every LP of the lot master stopped by its limit before it has a solution
+    (the LP that fixes columns by reduced cost, and the dives): ``solve_lp`` says
+    so, and ``solve_ip`` gives that LP at most DIVE_SHARE of its time, rounds no
+    point of it, and still ends at the pool's optimum, A + C = 280, by the MIP."""
+    from consortia.solvers.lots import master as master_module
+
+    limits: list[float] = []
+    monkeypatch.setattr(master_module, "set_time_limit", lambda h, s: limits.append(s))
+    monkeypatch.setattr(master_module, "run", lambda h: h.clearSolver())
+    master, lots = _capacity_case_unsolved()
+    master.solve_lp(seconds=5.0)
+    assert not master.lp_optimal() and len(limits) == 1 and 4.9 < limits[0] <= 5.0
+    limits.clear()
+    plan, _ = master.solve_ip(10.0, [])
+    assert limits and max(limits) <= master_module.DIVE_SHARE * 10.0 + 1e-9
+    assert master.lp_plan == []
+    assert {o.lot for o in plan} == {lots[0], lots[2]}
 
 
 def _dense_own_correction(pr: CategoryPricing, beta: np.ndarray, own: np.ndarray) -> np.ndarray:

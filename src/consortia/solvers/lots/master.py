@@ -38,7 +38,7 @@ from collections.abc import Mapping
 import highspy
 import numpy as np
 
-from consortia.backend.highs import new_highs, run
+from consortia.backend.highs import new_highs, run, set_time_limit
 from consortia.data.instance import Instance
 from consortia.formulations.pool import solve_pool
 from consortia.rules.plan import LotOutcome
@@ -258,8 +258,11 @@ class LotMaster:
         self.h.changeColsBounds(n, idx, np.zeros(n), upper)
         self.relaxed_allowed = allowed
 
-    def solve_lp(self, central: bool = False) -> tuple[float, np.ndarray]:
-        """LP optimum over the pool and the row duals (clipped to >= 0).
+    def solve_lp(
+        self, central: bool = False, seconds: float | None = None
+    ) -> tuple[float, np.ndarray]:
+        """LP optimum over the pool and the row duals (clipped to >= 0); with
+        `seconds`, HiGHS stops there (its model status then says so).
 
         central: interior point without crossover, for duals inside the optimal
         face. A vertex of this degenerate master often charges a lot's whole
@@ -268,17 +271,26 @@ class LotMaster:
         Rule-8b rows that the point breaks are added and the LP solved again."""
         if not self.columns:
             return 0.0, np.zeros(self.num_rows)
+        until = None if seconds is None else time.perf_counter() + seconds
         while True:
-            value, duals = self._solve_lp(central)
+            left = None if until is None else max(0.01, until - time.perf_counter())
+            value, duals = self._solve_lp(central, left)
             broken = self._broken_own(self.primal())
             if not broken or self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 return value, duals
             self.activate_own(broken)
 
-    def _solve_lp(self, central: bool) -> tuple[float, np.ndarray]:
+    def lp_optimal(self) -> bool:
+        """Whether the last solve reached its optimum (not stopped by its limit)."""
+        return bool(self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal)
+
+    def _solve_lp(self, central: bool, seconds: float | None) -> tuple[float, np.ndarray]:
         """One solve of the LP as it stands (``solve_lp``)."""
         h = self.h
-        h.setOptionValue("time_limit", 1e9)
+        if seconds is None:
+            h.setOptionValue("time_limit", 1e9)
+        else:
+            set_time_limit(h, seconds)
         if central:
             h.clearSolver()
             h.setOptionValue("solver", "ipm")
@@ -399,7 +411,10 @@ class LotMaster:
         batch = np.empty(0, dtype=np.int64)  # the last fixes, largest LP value first
         x: np.ndarray | None = None  # the last LP point
         while time.perf_counter() < until:
+            set_time_limit(h, max(0.01, until - time.perf_counter()))
             run(h)
+            if h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
+                break
             if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 if not len(batch):
                     break
@@ -428,10 +443,10 @@ class LotMaster:
         # x met the fixes before the last batch, which are all at 1 in it
         return self._round(x, top > 0.0)
 
-    def _useful(self, incumbent: float) -> tuple[np.ndarray, np.ndarray]:
+    def _useful(self, incumbent: float, seconds: float) -> tuple[np.ndarray, np.ndarray]:
         """Columns that can be in a plan better than `incumbent` (reduced-cost fixing),
         and every column's reduced cost at the real-column LP's duals (all 0 if that
-        LP is not solved to optimality).
+        LP is not solved to optimality within `seconds`).
 
         With y >= 0 the duals of the LP over the real columns, every 0/1 packing x
         of the pool has value <= b.y + sum_j rc_j x_j, so a column with
@@ -440,7 +455,7 @@ class LotMaster:
         n = len(self.columns)
         keep = np.ones(n, dtype=bool)
         self.allow_relaxed(False)
-        lp, y = self.solve_lp()
+        lp, y = self.solve_lp(seconds=seconds)
         if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return keep, np.zeros(n)
         rc = np.array([self.reduced_cost(out, y) for out in self.columns])
@@ -477,10 +492,13 @@ class LotMaster:
         idx = np.arange(n, dtype=np.int32)
         upper = np.where(np.array(self.real), 1.0, 0.0)
         self.lp_plan = []
-        useful, rc = self._useful(sum(o.net for o in start))
+        useful, rc = self._useful(sum(o.net for o in start), DIVE_SHARE * time_limit)
         upper[~useful] = 0.0
+        solved = self.lp_optimal()
         x = self.primal()  # the vertex `_useful` solved for (none if it failed)
-        support = (x > INTEGRAL) & (upper > 0.0) if len(x) == n else np.zeros(n, dtype=bool)
+        support = np.zeros(n, dtype=bool)
+        if solved and len(x) == n:
+            support = (x > INTEGRAL) & (upper > 0.0)
         dive_until = started + DIVE_SHARE * time_limit
         for threshold in DIVE_THRESHOLDS:
             if time.perf_counter() >= dive_until:
@@ -501,6 +519,8 @@ class LotMaster:
             chosen = {o.lot for o in plan}
             keep |= np.array([col.lot in chosen for col in self.columns])
             keep &= upper > 0.0
+            if not keep.any():  # no LP point and no plan yet: a larger one
+                continue
             searched = time.perf_counter()
             whole = bool(keep.sum() >= (upper > 0.0).sum())
             if whole:

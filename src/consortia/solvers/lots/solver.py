@@ -124,6 +124,7 @@ GRAPH_TOL = 1e-6
 # keep to their limits, bar the whole pool's, which it searches only with time to
 # spare: ``LotMaster.solve_ip``)
 INTEGER_SHARE = 0.85
+VARIANT_SHARE = 0.15  # of the time left then, at most, for the LP the variants come from
 # a proof that found nothing but left bounds open (searches at their time limits) is
 # run again with limits this many times longer, up to MAX_PATIENCE times the first
 PATIENCE_STEP, MAX_PATIENCE = 4.0, 64.0
@@ -503,10 +504,14 @@ def solve_lots(
 
     t = time.perf_counter()
     # the LP's lots at other starts and without a limited member: a plan may need
-    # them to stagger what the LP mixes
-    master.solve_lp()
-    support = [master.columns[j] for j in np.nonzero(master.primal() > 1e-6)[0] if master.real[j]]
-    master.add([(out, True) for out in integer_variants(inst, support)])
+    # them to stagger what the LP mixes (limited like the integer master's own LP,
+    # which with every rule-8b row ran for minutes at 5,000 organizations)
+    left = None if deadline is None else VARIANT_SHARE * max(0.0, deadline - time.perf_counter())
+    master.solve_lp(seconds=left)
+    if master.lp_optimal():
+        x = master.primal()
+        support = [master.columns[j] for j in np.nonzero(x > 1e-6)[0] if master.real[j]]
+        master.add([(out, True) for out in integer_variants(inst, support)])
     left = 1e9 if deadline is None else deadline - time.perf_counter()
     remaining = max(0.5, INTEGER_SHARE * left)
     plan, _ = master.solve_ip(remaining, greedy)
