@@ -91,6 +91,22 @@ def test_in_out_proofs_keep_the_bound_valid_and_below_the_centre(monkeypatch) ->
         return inner(*args)
 
     monkeypatch.setattr(lots_solver, "_mixed_bounds", spied)
+    # the first pricing after each master LP is its round's: smoothed towards the
+    # centre (PRICE_SMOOTHING) where a centre is known
+    events: list[tuple[str, np.ndarray]] = []
+    solve_lp, price_all = lots_solver.LotMaster.solve_lp, lots_solver._price_all
+
+    def spied_lp(self, *args, **kwargs):
+        out = solve_lp(self, *args, **kwargs)
+        events.append(("lp", out[1]))
+        return out
+
+    def spied_price(master, pricings, y, *args):
+        events.append(("price", y))
+        return price_all(master, pricings, y, *args)
+
+    monkeypatch.setattr(lots_solver.LotMaster, "solve_lp", spied_lp)
+    monkeypatch.setattr(lots_solver, "_price_all", spied_price)
     lower = 0
     for seed in range(30):
         inst = instance_from_tables(random_path_graph_tables(seed))
@@ -103,6 +119,13 @@ def test_in_out_proofs_keep_the_bound_valid_and_below_the_centre(monkeypatch) ->
         lower += result.best_bound < found.bound - 1e-6 * scale
     assert lower >= 5, lower
     assert len(mixed) >= 3 and all(0.0 < a < 1.0 for a in mixed), mixed
+    rounds = [
+        (y, priced)
+        for (kind, y), (then, priced) in zip(events, events[1:], strict=False)
+        if kind == "lp" and then == "price"
+    ]
+    smoothed = sum(not np.allclose(y, priced) for y, priced in rounds)
+    assert smoothed >= 3, (smoothed, len(rounds))
 
 
 def test_mixed_bounds_combine_the_two_ends() -> None:
