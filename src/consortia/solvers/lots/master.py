@@ -456,7 +456,7 @@ class LotMaster:
         keep = np.ones(n, dtype=bool)
         self.allow_relaxed(False)
         lp, y = self.solve_lp(seconds=seconds)
-        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        if not self.lp_optimal():
             return keep, np.zeros(n)
         rc = np.array([self.reduced_cost(out, y) for out in self.columns])
         real = np.array(self.real)
