@@ -333,8 +333,8 @@ def solve_lots(
                     # gives a valid bound, and the Lagrangian is convex in it
                     t = time.perf_counter()
                     at, at_results, at_ubs, at_obj = priced_at, results, ubs, dual_obj
-                    # in-out: at the LP's duals once a round that screened every
-                    # subproblem finds no lot (they may then prove the LP optimal)
+                    # in-out: at the round's own point once a round that screened
+                    # every subproblem finds no lot (it may then prove the LP optimal)
                     if (
                         smooth
                         and centre is not None
