@@ -520,8 +520,10 @@ def solve_lots(
     # the LP's lots at other starts and without a limited member: a plan may need
     # them to stagger what the LP mixes (limited like the integer master's own LP,
     # which with every rule-8b row ran for minutes at 5,000 organizations)
-    left = None if deadline is None else VARIANT_SHARE * max(0.0, deadline - time.perf_counter())
-    master.solve_lp(seconds=left)
+    variant_seconds = None
+    if deadline is not None:
+        variant_seconds = VARIANT_SHARE * max(0.0, deadline - time.perf_counter())
+    master.solve_lp(seconds=variant_seconds)
     if master.lp_optimal():
         x = master.primal()
         support = [master.columns[j] for j in np.nonzero(x > 1e-6)[0] if master.real[j]]
@@ -824,7 +826,7 @@ class _ExactPricing:
         def screened_one(task: Task, answer: Screened) -> None:
             ci, r = task[0], task[1]
             ub, seeds, certificate = answer
-            if not math.isfinite(ub):  # the helper's answer past the budget
+            if not math.isfinite(ub):  # no answer (the helper past its stop): unscreened
                 return
             done.add((ci, r))
             if certificate is not None:
