@@ -89,3 +89,53 @@ def test_branch_and_cut_against_enumeration(chunk: int) -> None:
                     x[members] = 1.0
                     assert x[i] + x[j] - 1.0 <= x[border].sum(), (seed, i, j, border, members)
     assert solved > 40 and cut_sets > 20
+
+
+def test_a_start_and_known_cuts_prune_but_never_change_the_answer() -> None:
+    """Started from any connected set in the windows (the worst one, so the search
+    must still move), or from the best disconnected set of two (worth more than the
+    best connected set in some cases: SCIP must refuse it), and given the cuts of
+    searches on the same graph at other values, the search ends at the enumerated
+    best, connected."""
+    started = tempting = known_cuts = 0
+    for seed in range(60):
+        graph, neighbours, w, d, window = _instance(seed)
+        nlo, nhi, vlo, vhi = window
+        fits = [
+            m
+            for m in _connected_sets(len(w), neighbours)
+            if nlo <= len(m) <= nhi and vlo <= d[m].sum() <= vhi and np.isfinite(w[m]).all()
+        ]
+        if not fits:
+            continue
+        truth = max(float(w[m].sum()) for m in fits)
+        worst = min(fits, key=lambda m: float(w[m].sum()))
+        tol = 1e-6 * (1.0 + float(np.abs(w[np.isfinite(w)]).sum()))
+        eligible = np.nonzero(np.isfinite(w))[0]
+        loose = sorted(
+            (
+                [int(i), int(j)]
+                for i, j in itertools.combinations(eligible.tolist(), 2)
+                if j not in neighbours[i]
+            ),
+            key=lambda m: -float(w[m].sum()),
+        )
+        rng = np.random.default_rng(seed)
+        known = []
+        for _ in range(3):
+            other = np.where(np.isfinite(w), rng.normal(2.0, 10.0, size=len(w)), -np.inf)
+            known += branch_and_cut(graph, d, other, (2, len(w), 0.0, np.inf), 30.0).cuts
+        known_cuts += len(known)
+        for start in [np.array(worst), *(np.array(loose[:1]) if loose else [])]:
+            out = branch_and_cut(graph, d, w, window, 30.0, start=start, known=known)
+            assert out.found is not None and is_connected(out.found.tolist(), neighbours), seed
+            assert float(w[out.found].sum()) == pytest.approx(truth, abs=tol), seed
+            assert out.bound >= truth - tol, seed
+            started += 1
+            tempting += bool(
+                not is_connected(start.tolist(), neighbours)
+                and float(w[start].sum()) > truth + tol
+                and nlo <= 2 <= nhi
+                and vlo <= d[start].sum() <= vhi
+            )
+    assert started > 30 and tempting > 3 and known_cuts > 20

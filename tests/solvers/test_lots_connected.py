@@ -204,7 +204,8 @@ def test_settling_bounds_the_best_lot_and_returns_only_improving_ones() -> None:
 def test_settling_scales_its_time_limits_by_patience() -> None:
     """settle decides within DECIDE_SECONDS and optimises within OPTIMISE_SECONDS,
     each times `patience` (never past `stop_at`): a proof that found nothing but
-    left bounds open is run again with longer searches."""
+    left bounds open is run again with longer searches. The optimisation starts
+    from the lot the decision found."""
     import time
 
     from consortia.solvers.lots import settle as settling
@@ -218,8 +219,9 @@ def test_settling_scales_its_time_limits_by_patience() -> None:
             self.limits.append(("decide", limit))
             return float(w.sum()), np.array([0])
 
-        def solve(self, w, window, limit):
+        def solve(self, w, window, limit, start=None):
             self.limits.append(("solve", limit))
+            self.start = start
             return float(w.sum()), np.array([0])
 
     w = np.array([5.0, 1.0])
@@ -230,6 +232,7 @@ def test_settling_scales_its_time_limits_by_patience() -> None:
             ("decide", pytest.approx(patience * settling.DECIDE_SECONDS)),
             ("solve", pytest.approx(patience * settling.OPTIMISE_SECONDS)),
         ]
+        assert pricer.start.tolist() == [0]
     pricer = Recorder()
     settling.settle(pricer, w, (1, 2, 0.0, 10.0), 1.0, 1e-6, time.time() + 1.0, patience=64.0)
     assert all(limit <= 1.0 for _, limit in pricer.limits)

@@ -173,11 +173,18 @@ def branch_and_cut(
     time_limit: float,
     threshold: float | None = None,
     gap: float = 1e-7,
+    start: np.ndarray | None = None,
+    known: list[tuple[int, int, np.ndarray]] | None = None,
 ) -> Outcome:
     """The best connected set of the members with finite `w` (local indices; `graph`
     and `d` over the same members) in the count and volume `window`; with a
     `threshold`, whether one reaches it (stopping at the first that does: the bound
-    is then the threshold when none does). See the module docstring."""
+    is then the threshold when none does). `start`, a connected set in the windows
+    (local indices), is offered as the first solution: its value prunes the search
+    from the root on (SCIP checks it like any other and drops it if it is not one).
+    `known` cuts (i, j, N(S)) hold for every connected set (``Outcome.cuts`` of
+    earlier searches on the same graph): SCIP adds each to its LP when violated.
+    See the module docstring."""
     nlo, nhi, vlo, vhi = window
     allowed = np.isfinite(w)
     index = np.nonzero(allowed)[0]
@@ -199,6 +206,14 @@ def branch_and_cut(
         for k, x in at.items():
             near = graph.indices[graph.indptr[k] : graph.indptr[k + 1]]
             model.addCons(x <= quicksum(at[j] for j in near.tolist() if j in at))
+    for i, j, border in known or ():
+        if i in at and j in at:
+            model.addCons(
+                at[i] + at[j] - quicksum(at[k] for k in border.tolist() if k in at) <= 1,
+                initial=False,
+                separate=True,
+                removable=True,
+            )
     if threshold is not None:
         model.addCons(value >= threshold)
         model.setParam("limits/solutions", 1)
@@ -229,6 +244,14 @@ def branch_and_cut(
     model.setParam("limits/time", max(0.01, time_limit))
     model.setParam("limits/gap", gap)
     model.setParam("randomization/randomseedshift", 0)
+    if start is not None:
+        # measured with the known cuts on the 172 proof settlements of one
+        # `m200-seed2` run: 18% less time, and more optimisations end in their limit
+        chosen = set(start.tolist())
+        solution = model.createSol()
+        for k, x in at.items():
+            model.setSolVal(solution, x, 1.0 if k in chosen else 0.0)
+        model.addSol(solution, free=True)
     model.optimize()
     status = model.getStatus()
     found = None

@@ -231,15 +231,22 @@ class PieceConnectedPricer:
         return certificate.bound(w[self.members]) if self.m else -math.inf
 
     def solve(
-        self, w: np.ndarray, window: tuple[int, int, float, float], time_limit: float
+        self,
+        w: np.ndarray,
+        window: tuple[int, int, float, float],
+        time_limit: float,
+        start: np.ndarray | None = None,
     ) -> tuple[float, np.ndarray | None]:
         """(upper bound on sum w over connected sets in the windows, best connected
         set found as category indices or None; exact when the search finished). w is
-        over the category's organizations, -inf where a member may not be chosen."""
+        over the category's organizations, -inf where a member may not be chosen;
+        `start`, a connected set in the windows known already (category indices),
+        starts the search."""
         wl = self._values(w, window)
         if wl is None:
             return -math.inf, None
-        out = self._search(wl, window, time_limit)
+        local = None if start is None else np.searchsorted(self.members, start)
+        out = self._search(wl, window, time_limit, start=local)
         self.last_others = [self.members[o] for o in out.others]
         if not math.isfinite(out.bound):
             return out.bound, None
@@ -275,10 +282,13 @@ class PieceConnectedPricer:
         window: tuple[int, int, float, float],
         time_limit: float,
         threshold: float | None = None,
+        start: np.ndarray | None = None,
     ) -> Outcome:
-        """Branch-and-cut on this piece; the cuts it made at disconnected integral
-        points join the LP screen."""
-        out = branch_and_cut(self.graph, self.d, wl, window, time_limit, threshold)
+        """Branch-and-cut on this piece, with the cuts its LP screen holds; the cuts
+        it made at disconnected integral points join them."""
+        out = branch_and_cut(
+            self.graph, self.d, wl, window, time_limit, threshold, start=start, known=self._cut_rows
+        )
         for i, j, border in out.cuts:
             self._add_cut(i, j, border)
         return out

@@ -64,7 +64,7 @@ def settle(
     left = stop_at - time.time()
     if left <= 0:
         return math.inf, best, []
-    bound, found = pricer.solve(w, window, min(patience * OPTIMISE_SECONDS, left))
+    bound, found = pricer.solve(w, window, min(patience * OPTIMISE_SECONDS, left), start=best)
     if found is not None and float(w[found].sum()) > float(w[best].sum()):
         best = found
     others = [
