@@ -276,3 +276,49 @@ def _lots_honest_on_tiny_graphs(count: int, time_limit: float | None = None) -> 
         if checked == count:
             break
     return checked
+
+
+def test_a_round_lp_stopped_by_its_limit_ends_column_generation_honestly(monkeypatch) -> None:
+    """Each round LP gets the time to its deadline (the first the solve's, the
+    others the column generation's share): a round LP stopped there ends the
+    rounds before any pricing at its unfinished duals, and on random tiny
+    instances (with and without a graph) the plan is feasible and at most the
+    brute-force optimum, the bound at least it."""
+    from consortia.solvers.lots import solver as lots_solver
+
+    seconds: list[float | None] = []
+    priced_after_stop = [0]
+    solve_lp, price_all = lots_solver.LotMaster.solve_lp, lots_solver._price_all
+
+    def spied_lp(self, *args, **kwargs):
+        out = solve_lp(self, *args, **kwargs)
+        if "central" in kwargs:  # a round's LP
+            seconds.append(kwargs["seconds"])
+            self.stopped_here = len(seconds) % 2 == 0  # every second round's, stopped
+        return out
+
+    def stopped(self) -> bool:
+        return bool(getattr(self, "stopped_here", False))
+
+    def spied_price(master, *args):
+        priced_after_stop[0] += stopped(master)
+        return price_all(master, *args)
+
+    monkeypatch.setattr(lots_solver.LotMaster, "solve_lp", spied_lp)
+    monkeypatch.setattr(lots_solver.LotMaster, "lp_stopped", stopped)
+    monkeypatch.setattr(lots_solver, "_price_all", spied_price)
+    ended = 0
+    for seed in range(24):
+        inst = instance_from_tables(random_tiny_tables(seed))
+        expected, _ = enumerate_optimum(inst)
+        seconds.clear()
+        result = solve(inst, SolveOptions(formulation="lots", time_limit=20.0))
+        tol = 1e-6 * max(1.0, abs(expected))
+        assert assess_plan(inst, [o.lot for o in result.outcomes]).feasible, seed
+        assert result.objective <= expected + tol and result.best_bound >= expected - tol, seed
+        assert all(s is not None and 0.0 < s <= 20.0 for s in seconds), (seed, seconds)
+        if len(seconds) >= 2:
+            ended += 1
+            assert len(seconds) == 2 and result.iterations == 2, seed
+            assert any("in its LP" in m for m in result.messages), seed
+    assert priced_after_stop[0] == 0 and ended >= 5, ended

@@ -280,6 +280,10 @@ class LotMaster:
                 return value, duals
             self.activate_own(broken)
 
+    def lp_stopped(self) -> bool:
+        """Whether the last solve was stopped by its time limit."""
+        return bool(self.h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit)
+
     def lp_optimal(self) -> bool:
         """Whether the last solve reached its optimum (not stopped by its limit)."""
         return bool(self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal)

@@ -208,6 +208,7 @@ def solve_lots(
     converged = False
     iterations = QUICK_ITERATIONS
     last_lp = 0.0
+    last_y: np.ndarray | None = None  # the duals of the last LP solved to its end
     # 1: relaxed columns in the LP (bound); 2: real columns only (plan). With a
     # collaboration graph the relaxed LP is far above every connected plan, so the
     # bound comes from exact connected pricing instead and phase 1 is skipped.
@@ -241,9 +242,15 @@ def solve_lots(
         while rounds < MAX_ROUNDS:
             rounds += 1
             t = time.perf_counter()
-            lp, y = master.solve_lp(central=graph_mode)
+            # limited to the share's end (the first LP to the solve's): at 5,000
+            # organizations a round LP takes seconds, and nothing else stopped it
+            lp_until = deadline if rounds == 1 else cg_deadline
+            lp, y = master.solve_lp(central=graph_mode, seconds=_seconds_to(lp_until))
             laps["lp"] += time.perf_counter() - t
-            last_lp = lp
+            if master.lp_stopped():  # no duals of the LP to price at
+                messages.append("column generation stopped at its time share (in its LP)")
+                break
+            last_lp, last_y = lp, y
             t = time.perf_counter()
             # in-out: the rounds price at duals smoothed towards the centre's (Wentges)
             priced_beta, priced_at = 0.0, y
@@ -511,7 +518,11 @@ def solve_lots(
     finally:
         exact.close()
     # the last LP duals of the formation rows: what one more slot is worth there
-    slot_values = {p: float(y[r]) for p, r in master.form_row.items() if rounds and y[r] > 1e-9}
+    slot_values = {
+        p: float(last_y[r])
+        for p, r in master.form_row.items()
+        if last_y is not None and last_y[r] > 1e-9
+    }
     if defects:
         messages.append(f"{defects} priced member sets broke a non-relaxable rule (dropped)")
     root_bound = bound
@@ -620,6 +631,11 @@ def _bound_seconds(deadline: float | None) -> float:
     if deadline is None:
         return BOUND_SECONDS
     return max(0.05, min(BOUND_SECONDS, 0.5 * (deadline - time.perf_counter())))
+
+
+def _seconds_to(deadline: float | None) -> float | None:
+    """Seconds left to a perf_counter deadline (None: none), at least 0.01."""
+    return None if deadline is None else max(0.01, deadline - time.perf_counter())
 
 
 def _late(deadline: float | None) -> bool:
