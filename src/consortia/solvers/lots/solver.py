@@ -242,8 +242,8 @@ def solve_lots(
         while rounds < MAX_ROUNDS:
             rounds += 1
             t = time.perf_counter()
-            # limited to the share's end (the first LP to the solve's): at 5,000
-            # organizations a round LP takes seconds, and nothing else stopped it
+            # limited like every other LP here: the first to the solve's deadline,
+            # the others to the share's end
             lp_until = deadline if rounds == 1 else cg_deadline
             lp, y = master.solve_lp(central=graph_mode, seconds=_seconds_to(lp_until))
             laps["lp"] += time.perf_counter() - t
