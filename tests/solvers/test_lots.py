@@ -7,6 +7,8 @@ optimum, and ``optimal`` only when the plan is optimal.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from scipy.sparse.csgraph import connected_components
@@ -322,3 +324,49 @@ def test_a_round_lp_stopped_by_its_limit_ends_column_generation_honestly(monkeyp
             assert len(seconds) == 2 and result.iterations == 2, seed
             assert any("in its LP" in m for m in result.messages), seed
     assert priced_after_stop[0] == 0 and ended >= 5, ended
+
+
+def test_a_screen_that_finds_no_member_set_settles_its_subproblem(monkeypatch) -> None:
+    """``examine.screen`` answers -inf where no member set fits a subproblem's
+    windows: the round's screen then lowers its bound to -inf, returns it no more
+    and counts it screened. +inf is no answer (the helper past its stop): the
+    subproblem keeps its bound, is returned to be searched, and the screen says not
+    every subproblem was screened."""
+    from consortia.rules.connectivity import adjacency
+    from consortia.solvers.lots import solver as lots_solver
+    from consortia.solvers.lots.master import LotMaster
+
+    checked = 0
+    for seed in range(40):
+        tables = random_tiny_tables(seed)
+        if "collaboration" not in tables:
+            continue
+        inst = instance_from_tables(tables)
+        cats = build_category_data(inst)
+        master = LotMaster(inst, cats)
+        pricings = [CategoryPricing(d, build_subproblems(inst, d)) for d in cats]
+        graphs = [adjacency(pr.data.orgs, inst.neighbours) for pr in pricings]
+        results = lots_solver._price_all(
+            master, pricings, np.zeros(master.num_rows), inst.settings.horizon, 8
+        )
+        before = [r.result.ub.copy() for r in results]
+        if not any((ub > 1e-9).any() for ub in before):
+            continue
+        for answer in (math.inf, -math.inf):
+            monkeypatch.setattr(lots_solver, "screen", lambda *a, v=answer: (v, None, None))
+            exact = lots_solver._ExactPricing(pricings, graphs)
+            ubs = [ub.copy() for ub in before]
+            try:
+                positive = exact.screen(ubs, results, 1e-9, None)
+            finally:
+                exact.close()
+            queued = sum(int((ub > 1e-9).sum()) for ub in before)
+            if answer == math.inf:
+                assert len(positive) == queued and not exact.last_screened_all, seed
+                assert all(np.array_equal(a, b) for a, b in zip(ubs, before, strict=True))
+            else:
+                assert positive == [] and exact.last_screened_all, seed
+                for ub, was in zip(ubs, before, strict=True):
+                    assert (ub[was > 1e-9] == -math.inf).all(), seed
+        checked += 1
+    assert checked >= 5, checked

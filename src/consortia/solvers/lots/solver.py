@@ -842,7 +842,9 @@ class _ExactPricing:
         def screened_one(task: Task, answer: Screened) -> None:
             ci, r = task[0], task[1]
             ub, seeds, certificate = answer
-            if not math.isfinite(ub):  # no answer (the helper past its stop): unscreened
+            # +inf: no answer (the helper past its stop, or no LP optimum), so the
+            # subproblem stays unscreened; -inf (no member set fits) settles it
+            if ub == math.inf:
                 return
             done.add((ci, r))
             if certificate is not None:
