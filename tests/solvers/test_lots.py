@@ -251,17 +251,22 @@ def test_rounds_past_their_screen_budget_keep_the_bound_honest(monkeypatch) -> N
     assert unscreened[0] >= 6, unscreened
 
 
+def _tiny_graph_instances(seeds: int):
+    """(seed, instance) of the random tiny instances among the first `seeds` that
+    have a collaboration graph."""
+    for seed in range(seeds):
+        tables = random_tiny_tables(seed)
+        if "collaboration" in tables:
+            yield seed, instance_from_tables(tables)
+
+
 def _lots_honest_on_tiny_graphs(count: int, time_limit: float | None = None) -> int:
     """Solve the first `count` random tiny instances with a collaboration graph and
     a positive optimum with ``lots``: bound (the reported one and the lot
     generation's own) at or above the brute-force optimum, plan feasible and at
     most it, ``optimal`` only at it. Returns how many."""
     checked = 0
-    for seed in range(200):
-        tables = random_tiny_tables(seed)
-        if "collaboration" not in tables:
-            continue
-        inst = instance_from_tables(tables)
+    for seed, inst in _tiny_graph_instances(200):
         expected, _ = enumerate_optimum(inst)
         if expected <= 0:
             continue  # nothing to prove
@@ -337,11 +342,7 @@ def test_a_screen_that_finds_no_member_set_settles_its_subproblem(monkeypatch) -
     from consortia.solvers.lots.master import LotMaster
 
     checked = 0
-    for seed in range(40):
-        tables = random_tiny_tables(seed)
-        if "collaboration" not in tables:
-            continue
-        inst = instance_from_tables(tables)
+    for seed, inst in _tiny_graph_instances(40):
         cats = build_category_data(inst)
         master = LotMaster(inst, cats)
         pricings = [CategoryPricing(d, build_subproblems(inst, d)) for d in cats]
