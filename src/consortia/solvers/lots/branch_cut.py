@@ -59,6 +59,12 @@ class Outcome:
     others: list[np.ndarray] = field(default_factory=list)
 
 
+def _separator(at: dict[int, Variable], i: int, j: int, border: np.ndarray):
+    """The cut ``x_i + x_j - 1 <= x(border)`` over the model's variables (members of
+    `border` without one are excluded here, x = 0)."""
+    return at[i] + at[j] - quicksum(at[k] for k in border.tolist() if k in at) <= 1
+
+
 class _Connected(Conshdlr):
     """Connectivity of the chosen members (module docstring)."""
 
@@ -104,9 +110,8 @@ class _Connected(Conshdlr):
         adjacent = self.adjacent
         near = np.fromiter({k for i in inside.tolist() for k in adjacent[i]}, dtype=np.int64)
         border = np.sort(near[~mask[near]])
-        at = self.at
         self.model.addCons(
-            at[i] + at[j] - quicksum(at[k] for k in border.tolist() if k in at) <= 1,
+            _separator(self.at, i, j, border),
             initial=True,
             separate=True,
             removable=True,
@@ -209,7 +214,7 @@ def branch_and_cut(
     for i, j, border in known or ():
         if i in at and j in at:
             model.addCons(
-                at[i] + at[j] - quicksum(at[k] for k in border.tolist() if k in at) <= 1,
+                _separator(at, i, j, border),
                 initial=False,
                 separate=True,
                 removable=True,
