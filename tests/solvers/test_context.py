@@ -3,6 +3,7 @@ one deadline, one finish."""
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from collections import Counter
@@ -70,6 +71,16 @@ def test_deadline_shares_and_limits() -> None:
     late = Deadline(0.01)
     time.sleep(0.02)
     assert late.expired() and late.limit(0.05) == 0.05
+
+
+def test_a_capped_deadline_ends_at_the_earlier_end_and_reads_as_wall_time() -> None:
+    d = Deadline(10.0)
+    assert 1.0 < d.capped(2.0).remaining() <= 2.0
+    assert 9.0 < d.capped(60.0).remaining() <= 10.0
+    assert 1.0 < Deadline(None).capped(2.0).remaining() <= 2.0
+    assert Deadline(None).wall() == math.inf
+    assert 9.0 < d.wall() - time.time() <= 10.0
+    assert Deadline(0.0).capped(5.0).expired()
 
 
 def test_finish_never_claims_optimal_beyond_the_gap_or_without_proof() -> None:

@@ -19,6 +19,7 @@ from consortia import read_instance
 from consortia.data.reader import instance_from_tables
 from consortia.rules.plan import assess_plan
 from consortia.solvers.bruteforce import enumerate_optimum, profitable_lots
+from consortia.solvers.clock import Deadline
 from consortia.solvers.lots.data import build_category_data
 from consortia.solvers.lots.pricing import CategoryPricing
 from consortia.solvers.lots.subproblems import build_subproblems
@@ -358,7 +359,7 @@ def test_a_screen_that_finds_no_member_set_settles_its_subproblem(monkeypatch) -
             exact = lots_solver._ExactPricing(pricings, graphs)
             ubs = [ub.copy() for ub in before]
             try:
-                positive = exact.screen(ubs, results, 1e-9, None)
+                positive = exact.screen(ubs, results, 1e-9, Deadline(None))
             finally:
                 exact.close()
             queued = sum(int((ub > 1e-9).sum()) for ub in before)

@@ -55,6 +55,17 @@ class Deadline:
         left = self.remaining()
         return Deadline(None if left is None else fraction * left)
 
+    def capped(self, seconds: float) -> Deadline:
+        """A deadline that ends `seconds` from now, or at this one's end if earlier."""
+        left = self.remaining()
+        return Deadline(seconds if left is None else min(seconds, left))
+
+    def wall(self) -> float:
+        """The end as ``time.time()`` (what another process can compare with; +inf
+        without a limit)."""
+        left = self.remaining()
+        return math.inf if left is None else time.time() + left
+
 
 @dataclass
 class Timings:

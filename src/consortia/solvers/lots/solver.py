@@ -30,7 +30,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from consortia.backend.highs import stop_requested
 from consortia.data.instance import Instance
 from consortia.formulations.greedy import schedule_lots
 from consortia.formulations.regional import member_bound, regional_lots
@@ -38,7 +37,7 @@ from consortia.formulations.slot_bound import SlotDuals
 from consortia.rules.connectivity import adjacency
 from consortia.rules.plan import LotOutcome, assess_plan, total_net
 from consortia.solvers.base import SolveContext, finish
-from consortia.solvers.clock import Timings
+from consortia.solvers.clock import Deadline, Timings
 from consortia.solvers.lots.bound import ActiveRows, pricing_slack, slack_shares
 from consortia.solvers.lots.data import build_category_data
 from consortia.solvers.lots.exact import Certificate, PieceConnectedPricer
@@ -169,21 +168,21 @@ def solve_lots(
     LP 2,606 M instead of 2,526 M, 20,000 positive subproblems instead of 52,000)."""
     started = time.perf_counter()
     limit = options.time_limit
-    deadline = None if limit is None else started + limit
+    deadline = Deadline(limit, started)
     share = CG_SHARE
     graph_only = inst.neighbours is not None and not inst.binding_org_capacity
     if inst.neighbours is not None:
         share = CG_SHARE_GRAPH if graph_only else CG_SHARE_OWN_LIMITS
-    cg_deadline = None
+    cg_seconds = None
     if limit is not None:
         cg_seconds = share * limit
         if graph_only:
             most = min(CG_SHARE_GRAPH_MOST * limit, limit - GRAPH_RESERVE)
             cg_seconds = max(cg_seconds, most)
-        cg_deadline = started + cg_seconds
+    cg_deadline = Deadline(cg_seconds, started)
     # with a graph, column generation stops here and the rest of its share goes to
     # settling the pricing bounds at the last duals (``_ExactPricing.prove``)
-    proof_at = None if limit is None else started + PROOF_FROM * limit
+    proof_at = Deadline(None if limit is None else PROOF_FROM * limit, started)
     laps = {"build": 0.0, "pricing": 0.0, "lp": 0.0, "bound": 0.0, "repair": 0.0}
     messages: list[str] = []
     if greedy is None:
@@ -245,7 +244,7 @@ def solve_lots(
             # limited like every other LP here: the first to the solve's deadline,
             # the others to the share's end
             lp_until = deadline if rounds == 1 else cg_deadline
-            lp, y = master.solve_lp(central=graph_mode, seconds=_seconds_to(lp_until))
+            lp, y = master.solve_lp(central=graph_mode, seconds=lp_until.limit(0.01))
             laps["lp"] += time.perf_counter() - t
             if master.lp_stopped():  # no duals of the LP to price at
                 messages.append("column generation stopped at its time share (in its LP)")
@@ -268,7 +267,7 @@ def solve_lots(
                 # a smoothed proof comes next: it settles at its own duals, and late
                 # rounds' screens and heuristics at these find nothing (m200-seed2:
                 # 5 s a round, 0 lots)
-                straight = smooth and centre is not None and _late(proof_at) and not inout
+                straight = smooth and centre is not None and proof_at.expired() and not inout
                 # lots a proof pass found are polished again at the duals they moved
                 # (cheap, where the screens and growth of a round find nothing)
                 revisit = straight and bool(exact.recent)
@@ -289,7 +288,7 @@ def solve_lots(
                 # solved for the round the search ends with (nothing found, out of
                 # time, or every bound settled) and every 5th round, with the
                 # per-organization rows when every positive subproblem was screened
-                last = not found or complete or (_late(proof_at) and not inout)
+                last = not found or complete or (proof_at.expired() and not inout)
                 dual_obj = master.dual_objective(priced_at)
                 slack = math.inf
                 if (last or (rounds % BOUND_EVERY == 0 and not inout)) and not straight:
@@ -327,9 +326,9 @@ def solve_lots(
                 due = inout and rounds % INOUT_EVERY == 0
                 if (
                     improving
-                    and (revisit or not _late(proof_at))
+                    and (revisit or not proof_at.expired())
                     and not due
-                    and not _late(cg_deadline)
+                    and not cg_deadline.expired()
                 ):
                     continue
                 smoothed = False
@@ -371,7 +370,7 @@ def solve_lots(
                         at_obj = master.dual_objective(at)
                     until = cg_deadline
                     if inout:
-                        until = _earlier(cg_deadline, time.perf_counter() + INOUT_PROOF_SECONDS)
+                        until = cg_deadline.capped(INOUT_PROOF_SECONDS)
                     slack, proved = exact.prove(
                         inst, at_ubs, at_results, tol, until, deadline, patience
                     )
@@ -410,7 +409,7 @@ def solve_lots(
                             file=sys.stderr,
                         )
                 # after a smoothed proof comes another, nearer the LP's duals
-                if (improving or smoothed) and not _late(cg_deadline):
+                if (improving or smoothed) and not cg_deadline.expired():
                     continue
                 converged = complete and not improving
                 # nothing left to find, but subproblems whose searches hit their time
@@ -419,13 +418,13 @@ def solve_lots(
                     not converged
                     and not improving
                     and patience < MAX_PATIENCE
-                    and not _late(cg_deadline)
+                    and not cg_deadline.expired()
                 ):
                     patience *= PATIENCE_STEP
                     continue
                 # out of time with the bound still open is the time share's doing,
                 # not a stall (a round cut short by it finds nothing)
-                if improving or (not converged and _late(cg_deadline)):
+                if improving or (not converged and cg_deadline.expired()):
                     messages.append("column generation stopped at its time share")
                 elif not complete:
                     messages.append(
@@ -435,7 +434,7 @@ def solve_lots(
             t = time.perf_counter()
             positive = sum(int((r.result.ub > tol).sum()) for r in results)
             slack = math.inf
-            late = _late(cg_deadline)
+            late = cg_deadline.expired()
             # phase 2 duals are valid too, but give weak bounds; a large bound LP is
             # solved every BOUND_EVERY rounds only (and whenever the phase may end)
             if phase == 1 and (positive <= 5000 or rounds % BOUND_EVERY == 1 or late):
@@ -486,7 +485,7 @@ def solve_lots(
             added = master.add(new)
             real_added = sum(master.real) - real_before
             laps["repair"] += time.perf_counter() - t
-            if _late(cg_deadline):
+            if cg_deadline.expired():
                 messages.append(f"column generation stopped at its time share (phase {phase})")
                 break
             if phase == 1:
@@ -531,16 +530,14 @@ def solve_lots(
     # the LP's lots at other starts and without a limited member: a plan may need
     # them to stagger what the LP mixes (limited like the integer master's own LP,
     # which with every rule-8b row ran for minutes at 5,000 organizations)
-    variant_seconds = None
-    if deadline is not None:
-        variant_seconds = VARIANT_SHARE * max(0.0, deadline - time.perf_counter())
-    master.solve_lp(seconds=variant_seconds)
+    left = deadline.remaining()
+    master.solve_lp(seconds=None if left is None else VARIANT_SHARE * left)
     if master.lp_optimal():
         x = master.primal()
         support = [master.columns[j] for j in np.nonzero(x > 1e-6)[0] if master.real[j]]
         master.add([(out, True) for out in integer_variants(inst, support)])
-    left = 1e9 if deadline is None else deadline - time.perf_counter()
-    remaining = max(0.5, INTEGER_SHARE * left)
+    left = deadline.remaining()
+    remaining = max(0.5, INTEGER_SHARE * (1e9 if left is None else left))
     plan, _ = master.solve_ip(remaining, greedy)
     laps["integer_master"] = time.perf_counter() - t
     assessment = assess_plan(inst, [o.lot for o in plan])
@@ -621,37 +618,18 @@ def _mixed_bounds(
     return out
 
 
-def _earlier(deadline: float | None, at: float) -> float:
-    """The earlier of a deadline (None: none) and a time."""
-    return at if deadline is None else min(deadline, at)
-
-
-def _bound_seconds(deadline: float | None) -> float:
+def _bound_seconds(deadline: Deadline) -> float:
     """Time for one bound LP: a few seconds, never past the deadline."""
-    if deadline is None:
+    left = deadline.remaining()
+    if left is None:
         return BOUND_SECONDS
-    return max(0.05, min(BOUND_SECONDS, 0.5 * (deadline - time.perf_counter())))
-
-
-def _seconds_to(deadline: float | None) -> float | None:
-    """Seconds left to a perf_counter deadline (None: none), at least 0.01."""
-    return None if deadline is None else max(0.01, deadline - time.perf_counter())
-
-
-def _late(deadline: float | None) -> bool:
-    """Past `deadline` (a perf_counter time), or a stop was requested (Ctrl-C)."""
-    return stop_requested() or (deadline is not None and time.perf_counter() > deadline)
+    return max(0.05, min(BOUND_SECONDS, 0.5 * left))
 
 
 def _submit(helper: ProcessPoolExecutor, fn, chunk: list, **kwargs) -> Future:
     """Submit fn(chunk, **kwargs) to the helper process (``share_work``'s `there`,
     bound with ``functools.partial``)."""
     return helper.submit(fn, chunk, **kwargs)
-
-
-def _wall(deadline: float | None) -> float:
-    """A perf_counter deadline as ``time.time()``, which the helper process reads."""
-    return math.inf if deadline is None else time.time() + (deadline - time.perf_counter())
 
 
 def _member_values(pricings: list[CategoryPricing], results: list[_Priced]) -> list:
@@ -762,9 +740,7 @@ class _ExactPricing:
             out.append(known)
         return out
 
-    def round(
-        self, ubs: list[np.ndarray], results: list[_Priced], tol: float, deadline: float | None
-    ):
+    def round(self, ubs: list[np.ndarray], results: list[_Priced], tol: float, deadline: Deadline):
         """Connected pricing of every subproblem with ub > tol (ubs are lowered in
         place to the bounds found): the LP screen on all of them, best first; then,
         for those still positive, the path heuristic (deciding where it fails is
@@ -773,11 +749,11 @@ class _ExactPricing:
         Returns (member sets found as [(category, row, members)], whether no
         subproblem is left with ub > tol)."""
         positive = self.screen(ubs, results, tol, deadline, SCREEN_SECONDS)
-        if _late(deadline):
+        if deadline.expired():
             return [], False
         # the helper searches when it screened (it was worth starting for the queue)
         there = partial(_submit, self.screened_by) if self.screened_by is not None else None
-        stop_at = _wall(deadline)
+        stop_at = deadline.wall()
         found: list[tuple[int, int, np.ndarray]] = []
         per_category = [0] * len(ubs)
 
@@ -797,7 +773,7 @@ class _ExactPricing:
             None if there is None else partial(there, search_batch, tol=tol, stop_at=stop_at),
             searched,
             wanted=lambda item: per_category[item[0][0]] < CONNECTED_COLUMNS,
-            stop=lambda: _late(deadline),
+            stop=deadline.expired,
         )
         left = any(bool((ub > tol).any()) for ub in ubs)
         return found, not left and self.last_screened_all
@@ -807,7 +783,7 @@ class _ExactPricing:
         ubs: list[np.ndarray],
         results: list[_Priced],
         tol: float,
-        deadline: float | None,
+        deadline: Deadline,
         budget: float | None = None,
     ) -> list[tuple[float, Task, np.ndarray | None]]:
         """The LP screen of the subproblems with ub > tol, after their certificates
@@ -833,8 +809,8 @@ class _ExactPricing:
         helper = self.screened_by = self._helper(len(screened), HELPER_QUEUE)
         until = deadline
         if budget is not None and (self.budget_always or not self.last_screened_all):
-            until = _earlier(deadline, time.perf_counter() + budget)
-        stop_at = _wall(until)
+            until = deadline.capped(budget)
+        stop_at = until.wall()
         tasks = [self._task(ci, r, results[ci]) for _, ci, r in screened]
         positive: list[tuple[float, Task, np.ndarray | None]] = []
         done: set[tuple[int, int]] = set()
@@ -859,11 +835,11 @@ class _ExactPricing:
             lambda task: screen(self._pricer(task[0], task[2]), *task[3:]),
             None if helper is None else partial(_submit, helper, screen_batch, stop_at=stop_at),
             screened_one,
-            stop=lambda: _late(until),
+            stop=until.expired,
         )
         if len(done) < len(tasks):
             self.last_screened_all = False
-        if not _late(deadline):
+        if not deadline.expired():
             positive += [
                 (-float(ubs[t[0]][t[1]]), t, None) for t in tasks if (t[0], t[1]) not in done
             ]
@@ -916,8 +892,8 @@ class _ExactPricing:
         ubs: list[np.ndarray],
         results: list[_Priced],
         tol: float,
-        deadline: float | None,
-        bound_deadline: float | None,
+        deadline: Deadline,
+        bound_deadline: Deadline,
         patience: float = 1.0,
     ) -> tuple[float, list[tuple[int, int, np.ndarray]]]:
         """Settle the subproblems the bound rests on, at fixed duals: LP-screen the
@@ -939,7 +915,7 @@ class _ExactPricing:
         best = math.inf
         history: list[float] = []
         values = _member_values(self.pricings, results)
-        stop_at = _wall(deadline)
+        stop_at = deadline.wall()
         active = ActiveRows()  # the pass's bound LPs differ only in bounds lowered
         while True:
             slack, shares = slack_shares(
@@ -967,7 +943,7 @@ class _ExactPricing:
                 for r in np.nonzero(share > tol)[0]
                 if (ci, int(r)) not in settled
             )[:PROOF_BATCH]
-            if not picks or _late(deadline):
+            if not picks or deadline.expired():
                 return best, found
             # late batches hold a few subproblems and the bound LP (~1 s) would
             # leave the two processes idle: fill them with the largest other bounds
@@ -998,7 +974,7 @@ class _ExactPricing:
                     _submit, helper, settle_batch, tol=tol, stop_at=stop_at, patience=patience
                 ),
                 settled_one,
-                stop=lambda: _late(deadline),
+                stop=deadline.expired,
             )
 
     def _task(self, ci: int, r: int, duals: _Priced) -> Task:
