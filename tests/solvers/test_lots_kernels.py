@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import networkx as nx
 import numpy as np
+import pytest
 import scipy.sparse as sp
 
 from consortia.solvers.lots import kernels
@@ -84,11 +85,78 @@ def test_growth_and_searches_keep_connected_sets_in_their_windows() -> None:
     assert grown_sets > 80
 
 
+def _ahead_by_hand(adj: sp.csr_matrix, w, d, seed: int, window, ahead: float) -> set[int]:
+    """``grow_ahead`` written out: the neighbour of largest w_v + ahead * (best w
+    beyond it, 0 at least) joins (the lowest index on ties); the best prefix within
+    the windows is kept."""
+    nlo, nhi, vlo, vhi = window
+    nbrs = [set(adj.indices[adj.indptr[v] : adj.indptr[v + 1]].tolist()) for v in range(len(w))]
+    order, near = [seed], set(nbrs[seed])
+    best, best_len = -np.inf, 0
+    if nlo <= 1 and vlo <= d[seed] <= vhi:
+        best, best_len = w[seed], 1
+    while len(order) < nhi:
+        volume = d[order].sum()
+        scores = {
+            v: w[v]
+            + ahead * max([0.0] + [w[u] for u in nbrs[v] if u not in order and u not in near])
+            for v in sorted(near - set(order))
+            if volume + d[v] <= vhi
+        }
+        if not scores:
+            break
+        pick = max(scores, key=lambda v: (scores[v], -v))
+        order.append(pick)
+        near |= nbrs[pick]
+        value, count = w[order].sum(), len(order)
+        if count >= nlo and vlo <= d[order].sum() <= vhi and value > best:
+            best, best_len = value, count
+    return set(order[:best_len])
+
+
+def test_the_growth_that_looks_ahead_matches_its_rule_written_out() -> None:
+    """``grow_ahead`` against a Python version of its rule on random graphs (the
+    same set), and ``best_ahead`` is the best of them over all seeds: connected,
+    in both windows, or empty when no growth fits them."""
+    rng = np.random.default_rng(4)
+    fitted = 0
+    for _ in range(150):
+        n = int(rng.integers(2, 30))
+        adj = _graph(rng, n)
+        g = nx.from_scipy_sparse_array(adj)
+        indptr, indices = _arrays(adj)
+        w = np.round(rng.normal(0.0, 10.0, n), 1)
+        d = rng.choice([1.0, 2.0, 5.0], n)
+        nlo = int(rng.integers(1, 5))
+        window = (nlo, nlo + int(rng.integers(0, 8)), float(rng.choice([0.0, 4.0])), 25.0)
+        best, best_value = set(), -np.inf
+        for seed in range(n):
+            if d[seed] > window[3]:
+                continue
+            grown = kernels.grow_ahead(indptr, indices, w, d, seed, window, 1.0)
+            want = _ahead_by_hand(adj, w, d, seed, window, 1.0)
+            assert set(np.nonzero(grown)[0].tolist()) == want
+            if want and w[list(want)].sum() > best_value:
+                best, best_value = want, w[list(want)].sum()
+        found = kernels.best_ahead(indptr, indices, w, d, window, 1.0, np.arange(n))
+        chosen = np.nonzero(found)[0].tolist()
+        if not best:
+            assert not chosen
+            continue
+        fitted += 1
+        assert float(w[chosen].sum()) == pytest.approx(best_value)
+        assert nx.is_connected(g.subgraph(chosen))
+        assert window[0] <= len(chosen) <= window[1]
+        assert window[2] <= float(d[chosen].sum()) <= window[3]
+    assert fitted > 80
+
+
 def test_warm_compiles_every_kernel_the_heuristics_call() -> None:
     """(The kernels only other kernels call are compiled into those.)"""
     kernels.warm()
     for kernel in (
         kernels.grow,
+        kernels.best_ahead,
         kernels.improve,
         kernels.descend,
         kernels.cut_vertices,

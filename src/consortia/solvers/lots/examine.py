@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from consortia.solvers.lots.connected import COUNT_PRICES, grow_connected
+from consortia.solvers.lots.connected import COUNT_PRICES, grow_ahead_connected, grow_connected
 from consortia.solvers.lots.exact import Certificate, PieceConnectedPricer
 from consortia.solvers.lots.polish import polish
 from consortia.solvers.lots.settle import Settled, Window, settle
@@ -47,8 +47,9 @@ def search(
     thorough: bool = False,
 ) -> np.ndarray | None:
     """A connected lot with reduced cost > tol, or None: grown at the true values,
-    else at count prices (``connected.grow_connected``), else (`thorough`) the best
-    set grown is improved by iterated local search (``polish.polish``). Deciding where all fail
+    else at count prices (``connected.grow_connected``), else one member at a time
+    looking a step ahead (``connected.grow_ahead_connected``), else (`thorough`) the
+    best set grown is improved by iterated local search (``polish.polish``). Deciding where all fail
     is left to the proof phase (``settle``): in the rounds such decisions (by the
     former HiGHS loop) rarely found a lot (1 in 17) and took half of a late round's
     time."""
@@ -62,6 +63,11 @@ def search(
     )
     if other is not None and (idx is None or priced > value):
         value, idx = priced, other
+    if idx is None or value - cost <= tol:
+        # large count windows: a growth that looks one step ahead, from every member
+        ahead, grown = grow_ahead_connected(graph, w, volumes, window)
+        if grown is not None and (idx is None or ahead > value):
+            value, idx = ahead, grown
     if idx is None:
         return None
     if thorough and value - cost <= tol:

@@ -295,6 +295,91 @@ def grow(
 
 
 @njit(cache=True)
+def grow_ahead(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    w: np.ndarray,
+    d: np.ndarray,
+    seed: int,
+    window: Window,
+    ahead: float,
+) -> np.ndarray:
+    """The best prefix, within both windows, of a growth from `seed` one neighbour at
+    a time: the neighbour of the set that keeps the volume limit and has the largest
+    w_v + `ahead` * max(0, w_u over its neighbours u not yet next to the set) joins,
+    until n_hi members (or none fits). The look one step ahead lets a member worth
+    little bridge to one worth much; the growth does not stop at the first member
+    that loses money, since the count window often asks for more. Empty when no
+    prefix fits the windows."""
+    nlo, nhi, vlo, vhi = window
+    n = len(w)
+    inside = np.zeros(n, dtype=np.bool_)
+    near = np.zeros(n, dtype=np.bool_)
+    order = np.empty(max(1, min(nhi, n)), dtype=np.int64)
+    inside[seed] = True
+    order[0] = seed
+    count, value, volume = 1, w[seed], d[seed]
+    for k in range(indptr[seed], indptr[seed + 1]):
+        near[indices[k]] = True
+    best_value, best_count = -np.inf, 0
+    if count >= nlo and vlo <= volume <= vhi:
+        best_value, best_count = value, count
+    while count < nhi:
+        pick, pick_score = -1, -np.inf
+        for v in range(n):
+            if not near[v] or inside[v] or volume + d[v] > vhi or not np.isfinite(w[v]):
+                continue
+            beyond = 0.0
+            for k in range(indptr[v], indptr[v + 1]):
+                u = indices[k]
+                if not inside[u] and not near[u] and w[u] > beyond:
+                    beyond = w[u]
+            score = w[v] + ahead * beyond
+            if score > pick_score:
+                pick, pick_score = v, score
+        if pick < 0:
+            break
+        inside[pick] = True
+        order[count] = pick
+        count += 1
+        value += w[pick]
+        volume += d[pick]
+        for k in range(indptr[pick], indptr[pick + 1]):
+            near[indices[k]] = True
+        if count >= nlo and vlo <= volume <= vhi and value > best_value:
+            best_value, best_count = value, count
+    out = np.zeros(n, dtype=np.bool_)
+    for i in range(best_count):
+        out[order[i]] = True
+    return out
+
+
+@njit(cache=True)
+def best_ahead(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    w: np.ndarray,
+    d: np.ndarray,
+    window: Window,
+    ahead: float,
+    seeds: np.ndarray,
+) -> np.ndarray:
+    """The best set ``grow_ahead`` finds from the `seeds` (of finite w within the
+    volume limit; empty when none fits the windows)."""
+    best = np.zeros(len(w), dtype=np.bool_)
+    best_value = -np.inf
+    for seed in seeds:
+        if not np.isfinite(w[seed]) or d[seed] > window[3]:
+            continue
+        grown = grow_ahead(indptr, indices, w, d, seed, window, ahead)
+        if grown.any():
+            value = w[grown].sum()
+            if value > best_value:
+                best, best_value = grown, value
+    return best
+
+
+@njit(cache=True)
 def improve(
     indptr: np.ndarray,
     indices: np.ndarray,
@@ -499,6 +584,7 @@ def warm() -> None:
     d = np.ones(3)
     window: Window = (1, 3, 0.0, float(np.inf))
     grown = grow(indptr, indices, w, d, np.maximum(0.0, -w) + 1e-9, 0, window)
+    best_ahead(indptr, indices, w, d, window, 1.0, np.arange(3, dtype=np.int64))
     improve(indptr, indices, w, d, grown, window)
     descend(indptr, indices, w, d, grown, window, 1e-9)
     cut_vertices(indptr, indices, grown)
