@@ -47,6 +47,21 @@ AHEAD = 1.0  # weight of the best member one step beyond a candidate (``grow_ahe
 AHEAD_SEEDS = 150
 
 
+def _eligible(
+    adj: sp.csr_matrix, w: np.ndarray, d: np.ndarray
+) -> tuple[np.ndarray, sp.csr_matrix, np.ndarray, np.ndarray]:
+    """The members of finite w, the graph among them and their values and volumes
+    (local indices 0.. in that order)."""
+    eligible = np.nonzero(np.isfinite(w))[0]
+    graph = adj[eligible][:, eligible].tocsr()
+    return (
+        eligible,
+        graph,
+        np.asarray(w[eligible], dtype=np.float64),
+        np.asarray(d[eligible], dtype=np.float64),
+    )
+
+
 def grow_connected(
     adj: sp.csr_matrix,
     w: np.ndarray,
@@ -62,12 +77,9 @@ def grow_connected(
     improved by local search."""
     bounds = limits(window)
     nhi, vhi = bounds[1], bounds[3]
-    eligible = np.nonzero(np.isfinite(w))[0]
+    eligible, graph, we, de = _eligible(adj, w, d)
     if not len(eligible):
         return -np.inf, None
-    graph = adj[eligible][:, eligible].tocsr()
-    we = np.asarray(w[eligible], dtype=np.float64)
-    de = np.asarray(d[eligible], dtype=np.float64)
     local = np.full(len(w), -1)
     local[eligible] = np.arange(len(eligible))
     order = np.argsort(-we, kind="stable")[:seeds].tolist()
@@ -113,12 +125,9 @@ def grow_ahead_connected(
     whose improving lot neither it nor the polish found, this found 8 (about 5 ms
     a subproblem of 150 members)."""
     bounds = limits(window)
-    eligible = np.nonzero(np.isfinite(w))[0]
+    eligible, graph, we, de = _eligible(adj, w, d)
     if not len(eligible):
         return -np.inf, None
-    graph = adj[eligible][:, eligible].tocsr()
-    we = np.asarray(w[eligible], dtype=np.float64)
-    de = np.asarray(d[eligible], dtype=np.float64)
     indptr, indices = csr(graph)
     seeds = np.argsort(-we, kind="stable")[:AHEAD_SEEDS].astype(np.int64)
     inside = best_ahead(indptr, indices, we, de, bounds, AHEAD, seeds)
