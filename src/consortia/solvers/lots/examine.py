@@ -64,7 +64,7 @@ def search(
     if other is not None and (idx is None or priced > value):
         value, idx = priced, other
     if idx is None or value - cost <= tol:
-        # large count windows: a growth that looks one step ahead, from every member
+        # large count windows: a growth that looks one step ahead, from the best members
         ahead, grown = grow_ahead_connected(graph, w, volumes, window)
         if grown is not None and (idx is None or ahead > value):
             value, idx = ahead, grown
