@@ -2,12 +2,15 @@
 
 Membership counts against a sparse matrix product, "still connected without u"
 against networkx, the growth and the local searches keep sets connected and in
-their windows on random graphs, and ``warm`` leaves every kernel compiled (the
+their windows on random graphs, the beam search as wide as the graph is exact
+against enumeration, and ``warm`` leaves every kernel compiled (the
 search in connected.py and polish.py is tested against enumeration in
 test_lots_connected.py and test_lots_polish.py).
 """
 
 from __future__ import annotations
+
+import itertools
 
 import networkx as nx
 import numpy as np
@@ -151,12 +154,58 @@ def test_the_growth_that_looks_ahead_matches_its_rule_written_out() -> None:
     assert fitted > 80
 
 
+def _best_connected(g: nx.Graph, w, d, window) -> float:
+    """The largest sum w over connected sets in both windows, by enumeration."""
+    nlo, nhi, vlo, vhi = window
+    best = -np.inf
+    for k in range(nlo, nhi + 1):
+        for members in itertools.combinations(range(len(w)), k):
+            chosen = list(members)
+            if vlo <= d[chosen].sum() <= vhi and nx.is_connected(g.subgraph(chosen)):
+                best = max(best, float(w[chosen].sum()))
+    return best
+
+
+def test_the_beam_search_is_exact_when_wide_and_valid_when_narrow() -> None:
+    """``grow_beam`` as wide as the graph has connected sets enumerates them all
+    (each is a smaller one and a neighbour), so it finds the best connected set in
+    both windows, or none when none exists; a beam two sets wide still returns a
+    connected set in the windows, worth at most that much."""
+    rng = np.random.default_rng(5)
+    exact = 0
+    for _ in range(200):
+        n = int(rng.integers(1, 10))
+        adj = _graph(rng, n)
+        g = nx.from_scipy_sparse_array(adj)
+        indptr, indices = _arrays(adj)
+        w = np.round(rng.normal(0.0, 10.0, n), 1)
+        d = rng.choice([1.0, 2.0, 5.0], n)
+        nlo = int(rng.integers(1, n + 1))
+        window = (nlo, int(rng.integers(nlo, n + 1)), float(rng.choice([0.0, 4.0])), 12.0)
+        keys = rng.integers(1, 2**62, size=n, dtype=np.int64)
+        seeds = np.argsort(-w, kind="stable").astype(np.int64)
+        want = _best_connected(g, w, d, window)
+        for width, ahead in ((1000, 0.3), (1000, 0.0), (2, 0.3)):
+            found = kernels.grow_beam(indptr, indices, w, d, window, width, ahead, seeds, keys)
+            chosen = np.nonzero(found)[0].tolist()
+            if width > 2:
+                exact += bool(chosen)
+                assert (float(w[chosen].sum()) if chosen else -np.inf) == pytest.approx(want)
+            if chosen:
+                assert nx.is_connected(g.subgraph(chosen))
+                assert window[0] <= len(chosen) <= window[1]
+                assert window[2] <= float(d[chosen].sum()) <= window[3]
+                assert float(w[chosen].sum()) <= want + 1e-9
+    assert exact > 200
+
+
 def test_warm_compiles_every_kernel_the_heuristics_call() -> None:
     """(The kernels only other kernels call are compiled into those.)"""
     kernels.warm()
     for kernel in (
         kernels.grow,
         kernels.best_ahead,
+        kernels.grow_beam,
         kernels.improve,
         kernels.descend,
         kernels.cut_vertices,

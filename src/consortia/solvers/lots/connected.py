@@ -38,13 +38,14 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from consortia.solvers.lots.kernels import best_ahead, csr, fits, grow, improve, limits
+from consortia.solvers.lots.kernels import best_ahead, csr, fits, grow, grow_beam, improve, limits
 
 COUNT_PRICES = (0.0, 0.5, 1.0, 2.0)  # multiples of the n_hi-th largest value
 AHEAD = 1.0  # weight of the best member one step beyond a candidate (``grow_ahead``)
 # seeds of that growth, best first: every member of a medium piece; each seed
 # costs O(n_hi * n) steps, so larger pieces keep to their best
 AHEAD_SEEDS = 150
+BEAM_AHEAD = 0.3  # weight of a new member's best neighbour in the beam's ranking
 
 
 def _eligible(
@@ -131,6 +132,39 @@ def grow_ahead_connected(
     indptr, indices = csr(graph)
     seeds = np.argsort(-we, kind="stable")[:AHEAD_SEEDS].astype(np.int64)
     inside = best_ahead(indptr, indices, we, de, bounds, AHEAD, seeds)
+    if not inside.any():
+        return -np.inf, None
+    inside = improve(indptr, indices, we, de, inside, bounds)
+    return float(we[inside].sum()), eligible[np.nonzero(inside)[0]]
+
+
+def beam_connected(
+    adj: sp.csr_matrix,
+    w: np.ndarray,
+    d: np.ndarray,
+    window: tuple[int, int, float, float],
+    width: int,
+) -> tuple[float, np.ndarray | None]:
+    """Best connected set of a beam search `width` sets wide (``kernels.grow_beam``,
+    from the `width` most valuable eligible members), improved by local search:
+    (sum of w, member indices) or (-inf, None).
+
+    The growths above follow one set from each seed; where the count window is
+    large and valuable members are scattered, the best lot is often on none of
+    those paths. On 676 recorded proof settlements of three 200-organization runs
+    the thorough search found an improving lot ahead of the exact decision in 10
+    of them, with a beam 256 wide in 39 (8 ms more a subproblem), which took the
+    searches and decisions from 158 to 151 s. In the rounds its time costs more than
+    its lots gain (fewer rounds within the same time), so only the thorough search
+    uses it."""
+    bounds = limits(window)
+    eligible, graph, we, de = _eligible(adj, w, d)
+    if not len(eligible):
+        return -np.inf, None
+    indptr, indices = csr(graph)
+    seeds = np.argsort(-we, kind="stable")[:width].astype(np.int64)
+    keys = np.random.default_rng(0).integers(1, 2**62, size=len(we), dtype=np.int64)
+    inside = grow_beam(indptr, indices, we, de, bounds, width, BEAM_AHEAD, seeds, keys)
     if not inside.any():
         return -np.inf, None
     inside = improve(indptr, indices, we, de, inside, bounds)

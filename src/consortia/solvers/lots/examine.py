@@ -12,13 +12,19 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from consortia.solvers.lots.connected import COUNT_PRICES, grow_ahead_connected, grow_connected
+from consortia.solvers.lots.connected import (
+    COUNT_PRICES,
+    beam_connected,
+    grow_ahead_connected,
+    grow_connected,
+)
 from consortia.solvers.lots.exact import Certificate, PieceConnectedPricer
 from consortia.solvers.lots.polish import polish
 from consortia.solvers.lots.settle import Settled, Window, settle
 
 HEURISTIC_SEEDS = 6  # best members the connected heuristic grows from (after the LP's)
 LP_SEEDS = 3  # the heuristic also grows from the LP screen's largest members
+BEAM_WIDTH = 256  # sets the thorough search's beam keeps
 
 
 Screened = tuple[float, np.ndarray | None, Certificate | None]
@@ -48,8 +54,10 @@ def search(
 ) -> np.ndarray | None:
     """A connected lot with reduced cost > tol, or None: grown at the true values,
     else at count prices (``connected.grow_connected``), else one member at a time
-    looking a step ahead (``connected.grow_ahead_connected``), else (`thorough`) the
-    best set grown is improved by iterated local search (``polish.polish``). Deciding where all fail
+    looking a step ahead (``connected.grow_ahead_connected``), else by a beam search
+    (``connected.beam_connected``, BEAM_WIDTH sets wide, twice that when
+    `thorough`), else (`thorough`) the best set found is improved by iterated local
+    search (``polish.polish``). Deciding where all fail
     is left to the proof phase (``settle``): in the rounds such decisions (by the
     former HiGHS loop) rarely found a lot (1 in 17) and took half of a late round's
     time."""
@@ -68,6 +76,10 @@ def search(
         ahead, grown = grow_ahead_connected(graph, w, volumes, window)
         if grown is not None and (idx is None or ahead > value):
             value, idx = ahead, grown
+    if thorough and (idx is None or value - cost <= tol):
+        wide, grown = beam_connected(graph, w, volumes, window, BEAM_WIDTH)
+        if grown is not None and (idx is None or wide > value):
+            value, idx = wide, grown
     if idx is None:
         return None
     if thorough and value - cost <= tol:

@@ -380,6 +380,106 @@ def best_ahead(
 
 
 @njit(cache=True)
+def grow_beam(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    w: np.ndarray,
+    d: np.ndarray,
+    window: Window,
+    width: int,
+    ahead: float,
+    seeds: np.ndarray,
+    keys: np.ndarray,
+) -> np.ndarray:
+    """Beam search over connected sets: the `width` first `seeds` (finite w, within
+    the volume limit) are the sets of one member; each step extends every set kept
+    by one neighbour (keeping the volume limit) and keeps the `width` best distinct
+    extensions by sum w + `ahead` * max(0, best w next to the new member), up to n_hi
+    members. Returns the set of largest sum w met within both windows (empty if
+    none). Every connected set of k + 1 members is a connected set of k members and
+    a neighbour (drop a leaf of a spanning tree), so with an unbounded width this
+    enumerates every connected set and is exact. Sets are told apart by the xor of
+    their members' random `keys` (a clash only drops a candidate)."""
+    nlo, nhi, vlo, vhi = window
+    n = len(w)
+    beyond = np.zeros(n)
+    for v in range(n):
+        for k in range(indptr[v], indptr[v + 1]):
+            beyond[v] = max(beyond[v], w[indices[k]])
+    members = np.zeros((width, max(1, nhi)), dtype=np.int64)
+    value, volume = np.empty(width), np.empty(width)
+    key = np.empty(width, dtype=np.int64)
+    kept = 0
+    for s in seeds:
+        if kept == width:
+            break
+        if np.isfinite(w[s]) and d[s] <= vhi:
+            members[kept, 0], value[kept], volume[kept], key[kept] = s, w[s], d[s], keys[s]
+            kept += 1
+    best = np.zeros(n, dtype=np.bool_)
+    best_value = -np.inf
+    inside = np.zeros(n, dtype=np.bool_)
+    seen = np.full(n, -1, dtype=np.int64)
+    parent = np.empty(width * n, dtype=np.int64)
+    joins = np.empty(width * n, dtype=np.int64)
+    score = np.empty(width * n)
+    size = 1
+    while kept > 0:
+        if size >= nlo:
+            for b in range(kept):
+                if volume[b] >= vlo and value[b] > best_value:
+                    best_value = value[b]
+                    best[:] = False
+                    for t in range(size):
+                        best[members[b, t]] = True
+        if size >= nhi:
+            break
+        found = 0
+        for b in range(kept):
+            for t in range(size):
+                inside[members[b, t]] = True
+            for t in range(size):
+                u = members[b, t]
+                for k in range(indptr[u], indptr[u + 1]):
+                    v = indices[k]
+                    if inside[v] or seen[v] == b or not np.isfinite(w[v]):
+                        continue
+                    seen[v] = b
+                    if volume[b] + d[v] > vhi:
+                        continue
+                    parent[found], joins[found] = b, v
+                    score[found] = value[b] + w[v] + ahead * max(0.0, beyond[v])
+                    found += 1
+            for t in range(size):
+                inside[members[b, t]] = False
+        seen[:] = -1
+        nxt = np.empty_like(members)
+        nxt_value, nxt_volume = np.empty(width), np.empty(width)
+        nxt_key = np.empty(width, dtype=np.int64)
+        taken = 0
+        for i in np.argsort(-score[:found]):
+            b, v = parent[i], joins[i]
+            h = key[b] ^ keys[v]
+            clash = False
+            for j in range(taken):
+                if nxt_key[j] == h:
+                    clash = True
+                    break
+            if clash:
+                continue
+            nxt[taken, :size] = members[b, :size]
+            nxt[taken, size] = v
+            nxt_value[taken], nxt_volume[taken] = value[b] + w[v], volume[b] + d[v]
+            nxt_key[taken] = h
+            taken += 1
+            if taken == width:
+                break
+        members, value, volume, key, kept = nxt, nxt_value, nxt_volume, nxt_key, taken
+        size += 1
+    return best
+
+
+@njit(cache=True)
 def improve(
     indptr: np.ndarray,
     indices: np.ndarray,
@@ -585,6 +685,8 @@ def warm() -> None:
     window: Window = (1, 3, 0.0, float(np.inf))
     grown = grow(indptr, indices, w, d, np.maximum(0.0, -w) + 1e-9, 0, window)
     best_ahead(indptr, indices, w, d, window, 1.0, np.arange(3, dtype=np.int64))
+    seeds = np.arange(3, dtype=np.int64)
+    grow_beam(indptr, indices, w, d, window, 2, 0.3, seeds, seeds + 1)
     improve(indptr, indices, w, d, grown, window)
     descend(indptr, indices, w, d, grown, window, 1e-9)
     cut_vertices(indptr, indices, grown)
