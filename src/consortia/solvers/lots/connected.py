@@ -35,6 +35,8 @@ The best set over the seeds and prices that meets both windows is returned.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -61,6 +63,29 @@ def _eligible(
         np.asarray(w[eligible], dtype=np.float64),
         np.asarray(d[eligible], dtype=np.float64),
     )
+
+
+def _from_best(
+    adj: sp.csr_matrix,
+    w: np.ndarray,
+    d: np.ndarray,
+    window: tuple[int, int, float, float],
+    kernel: Callable[..., np.ndarray],
+) -> tuple[float, np.ndarray | None]:
+    """`kernel(indptr, indices, w, d, window, seeds)` on the eligible members' graph,
+    seeds all members most valuable first, its set improved by local search: (sum
+    of w, member indices), or (-inf, None) when it found no set in the windows."""
+    bounds = limits(window)
+    eligible, graph, we, de = _eligible(adj, w, d)
+    if not len(eligible):
+        return -np.inf, None
+    indptr, indices = csr(graph)
+    seeds = np.argsort(-we, kind="stable").astype(np.int64)
+    inside = kernel(indptr, indices, we, de, bounds, seeds)
+    if not inside.any():
+        return -np.inf, None
+    inside = improve(indptr, indices, we, de, inside, bounds)
+    return float(we[inside].sum()), eligible[np.nonzero(inside)[0]]
 
 
 def grow_connected(
@@ -125,17 +150,11 @@ def grow_ahead_connected(
     often misses the set: of the 19 settlements of one ``m200-seed2`` proof phase
     whose improving lot neither it nor the polish found, this found 8 (about 5 ms
     a subproblem of 150 members)."""
-    bounds = limits(window)
-    eligible, graph, we, de = _eligible(adj, w, d)
-    if not len(eligible):
-        return -np.inf, None
-    indptr, indices = csr(graph)
-    seeds = np.argsort(-we, kind="stable")[:AHEAD_SEEDS].astype(np.int64)
-    inside = best_ahead(indptr, indices, we, de, bounds, AHEAD, seeds)
-    if not inside.any():
-        return -np.inf, None
-    inside = improve(indptr, indices, we, de, inside, bounds)
-    return float(we[inside].sum()), eligible[np.nonzero(inside)[0]]
+
+    def ahead(indptr, indices, we, de, bounds, seeds):
+        return best_ahead(indptr, indices, we, de, bounds, AHEAD, seeds[:AHEAD_SEEDS])
+
+    return _from_best(adj, w, d, window, ahead)
 
 
 def beam_connected(
@@ -158,15 +177,9 @@ def beam_connected(
     stayed within their run-to-run spread, and there it would run on the thousands
     of subproblems the growths leave in the first rounds: only the thorough search
     uses it."""
-    bounds = limits(window)
-    eligible, graph, we, de = _eligible(adj, w, d)
-    if not len(eligible):
-        return -np.inf, None
-    indptr, indices = csr(graph)
-    seeds = np.argsort(-we, kind="stable")[:width].astype(np.int64)
-    keys = np.random.default_rng(0).integers(1, 2**62, size=len(we), dtype=np.int64)
-    inside = grow_beam(indptr, indices, we, de, bounds, width, BEAM_AHEAD, seeds, keys)
-    if not inside.any():
-        return -np.inf, None
-    inside = improve(indptr, indices, we, de, inside, bounds)
-    return float(we[inside].sum()), eligible[np.nonzero(inside)[0]]
+
+    def beam(indptr, indices, we, de, bounds, seeds):
+        keys = np.random.default_rng(0).integers(1, 2**62, size=len(we), dtype=np.int64)
+        return grow_beam(indptr, indices, we, de, bounds, width, BEAM_AHEAD, seeds[:width], keys)
+
+    return _from_best(adj, w, d, window, beam)
