@@ -54,10 +54,10 @@ def search(
 ) -> np.ndarray | None:
     """A connected lot with reduced cost > tol, or None: grown at the true values,
     else at count prices (``connected.grow_connected``), else one member at a time
-    looking a step ahead (``connected.grow_ahead_connected``), else by a beam search
-    (``connected.beam_connected``, BEAM_WIDTH sets wide, twice that when
-    `thorough`), else (`thorough`) the best set found is improved by iterated local
-    search (``polish.polish``). Deciding where all fail
+    looking a step ahead (``connected.grow_ahead_connected``); if `thorough`, else by
+    a beam search (``connected.beam_connected``, BEAM_WIDTH sets wide), else the
+    best set found is improved by iterated local search (``polish.polish``).
+    Deciding where all fail
     is left to the proof phase (``settle``): in the rounds such decisions (by the
     former HiGHS loop) rarely found a lot (1 in 17) and took half of a late round's
     time."""
