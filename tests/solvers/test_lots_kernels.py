@@ -29,6 +29,13 @@ def _arrays(adj: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
     return adj.indptr.astype(np.int64), adj.indices.astype(np.int64)
 
 
+def _assert_fits(g: nx.Graph, chosen: list[int], d: np.ndarray, window) -> None:
+    """A chosen member set is connected and in both windows."""
+    assert nx.is_connected(g.subgraph(chosen))
+    assert window[0] <= len(chosen) <= window[1]
+    assert window[2] <= float(d[chosen].sum()) <= window[3]
+
+
 def test_touching_counts_member_neighbours() -> None:
     rng = np.random.default_rng(1)
     for _ in range(100):
@@ -81,9 +88,7 @@ def test_growth_and_searches_keep_connected_sets_in_their_windows() -> None:
             kernels.descend(indptr, indices, w, d, grown, window, 1e-9),
         ):
             chosen = np.nonzero(out)[0]
-            assert nx.is_connected(g.subgraph(chosen.tolist()))
-            assert window[0] <= len(chosen) <= window[1]
-            assert window[2] <= float(d[out].sum()) <= window[3]
+            _assert_fits(g, chosen.tolist(), d, window)
             assert float(w[out].sum()) >= float(w[grown].sum()) - 1e-9
     assert grown_sets > 80
 
@@ -148,9 +153,7 @@ def test_the_growth_that_looks_ahead_matches_its_rule_written_out() -> None:
             continue
         fitted += 1
         assert float(w[chosen].sum()) == pytest.approx(best_value)
-        assert nx.is_connected(g.subgraph(chosen))
-        assert window[0] <= len(chosen) <= window[1]
-        assert window[2] <= float(d[chosen].sum()) <= window[3]
+        _assert_fits(g, chosen, d, window)
     assert fitted > 80
 
 
@@ -192,9 +195,7 @@ def test_the_beam_search_is_exact_when_wide_and_valid_when_narrow() -> None:
                 exact += bool(chosen)
                 assert (float(w[chosen].sum()) if chosen else -np.inf) == pytest.approx(want)
             if chosen:
-                assert nx.is_connected(g.subgraph(chosen))
-                assert window[0] <= len(chosen) <= window[1]
-                assert window[2] <= float(d[chosen].sum()) <= window[3]
+                _assert_fits(g, chosen, d, window)
                 assert float(w[chosen].sum()) <= want + 1e-9
     assert exact > 200
 
