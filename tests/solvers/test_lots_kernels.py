@@ -29,6 +29,15 @@ def _arrays(adj: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
     return adj.indptr.astype(np.int64), adj.indices.astype(np.int64)
 
 
+def _case(rng: np.random.Generator, n: int):
+    """A random graph of n members (sparse, networkx, CSR arrays), values rounded to
+    tenths (so that ties occur) and volumes of 1, 2 or 5."""
+    adj = _graph(rng, n)
+    w = np.round(rng.normal(0.0, 10.0, n), 1)
+    d = rng.choice([1.0, 2.0, 5.0], n)
+    return adj, nx.from_scipy_sparse_array(adj), *_arrays(adj), w, d
+
+
 def _assert_fits(g: nx.Graph, chosen: list[int], d: np.ndarray, window) -> None:
     """A chosen member set is connected and in both windows."""
     assert nx.is_connected(g.subgraph(chosen))
@@ -130,11 +139,7 @@ def test_the_growth_that_looks_ahead_matches_its_rule_written_out() -> None:
     fitted = 0
     for _ in range(150):
         n = int(rng.integers(2, 30))
-        adj = _graph(rng, n)
-        g = nx.from_scipy_sparse_array(adj)
-        indptr, indices = _arrays(adj)
-        w = np.round(rng.normal(0.0, 10.0, n), 1)
-        d = rng.choice([1.0, 2.0, 5.0], n)
+        adj, g, indptr, indices, w, d = _case(rng, n)
         nlo = int(rng.integers(1, 5))
         window = (nlo, nlo + int(rng.integers(0, 8)), float(rng.choice([0.0, 4.0])), 25.0)
         best, best_value = set(), -np.inf
@@ -178,11 +183,7 @@ def test_the_beam_search_is_exact_when_wide_and_valid_when_narrow() -> None:
     exact = 0
     for _ in range(200):
         n = int(rng.integers(1, 10))
-        adj = _graph(rng, n)
-        g = nx.from_scipy_sparse_array(adj)
-        indptr, indices = _arrays(adj)
-        w = np.round(rng.normal(0.0, 10.0, n), 1)
-        d = rng.choice([1.0, 2.0, 5.0], n)
+        adj, g, indptr, indices, w, d = _case(rng, n)
         nlo = int(rng.integers(1, n + 1))
         window = (nlo, int(rng.integers(nlo, n + 1)), float(rng.choice([0.0, 4.0])), 12.0)
         keys = rng.integers(1, 2**62, size=n, dtype=np.int64)
