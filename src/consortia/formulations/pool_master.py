@@ -30,6 +30,7 @@ import numpy as np
 from consortia.backend.highs import new_highs, run
 from consortia.data.instance import Instance
 from consortia.formulations.pool import solve_pool
+from consortia.formulations.pool_dive import LARGE_POOL_NONZEROS, dive_pool
 from consortia.rules.plan import Lot, LotOutcome, price_lot
 
 
@@ -129,8 +130,12 @@ class PoolMaster:
 
     def solve_ip(self, start: list[LotOutcome], seconds: float) -> list[LotOutcome]:
         """The best plan HiGHS finds over the pool within `seconds`, from `start`'s
-        columns (those of `start` not in the pool are ignored)."""
+        columns (those of `start` not in the pool are ignored); beyond
+        LARGE_POOL_NONZEROS, where its MIP does not solve its root LP in time, the
+        plan of a dive on the pool's LP (``pool_dive``), or `start`."""
         if not self.columns:
             return list(start)
+        if self.h.getNumNz() > LARGE_POOL_NONZEROS:
+            return dive_pool(self.h, self.columns, start, seconds)
         plan, _ = solve_pool(self.h, self.columns, start, seconds, 1e-6)
         return plan
