@@ -114,6 +114,31 @@ def _top_sum(values: np.ndarray, count: int) -> np.ndarray:
     return positive.sum(axis=0)
 
 
+def _packing_lp(
+    a: sp.csc_matrix, cost: np.ndarray, col_upper: np.ndarray, row_upper: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """``max cost·x`` over ``A x ≤ row_upper`` (every row's side finite, ≥ 0) and
+    ``0 ≤ x ≤ col_upper``: an upper bound from HiGHS's row duals, clipped to ≥ 0
+    (weak duality holds for any such duals, whatever the solver's tolerances), and
+    its point (zeros when it has none)."""
+    rows, cols = a.shape
+    h = new_highs()
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = cols, rows
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, np.zeros(cols), col_upper
+    lp.row_lower_, lp.row_upper_ = np.full(rows, -math.inf), row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
+    lp.sense_ = highspy.ObjSense.kMaximize
+    h.passModel(lp)
+    run(h)
+    solution = h.getSolution()
+    y = np.maximum(np.array(solution.row_dual), 0.0) if solution.dual_valid else np.zeros(rows)
+    bound = dual_bound(row_upper, y, cost - a.T @ y, col_upper)
+    x = np.clip(np.array(solution.col_value), 0.0, col_upper) if solution.value_valid else None
+    return bound, np.zeros(cols) if x is None else x
+
+
 def price_option(
     w: np.ndarray, graph: sp.csr_matrix | None, most: int
 ) -> tuple[float, np.ndarray, np.ndarray]:
@@ -132,20 +157,7 @@ def price_option(
     block = (sp.identity(n, format="csr") - graph[near][:, near]).tocsr()
     a = sp.vstack([sp.csr_matrix(np.ones((1, n))), block]).tocsc()
     upper_rows = np.concatenate([[float(most)], np.zeros(n)])
-    h = new_highs()
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n, n + 1
-    lp.col_cost_, lp.col_lower_, lp.col_upper_ = w[near], np.zeros(n), np.ones(n)
-    lp.row_lower_, lp.row_upper_ = np.full(n + 1, -math.inf), upper_rows
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
-    lp.sense_ = highspy.ObjSense.kMaximize
-    h.passModel(lp)
-    run(h)
-    solution = h.getSolution()
-    y = np.maximum(np.array(solution.row_dual), 0.0) if solution.dual_valid else np.zeros(n + 1)
-    bound = dual_bound(upper_rows, y, w[near] - a.T @ y, np.ones(n))
-    z = np.clip(np.array(solution.col_value), 0.0, 1.0) if solution.value_valid else np.zeros(n)
+    bound, z = _packing_lp(a, w[near], np.ones(n), upper_rows)
     keep = z > Z_EPS
     return bound, near[keep], z[keep]
 
@@ -159,22 +171,8 @@ def _formation_term(upper: np.ndarray, start: np.ndarray, lead: np.ndarray, limi
     cols = np.concatenate([np.nonzero(lead > s)[0] for s in range(int(lead.max()))])
     rows = np.concatenate([start[lead > s] + s - 1 for s in range(int(lead.max()))])
     a = sp.csc_matrix((np.ones(len(cols)), (rows, cols)), shape=(horizon, len(upper)))
-    h = new_highs()
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = len(upper), horizon
-    lp.col_cost_, lp.col_lower_ = upper, np.zeros(len(upper))
-    lp.col_upper_ = np.full(len(upper), float(limit))
-    lp.row_lower_, lp.row_upper_ = np.full(horizon, -math.inf), np.full(horizon, float(limit))
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
-    lp.sense_ = highspy.ObjSense.kMaximize
-    h.passModel(lp)
-    run(h)
-    solution = h.getSolution()
-    y = np.maximum(np.array(solution.row_dual), 0.0) if solution.dual_valid else np.zeros(horizon)
-    return dual_bound(
-        np.full(horizon, float(limit)), y, upper - a.T @ y, np.full(len(upper), float(limit))
-    )
+    most = np.full(len(upper), float(limit))
+    return _packing_lp(a, upper, most, np.full(horizon, float(limit)))[0]
 
 
 class OptionMaster:
@@ -206,6 +204,8 @@ class OptionMaster:
         )
         rows = len(self.rhs)
         self.h = new_highs()
+        # columns join a primal-feasible basis: primal simplex goes on from it
+        self.h.setOptionValue("simplex_strategy", 4)
         empty = np.zeros(0, dtype=np.int32)
         self.h.addRows(rows, np.full(rows, -math.inf), self.rhs, 0, empty, empty, np.zeros(0))
         self.h.changeObjectiveSense(highspy.ObjSense.kMaximize)
