@@ -23,7 +23,9 @@ each period σ..σ+L-1 (Σ ≤ W) and ``z_o`` of each limited organization's own
 those periods (Σ ≤ k(o)). The image of a lot (z = 1 on its members) lies in P_k,
 and each lot's net value is at most its image's value (the slot-priced bound's
 argument), so the master LP over all images bounds every plan: it is the option LP
-with link and neighbour rows in Dantzig-Wolfe form (a cone's extreme rays).
+with link and neighbour rows in Dantzig-Wolfe form (a cone's extreme rays). An
+own-limit row joins the LP only once the LP's solution breaks it (a dual of 0 for
+the others keeps every bound below valid).
 
 **Bound at any duals** ``y ≥ 0`` (μ_o on pairs, ν_p on formations, η_op on own rows).
 With ``w_o = v_ok - μ_o - Σ_{p=σ}^{σ+L-1} η_op`` and ``C_k = Σ_p ν_p`` over the
@@ -202,14 +204,20 @@ class OptionMaster:
                 np.repeat(rel.own_limit, horizon),
             ]
         )
-        rows = len(self.rhs)
+        # own-limit rows join the LP only once its solution breaks them (most never
+        # bind); until then their duals are 0, which keeps every bound valid
         self.h = new_highs()
         # columns join a primal-feasible basis: primal simplex goes on from it
         self.h.setOptionValue("simplex_strategy", 4)
+        fixed = self.pairs + self.central
         empty = np.zeros(0, dtype=np.int32)
-        self.h.addRows(rows, np.full(rows, -math.inf), self.rhs, 0, empty, empty, np.zeros(0))
+        self.h.addRows(
+            fixed, np.full(fixed, -math.inf), self.rhs[:fixed], 0, empty, empty, np.zeros(0)
+        )
         self.h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.columns = 0
+        self.own_rows: dict[int, int] = {}  # own row (index into rhs) -> LP row
+        self.own_uses: dict[int, list[tuple[int, float]]] = {}  # own row -> (column, z)
 
     def add(self, block: _Block, j: int, members: np.ndarray, z: np.ndarray) -> None:
         """The image (option `block` at start index `j`, z on `members`) as a column."""
@@ -224,12 +232,37 @@ class OptionMaster:
         limited = own < self.own
         if lead and limited.any():
             first = self.pairs + self.central + own[limited] * horizon + sigma - 1
-            rows.append((first[:, None] + np.arange(lead)[None, :]).ravel())
-            values.append(np.repeat(z[limited], lead))
+            own_index = (first[:, None] + np.arange(lead)[None, :]).ravel().tolist()
+            own_z = np.repeat(z[limited], lead).tolist()
+            active = []
+            for row, value in zip(own_index, own_z, strict=True):
+                self.own_uses.setdefault(row, []).append((self.columns, value))
+                if row in self.own_rows:
+                    active.append((self.own_rows[row], value))
+            if active:
+                rows.append(np.array([r for r, _ in active]))
+                values.append(np.array([v for _, v in active]))
         index = np.concatenate(rows).astype(np.int32)
         cost = float(block.raw[members, j] @ z)
         self.h.addCol(cost, 0.0, math.inf, len(index), index, np.concatenate(values))
         self.columns += 1
+
+    def _add_broken_rows(self, x: np.ndarray) -> bool:
+        """Add the own-limit rows that the LP point `x` breaks; whether there were any."""
+        broken = [
+            row
+            for row, uses in self.own_uses.items()
+            if row not in self.own_rows
+            and sum(x[c] * v for c, v in uses) > self.rhs[row] * (1 + 1e-9) + 1e-9
+        ]
+        for row in broken:
+            uses = self.own_uses[row]
+            self.own_rows[row] = self.h.getNumRow()
+            index = np.array([c for c, _ in uses], dtype=np.int32)
+            self.h.addRow(
+                -math.inf, self.rhs[row], len(index), index, np.array([v for _, v in uses])
+            )
+        return bool(broken)
 
     def add_lots(self, lots: list[LotOutcome]) -> None:
         """The images of lots (a plan's: the master starts near its value); a lot
@@ -254,15 +287,25 @@ class OptionMaster:
                 self.add(block, int(j[0]), members, np.ones(len(members)))
 
     def duals(self) -> tuple[np.ndarray, float]:
-        """The master's row duals (≥ 0) and its value; zeros before any column."""
+        """The master's row duals (≥ 0, 0 on own-limit rows not in the LP) and its
+        value, once its solution keeps every own limit; zeros before any column."""
+        y = np.zeros(len(self.rhs))
         if not self.columns:
-            return np.zeros(len(self.rhs)), 0.0
-        run(self.h)
-        solution = self.h.getSolution()
-        if not solution.dual_valid:
-            return np.zeros(len(self.rhs)), 0.0
-        value = self.h.getInfo().objective_function_value
-        return np.maximum(np.array(solution.row_dual), 0.0), value
+            return y, 0.0
+        while True:
+            run(self.h)
+            solution = self.h.getSolution()
+            if not solution.dual_valid:
+                return y, 0.0
+            if not self._add_broken_rows(np.array(solution.col_value)):
+                break
+        row_dual = np.maximum(np.array(solution.row_dual), 0.0)
+        fixed = self.pairs + self.central
+        y[:fixed] = row_dual[:fixed]
+        if self.own_rows:
+            own, lp_row = (np.array(v) for v in zip(*self.own_rows.items(), strict=True))
+            y[own] = row_dual[lp_row]
+        return y, self.h.getInfo().objective_function_value
 
     def start_duals(self, prices: np.ndarray) -> np.ndarray:
         """Duals at which no image has a positive reduced value: the slot-priced
