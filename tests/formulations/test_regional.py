@@ -12,7 +12,7 @@ from consortia.formulations.regional import member_bound, regional_lots
 from consortia.rules.plan import assess_plan, total_net
 from consortia.solvers.bruteforce import enumerate_optimum
 from consortia.solvers.registry import solve
-from tiny_random import random_tiny_tables
+from tiny_random import random_coupled_tables, random_tiny_tables
 
 
 @pytest.mark.parametrize("chunk", range(2))
@@ -36,3 +36,27 @@ def test_regional_strategy_on_hand_instances(name: str) -> None:
     assert result.best_bound >= best.objective - 1e-6
     if result.status == "optimal":
         assert result.objective >= best.objective - 1e-6 * max(1.0, best.objective)
+
+
+@pytest.mark.parametrize("make", [random_tiny_tables, random_coupled_tables])
+def test_scheduling_around_fixed_lots_keeps_them_and_every_rule(make) -> None:
+    """On random tiny instances (one formation at a time on the coupled ones): around
+    half of an optimal plan, held fixed, the scheduled plan keeps those lots as they
+    are (members, offer, start), keeps every rule, is worth at least them and at
+    most the optimum; around the whole optimal plan it is that plan."""
+    grew = 0
+    for seed in range(60):
+        inst = instance_from_tables(make(seed))
+        optimum, best = enumerate_optimum(inst)
+        proposals = [out.lot for out in schedule_lots(inst, regional_lots(inst))]
+        proposals += [out.lot for out in best]
+        fixed = best[::2]
+        plan = schedule_lots(inst, proposals, fixed=fixed)
+        assert [out.lot for out in plan[: len(fixed)]] == [out.lot for out in fixed], seed
+        assert assess_plan(inst, [o.lot for o in plan]).feasible, seed
+        tol = 1e-6 * max(1.0, optimum)
+        assert total_net(fixed) - tol <= total_net(plan) <= optimum + tol, seed
+        grew += total_net(plan) > total_net(fixed) + tol
+        whole = schedule_lots(inst, proposals, fixed=best)
+        assert total_net(whole) == pytest.approx(optimum, rel=1e-9, abs=1e-6), seed
+    assert grew >= 5, grew

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -177,11 +177,14 @@ def _grow_lots(
     return out
 
 
-def schedule_lots(inst: Instance, proposals: list[Lot]) -> list[LotOutcome]:
+def schedule_lots(
+    inst: Instance, proposals: list[Lot], fixed: Sequence[LotOutcome] = ()
+) -> list[LotOutcome]:
     """A feasible plan from lots in order of preference: each lot whose members are
     still free starts as early as its members' readiness, the formation limit and
     the offer's capacity and its members' own formation limits allow while it still
-    saves; the others are left out. Locks and supplier rules are kept by
+    saves; the others are left out. The `fixed` lots (a feasible plan's) come first,
+    as they are: the proposals fill what they leave. Locks and supplier rules are kept by
     ``keep_rules``: members a lock keeps out are dropped from a lot, a lot on one
     supplier too many is left out, offers over their share lose their smallest
     lots, and unmet join/together locks are met where that breaks nothing else.
@@ -195,6 +198,14 @@ def schedule_lots(inst: Instance, proposals: list[Lot]) -> list[LotOutcome]:
     own_forming: Counter[tuple[str, int]] = Counter()
     accepted: list[LotOutcome] = []
     suppliers: defaultdict[str, set[str]] = defaultdict(set)
+    for held in fixed:
+        lot = held.lot
+        accepted.append(held)
+        used_pairs.update((o, lot.category_id) for o in lot.members)
+        load[(lot.supplier_id, lot.category_id)] += held.volume
+        forming.update(held.forming)
+        own_forming.update((o, p) for o in lot.members if o in own_limit for p in held.forming)
+        suppliers[lot.category_id].add(lot.supplier_id)
     for proposed in proposals:
         lot = without_forbidden_members(inst, proposed) if inst.lock_records else proposed
         if not lot.members or any((o, lot.category_id) in used_pairs for o in lot.members):

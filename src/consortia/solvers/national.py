@@ -5,7 +5,9 @@ chunked plan (lots per region and category until none pays,
 ``formulations/regional.py``) and the lots grown around the slot-priced
 relaxation's choices (``formulations/priced_lots.py``), each scheduled by
 ``greedy.schedule_lots`` and filled with left-out bodies where that costs no
-formation time (``formulations/fill_lots.py``); the bound is the smaller of the
+formation time (``formulations/fill_lots.py``), then recombined by a MIP (or a dive
+on its LP) over every proposed lot, topped up with the proposals that still fit
+around its lots and filled again; the bound is the smaller of the
 member bound and the slot-priced bound (``formulations/slot_bound.py``), which
 charges formation time at Lagrangian prices on the central formation limit.
 Nothing here needs candidate sets, so it scales to every public body of a country.
@@ -13,6 +15,8 @@ Nothing here needs candidate sets, so it scales to every public body of a countr
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
 
 from consortia.formulations.fill_lots import fill_lots
@@ -26,6 +30,7 @@ from consortia.rules.plan import Lot, LotOutcome, total_net
 from consortia.solvers.base import SolveContext, finish
 from consortia.solvers.result import Result
 
+_DEBUG = bool(os.environ.get("CONSORTIA_DEBUG_LOTS"))  # the final plan's steps on stderr
 # of the time left, for the search over formation prices
 BOUND_SHARE = 0.3
 BOUND_SECONDS = 120.0
@@ -49,7 +54,10 @@ OTHER_VARIANTS = (
 # generated 44,000-body instance proposes 47,000 lots: the pool and its MIP took
 # 292 s there and found nothing better; at 5,000 bodies, about 10,000 lots, 35 s
 # for 2% more)
-POOL_SECONDS = 150.0
+# (240 s: beyond a million nonzeros the pool's LP alone takes an interior point
+# 58-80 s at 5,000 bodies, and the dive gets half of the time for it; with 150 s
+# one run in two kept its start)
+POOL_SECONDS = 240.0
 POOL_SHARE = 0.6
 POOL_MIN_SECONDS = 20.0
 POOL_STARTS = 4
@@ -124,7 +132,21 @@ def national_plan(ctx: SolveContext, bound_seconds: float, pool_seconds: float) 
             scheduled += priced + filled
             plan = best_feasible(inst, [plan, priced, filled]) or plan
     if not rules_in_force(inst):
-        plan = _pool_plan(ctx, plan, proposals, pool_seconds)
+        pooled = _pool_plan(ctx, plan, proposals, pool_seconds)
+        if pooled is not plan:
+            # the MIP (or dive) re-times and recombines lots: the formation time and
+            # bodies it leaves go to the scheduled lots that still fit, best first,
+            # and to the filling
+            with ctx.timings.search_stage("topped_up_plan"):
+                best_first = sorted(scheduled, key=lambda out: -out.net)
+                topped = schedule_lots(inst, [out.lot for out in best_first], fixed=pooled)
+                plan = best_feasible(inst, [pooled, topped, fill_lots(inst, topped)]) or pooled
+                if _DEBUG:
+                    print(
+                        f"[national] pool {total_net(pooled):,.0f}"
+                        f" topped up {total_net(topped):,.0f} final {total_net(plan):,.0f}",
+                        file=sys.stderr,
+                    )
     return NationalPlan(plan, bound, found, scheduled)
 
 
