@@ -68,6 +68,7 @@ import scipy.sparse as sp
 
 from consortia.backend.highs import new_highs, run
 from consortia.formulations.bounds import dual_bound, sum_up
+from consortia.formulations.option_lp import solve_max_lp
 from consortia.formulations.slot_bound import _Category, _Options, _Relaxation, bridge_charge
 from consortia.rules.plan import LotOutcome
 
@@ -119,26 +120,11 @@ def _top_sum(values: np.ndarray, count: int) -> np.ndarray:
 def _packing_lp(
     a: sp.csc_matrix, cost: np.ndarray, col_upper: np.ndarray, row_upper: np.ndarray
 ) -> tuple[float, np.ndarray]:
-    """``max cost·x`` over ``A x ≤ row_upper`` (every row's side finite, ≥ 0) and
-    ``0 ≤ x ≤ col_upper``: an upper bound from HiGHS's row duals, clipped to ≥ 0
-    (weak duality holds for any such duals, whatever the solver's tolerances), and
-    its point (zeros when it has none)."""
-    rows, cols = a.shape
-    h = new_highs()
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = cols, rows
-    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, np.zeros(cols), col_upper
-    lp.row_lower_, lp.row_upper_ = np.full(rows, -math.inf), row_upper
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
-    lp.sense_ = highspy.ObjSense.kMaximize
-    h.passModel(lp)
-    run(h)
-    solution = h.getSolution()
-    y = np.maximum(np.array(solution.row_dual), 0.0) if solution.dual_valid else np.zeros(rows)
-    bound = dual_bound(row_upper, y, cost - a.T @ y, col_upper)
-    x = np.clip(np.array(solution.col_value), 0.0, col_upper) if solution.value_valid else None
-    return bound, np.zeros(cols) if x is None else x
+    """``max cost·x`` over ``A x ≤ row_upper`` and ``0 ≤ x ≤ col_upper``: an upper
+    bound from the LP's duals (``option_lp.solve_max_lp``) and its point."""
+    lower = np.full(a.shape[0], -math.inf)
+    _, bound, _, x = solve_max_lp(a, lower, row_upper, cost, col_upper)
+    return bound, x
 
 
 def price_option(

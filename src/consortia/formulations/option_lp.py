@@ -237,13 +237,29 @@ def build(rel: _Relaxation, families: set[str]) -> OptionLp | None:
 
 def solve(lp_data: OptionLp) -> tuple[float, float, str]:
     """(HiGHS's value, the bound from its row duals, rounded up, and the model status)
-    of max cost·x: for row duals y of the right signs (≥ 0 on rows with only an upper
-    side, ≤ 0 on rows with only a lower one),
+    of max cost·x, by interior point (``solve_max_lp``)."""
+    a, lo, hi, cost, upper = lp_data
+    value, bound, status, _ = solve_max_lp(a, lo, hi, cost, upper, "ipm")
+    return value, bound, status
+
+
+def solve_max_lp(
+    a: sp.csc_matrix,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    cost: np.ndarray,
+    upper: np.ndarray,
+    solver: str | None = None,
+) -> tuple[float, float, str, np.ndarray]:
+    """``max cost·x`` over ``lo ≤ A x ≤ hi``, ``0 ≤ x ≤ upper``: (HiGHS's value, a
+    bound from its row duals, rounded up, the model status, its point clipped to the
+    bounds, zeros without one). For row duals y of the right signs (≥ 0 on rows with
+    only an upper side, ≤ 0 on rows with only a lower one),
     max ≤ Σ_i side_i y_i + Σ_j upper_j max(0, cost_j − (Aᵀy)_j), whatever the
     solver's tolerances."""
-    a, lo, hi, cost, upper = lp_data
     h = new_highs()
-    h.setOptionValue("solver", "ipm")
+    if solver is not None:
+        h.setOptionValue("solver", solver)
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = a.shape[1], a.shape[0]
     lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, np.zeros(a.shape[1]), upper
@@ -261,7 +277,9 @@ def solve(lp_data: OptionLp) -> tuple[float, float, str]:
     side = np.where(y > 0, hi, np.where(y < 0, lo, 0.0))
     bound = dual_bound(side, y, cost - a.T @ y, upper)
     status = h.modelStatusToString(h.getModelStatus())
-    return h.getInfo().objective_function_value, bound, status
+    x = np.clip(np.array(solution.col_value), 0.0, upper) if solution.value_valid else None
+    value = h.getInfo().objective_function_value
+    return value, bound, status, np.zeros(a.shape[1]) if x is None else x
 
 
 def option_lp_bound(inst: Instance, families: set[str] | None = None) -> float:
