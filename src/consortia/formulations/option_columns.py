@@ -83,7 +83,7 @@ Z_EPS = 1e-9
 
 @dataclass
 class OptionBound:
-    """What ``OptionMaster.run`` found: the best bound, its rounds, columns and the
+    """What ``option_bound`` found: the best bound, its rounds, columns and the
     master LP's last value (a plan's value is at most the bound)."""
 
     bound: float
@@ -172,9 +172,7 @@ class OptionMaster:
         zero = rel.charges(np.zeros(rel.size))
         self.blocks: list[_Block] = []
         base = 0
-        self.first_pair: dict[str, int] = {}
         for cat in rel.categories:
-            self.first_pair[cat.category_id] = base
             for opt in cat.options:
                 found = rel.option_values(cat, opt, zero)
                 if found is not None:
@@ -255,6 +253,7 @@ class OptionMaster:
         whose option the relaxation lacks is left out."""
         blocks = {(b.cat.category_id, b.opt.lead, b.opt.available): b for b in self.blocks}
         categories = {cat.category_id: cat for cat in self.rel.categories}
+        rows = {c: {o: i for i, o in enumerate(cat.orgs)} for c, cat in categories.items()}
         for out in lots:
             lot = out.lot
             cat = categories.get(lot.category_id)
@@ -267,8 +266,7 @@ class OptionMaster:
             if block is None:
                 continue
             j = np.nonzero(block.starts == lot.start)[0]
-            at = {o: i for i, o in enumerate(cat.orgs)}
-            members = np.array([at[o] for o in lot.members])
+            members = np.array([rows[lot.category_id][o] for o in lot.members])
             if len(j) and np.isfinite(block.raw[members, j[0]]).all():
                 self.add(block, int(j[0]), members, np.ones(len(members)))
 
