@@ -389,3 +389,29 @@ def test_a_join_that_breaks_an_own_limit_is_not_missed() -> None:
         for u in coverage(inst, judged.outcomes, ["L001", "L002"]).uncovered
     }
     assert found[("A", "food")].reason == LEFT_OUT, found[("A", "food")].detail
+
+
+def test_a_join_behind_many_unlinked_lots_is_found(tmp_path: Path) -> None:
+    """With a collaboration graph a left-out pair is tried only in the lots that hold
+    a neighbour (and the first lots, for the refusals it reports): X links to A5 alone,
+    whose lot is the plan's fifth, and joining it gains 4 periods x 10 x (12 - 10) =
+    80 with no fixed cost, against 75 alone (fixed cost 5)."""
+    orgs = ["A1", "A2", "A3", "A4", "A5", "X"]
+    inst = build(
+        tmp_path / "inst",
+        organizations="org_id\n" + "\n".join(orgs),
+        categories="category_id\npaper\n",
+        demand="org_id,category_id,quantity,baseline_price\n"
+        + "\n".join(f"{o},paper,10,12" for o in orgs),
+        offers="supplier_id,category_id,fixed_cost\nP,paper,5\n",
+        tiers="supplier_id,category_id,min_quantity,unit_price\nP,paper,0,10\n",
+        collaboration="org_a,org_b\nA1,A2\nA5,X\n",
+    )
+    lots = [Lot("paper", "P", (o,), 1) for o in orgs[:5]]
+    names = [f"L{i + 1:03d}" for i in range(5)]
+    got = reasons(coverage(inst, plan(inst, lots), names))
+    assert got[("X", "paper")] == (
+        MISSED,
+        "would join L005 within the formation limit (+80.00 GBP, starting in period 1): "
+        "the search stopped before finding it",
+    )
