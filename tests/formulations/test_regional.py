@@ -60,3 +60,21 @@ def test_scheduling_around_fixed_lots_keeps_them_and_every_rule(make) -> None:
         whole = schedule_lots(inst, proposals, fixed=best)
         assert total_net(whole) == pytest.approx(optimum, rel=1e-9, abs=1e-6), seed
     assert grew >= 5, grew
+
+
+def test_the_order_walks_the_graph_biggest_neighbour_first_up_to_its_limit() -> None:
+    """Bodies 0-5 of sizes 3, 9, 9, 1, 7, 5 on the path 0-1-2-3 and the edge 4-5: body 1
+    comes first (size 9, the first of the equals), then its bigger neighbour 2, then 0
+    (3 against 3's 1), then 3; 4 and 5 lie in another component. A limit cuts the same
+    walk short; without a graph the order is by size alone."""
+    import numpy as np
+
+    from consortia.formulations.regional import _order
+
+    size = np.array([3.0, 9.0, 9.0, 1.0, 7.0, 5.0])
+    near = {0: [1], 1: [0, 2], 2: [1, 3], 3: [2], 4: [5], 5: [4]}
+    every = list(range(6))
+    assert _order(every, size, near, 10) == [1, 2, 0, 3]
+    assert _order(every, size, near, 2) == [1, 2]
+    assert _order([0, 3, 4, 5], size, near, 10) == [4, 5]
+    assert _order(every, size, None, 3) == [1, 2, 4]
