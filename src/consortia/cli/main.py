@@ -331,7 +331,7 @@ def solve(
         options = SolveOptions(
             time_limit, gap, seed, formulation, printer, builder, memory_limit=memory_limit
         )
-        result = checked_solve(inst, options, deadline=solve_deadline(clock))
+        result = checked_solve(inst, options, deadline=solve_deadline(clock, len(inst.demand)))
         slot = covered = None
         if not result.has_plan:  # spec section 13: summary.json alone, nothing to check
             written = write_checked(result, out_dir)
@@ -565,7 +565,13 @@ def explain(
         printer = None if quiet else ProgressPrinter()
         options = SolveOptions(time_limit, gap, seed, formulation, printer)
         answer = why_not(
-            inst, plan_dir, org, category, supplier, options, deadline=solve_deadline(clock)
+            inst,
+            plan_dir,
+            org,
+            category,
+            supplier,
+            options,
+            deadline=solve_deadline(clock, len(inst.demand)),
         )
         if printer is not None:
             printer.close()

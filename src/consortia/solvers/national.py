@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from dataclasses import dataclass
 
 from consortia.formulations.fill_lots import fill_lots
@@ -117,10 +118,16 @@ def national_plan(ctx: SolveContext, bound_seconds: float, pool_seconds: float) 
     proposals: list[Lot] = [lot for _, lot in chunked]
     scheduled: list[LotOutcome] = []
     with ctx.timings.search_stage("priced_plan"):
-        variants = [(admit, START_DELAYS, True) for admit in ADMIT] + [(0.0, (0,), True)]
+        # the seed's start only first: the best plan where time allows only some
+        variants = [(0.0, (0,), True)] + [(admit, START_DELAYS, True) for admit in ADMIT]
+        longest = 0.0  # seconds of the longest variant so far
         for number, (admit, delays, shared) in enumerate(variants + list(OTHER_VARIANTS)):
-            if ctx.deadline.expired():
+            # a variant that would end past the deadline is not started: at 44,000
+            # bodies one takes more than a minute, and the solve overran by that much
+            left = ctx.deadline.remaining()
+            if ctx.deadline.expired() or (left is not None and number and left < longest):
                 break
+            began = time.perf_counter()
             if number >= len(variants) and _distinct(proposals) > POOL_MAX_LOTS // 2:
                 break  # the MIP would not take them
             lots = [lot for _, lot in priced_lots(inst, found, admit, delays, shared)]
@@ -131,6 +138,7 @@ def national_plan(ctx: SolveContext, bound_seconds: float, pool_seconds: float) 
             proposals += lots + [out.lot for out in filled]
             scheduled += priced + filled
             plan = best_feasible(inst, [plan, priced, filled]) or plan
+            longest = max(longest, time.perf_counter() - began)
     if not rules_in_force(inst):
         pooled = _pool_plan(ctx, plan, proposals, pool_seconds)
         if pooled is not plan:
