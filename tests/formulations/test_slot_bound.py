@@ -3,16 +3,18 @@ formulations/regional.py chunked_lots) and the national strategy built on them."
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from textwrap import dedent
 
+import numpy as np
 import pytest
 
 from consortia.data.reader import instance_from_tables, read_instance
 from consortia.formulations.bounds import sum_up
 from consortia.formulations.greedy import schedule_lots
 from consortia.formulations.regional import chunked_lots, member_bound, regional_lots
-from consortia.formulations.slot_bound import slot_priced_bound, slot_prices
+from consortia.formulations.slot_bound import _Relaxation, slot_priced_bound, slot_prices
 from consortia.rules.plan import assess_plan, total_net
 from consortia.solvers.bruteforce import enumerate_optimum
 from consortia.solvers.options import SolveOptions
@@ -197,3 +199,42 @@ def test_the_bridged_bound_is_never_below_the_optimum_on_sparse_graphs() -> None
         plain, _ = found.relaxation.evaluate(found.prices)
         lowered += found.bound < sum_up(plain) - 1e-9
     assert lowered >= 5, lowered
+
+
+def test_option_values_are_the_bracket_pair_by_pair() -> None:
+    """Each option's values are the module docstring's bracket, summed pair by pair
+    and start by start: M(live) A_o - κ - C(σ)/n - the pair's own charge over the
+    formation, -inf before the pair's readiness (random prices on every row)."""
+    rng = np.random.default_rng(7)
+    checked = 0
+    for seed in range(10):
+        inst = instance_from_tables(random_v2_tables(seed))
+        rel = _Relaxation(inst)
+        prices = rng.uniform(0.0, 50.0, rel.size)
+        prices[prices.size - rel.caps.size :] = 0.0  # one best offer per option
+        nu, mu = rel.split(prices)
+        charges = rel.charges(prices)
+        mine = {org: row for org, row in zip(rel.own_orgs, mu, strict=True)}
+        for cat in rel.categories:
+            for opt in cat.options:
+                found = rel.option_values(cat, opt, charges)
+                if found is None:
+                    continue
+                starts, value, _ = found
+                for o, org in enumerate(cat.orgs):
+                    for k, start in enumerate(starts.tolist()):
+                        if start < cat.ready[o]:
+                            assert value[o, k] == -math.inf
+                            continue
+                        forming = range(start - 1, start - 1 + opt.lead)
+                        live = max(start + opt.lead, opt.available)
+                        own = sum(mine[org][p] for p in forming) if org in mine else 0.0
+                        expected = (
+                            rel.weights[live] * opt.saving[o]
+                            - cat.coordination
+                            - sum(nu[p] for p in forming) / opt.members
+                            - own
+                        )
+                        assert value[o, k] == pytest.approx(expected, rel=1e-9, abs=1e-6)
+                        checked += 1
+    assert checked > 60, checked

@@ -297,13 +297,15 @@ class _Relaxation:
         charges: Charges,
         capped: int | None = None,
         on: bool = False,
+        known: dict[int, np.ndarray] | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
         """One option's bracket of the module docstring for every pair (rows) and start
         (columns): (the starts, the values, -inf where the pair is not ready or not
         served; the offer (index in ``cat.offers``) each value is on, None where it is
         the option's own best); None where no start fits the horizon. With a `capped`
         offer, the best on it alone (`on`, whatever its capacity price) or on any
-        other offer."""
+        other offer. `known` keeps ``start_costs`` per lead between the options of one
+        category at the same charges."""
         horizon = self.horizon
         starts = np.arange(1, horizon + 1)
         live = np.maximum(starts + opt.lead, opt.available)
@@ -314,19 +316,19 @@ class _Relaxation:
         # with every capacity price at 0 each pair's best offer is the same as without
         # them (the subgradient search runs so): one column per option
         unpriced = capped is None and not charges.capacity.any()
-        s = starts[fits]
+        s = starts[fits]  # 1..m: live never falls as the start grows
         weight = self.weights[live[fits]]
-        # pairs x starts: M(live) A - κ - C/n - own charge, from the pair's readiness
+        # pairs x starts: M(live) A - κ - C/n - own charge, -inf before the pair's readiness
         shift = np.full(len(s), -cat.coordination)
-        own = None
         if opt.lead:
             shift -= (cum[s + opt.lead - 1] - cum[s - 1]) / opt.members
-            if self.own_orgs:
-                mine = charges.own[cat.own]  # pairs x (T + 1)
-                own = mine[:, s + opt.lead - 1] - mine[:, s - 1]
-        value = np.outer(opt.saving if unpriced else opt.free, weight) + shift[None, :]
-        if own is not None:
-            value -= own
+        known = {} if known is None else known
+        if opt.lead not in known:
+            known[opt.lead] = self.start_costs(cat, charges, opt.lead)
+        own = known[opt.lead][:, : len(s)]
+        value = np.multiply.outer(opt.saving if unpriced else opt.free, weight)
+        value += shift[None, :]
+        value += own
         offer = None
         if not unpriced and opt.capped and (capped is None or capped in opt.capped):
             offer = np.repeat(opt.free_offer[:, None], len(s), axis=1)
@@ -337,15 +339,26 @@ class _Relaxation:
                     continue
                 paid = 0.0 if on else charges.capacity[cat.rows[k]] * cat.volume
                 other = np.outer(saving, weight) + shift[None, :] - np.atleast_1d(paid)[:, None]
-                if own is not None:
-                    other -= own
+                other += own
                 better = other > value
                 value = np.where(better, other, value)
                 offer[better] = k
         elif on:
             return None
-        value[s[None, :] < cat.ready[:, None]] = -math.inf
         return s, value, offer
+
+    def start_costs(self, cat: _Category, charges: Charges, lead: int) -> np.ndarray:
+        """Per pair (rows) and start σ = 1..T (columns): minus the pair's own charge
+        of a formation of `lead` periods from σ (0 without own limits or lead), and
+        -inf before the pair's readiness."""
+        horizon = self.horizon
+        costs = np.zeros((len(cat.ready), horizon))
+        if lead and self.own_orgs:
+            mine = charges.own[cat.own]  # pairs x (T + 1)
+            width = horizon + 1 - lead  # starts whose formation ends by T
+            np.subtract(mine[:, :width], mine[:, lead : lead + width], out=costs[:, :width])
+        costs[np.arange(1, horizon + 1)[None, :] < cat.ready[:, None]] = -math.inf
+        return costs
 
     def choose(
         self,
@@ -366,8 +379,9 @@ class _Relaxation:
         chosen = np.full(pairs, -1, dtype=np.int64)
         chosen_offer = np.full(pairs, -1, dtype=np.int64)
         unpriced = capped is None and not charges.capacity.any()
+        known: dict[int, np.ndarray] = {}
         for index, opt in enumerate(cat.options):
-            found = self.option_values(cat, opt, charges, capped, on)
+            found = self.option_values(cat, opt, charges, capped, on, known)
             if found is None:
                 continue
             s, value, offer = found

@@ -34,7 +34,7 @@ from consortia.solvers.result import Result
 _DEBUG = bool(os.environ.get("CONSORTIA_DEBUG_LOTS"))  # the final plan's steps on stderr
 # of the time left, for the search over formation prices
 BOUND_SHARE = 0.3
-BOUND_SECONDS = 120.0
+BOUND_SECONDS = 180.0
 # how much of its own best option a pair must keep to join another pair's lot
 # (formulations/priced_lots.py); each value is one plan
 ADMIT = (0.0, 0.5, 0.9)
