@@ -202,9 +202,10 @@ def test_the_bridged_bound_is_never_below_the_optimum_on_sparse_graphs() -> None
 
 
 def test_option_values_are_the_bracket_pair_by_pair() -> None:
-    """Each option's values are the module docstring's bracket, summed pair by pair
-    and start by start: M(live) A_o - κ - C(σ)/n - the pair's own charge over the
-    formation, -inf before the pair's readiness (random prices on every row)."""
+    """Each option's values are the module docstring's bracket, computed pair by
+    pair and start by start: M(live) A_o - κ - C(σ)/n - the pair's own charge over
+    the formation, -inf before the pair's readiness (random formation and own
+    prices)."""
     rng = np.random.default_rng(7)
     checked = 0
     for seed in range(10):

@@ -325,10 +325,10 @@ class _Relaxation:
         known = {} if known is None else known
         if opt.lead not in known:
             known[opt.lead] = self.start_costs(cat, charges, opt.lead)
-        own = known[opt.lead][:, : len(s)]
+        at_start = known[opt.lead][:, : len(s)]
         value = np.multiply.outer(opt.saving if unpriced else opt.free, weight)
         value += shift[None, :]
-        value += own
+        value += at_start
         offer = None
         if not unpriced and opt.capped and (capped is None or capped in opt.capped):
             offer = np.repeat(opt.free_offer[:, None], len(s), axis=1)
@@ -339,7 +339,7 @@ class _Relaxation:
                     continue
                 paid = 0.0 if on else charges.capacity[cat.rows[k]] * cat.volume
                 other = np.outer(saving, weight) + shift[None, :] - np.atleast_1d(paid)[:, None]
-                other += own
+                other += at_start
                 better = other > value
                 value = np.where(better, other, value)
                 offer[better] = k
