@@ -121,6 +121,8 @@ class _Category:
     capped: list[int]  # the offers (indices in ``offers``) whose capacity can bind
     own: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     rows: dict[int, int] = field(default_factory=dict)  # capped offer -> capacity row
+    # pairs x starts 1..T: the start is before the pair's readiness
+    unready: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
 
 
 def _best(savings: dict[int, np.ndarray], pairs: int) -> tuple[np.ndarray, np.ndarray]:
@@ -257,8 +259,10 @@ class _Relaxation:
         self.own_limit = np.array([own[o] for o in self.own_orgs], dtype=float)
         at = {o: i for i, o in enumerate(self.own_orgs)}
         caps: list[float] = []
-        for cat in self.categories:  # each pair's row in μ; the last (zero) row if none
+        # each pair's row in μ (the last, zero, row if none) and the starts before its readiness
+        for cat in self.categories:
             cat.own = np.array([at.get(o, len(at)) for o in cat.orgs], dtype=np.int64)
+            cat.unready = np.arange(1, self.horizon + 1)[None, :] < cat.ready[:, None]
             for index in cat.capped:
                 cat.rows[index] = len(caps)
                 caps.append(cat.offers[index].capacity)
@@ -357,7 +361,7 @@ class _Relaxation:
             mine = charges.own[cat.own]  # pairs x (T + 1)
             width = horizon + 1 - lead  # starts whose formation ends by T
             np.subtract(mine[:, :width], mine[:, lead : lead + width], out=costs[:, :width])
-        costs[np.arange(1, horizon + 1)[None, :] < cat.ready[:, None]] = -math.inf
+        costs[cat.unready] = -math.inf
         return costs
 
     def choose(
